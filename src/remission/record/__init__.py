@@ -1,0 +1,47 @@
+"""The clinical record: models, vocabularies, derived ages and input checks. No I/O."""
+
+from __future__ import annotations
+
+from remission.record.ages import AgeUnit, add_months, age
+from remission.record.consistency import FieldProblem, consistency_problems
+from remission.record.errors import InputError
+from remission.record.model import (
+    KMT2A,
+    Attestation,
+    Consent,
+    Diagnosis,
+    Genetics,
+    MRDResult,
+    Mutation,
+    Patient,
+    PatientRecord,
+    SteroidCourse,
+    StudyParticipation,
+    TreatmentPhase,
+)
+from remission.record.parse import parse_record, parse_record_json
+from remission.record.schema import record_json_schema
+
+__all__ = [
+    "KMT2A",
+    "AgeUnit",
+    "Attestation",
+    "Consent",
+    "Diagnosis",
+    "FieldProblem",
+    "Genetics",
+    "InputError",
+    "MRDResult",
+    "Mutation",
+    "Patient",
+    "PatientRecord",
+    "SteroidCourse",
+    "StudyParticipation",
+    "TreatmentPhase",
+    "add_months",
+    "age",
+    "consistency_problems",
+    "parse_record",
+    "parse_record_json",
+    "record_json_schema",
+]

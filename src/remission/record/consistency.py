@@ -1,0 +1,66 @@
+"""Checks across fields of a record: date order and dates in the future.
+
+Each problem names the field by its dotted path so that a user can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel
+
+from remission.record.model import PatientRecord
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with one field of an input."""
+
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
+
+
+# A planned study entry may lie ahead; every other date records something that happened.
+_MAY_BE_PLANNED = frozenset({"study_entry_date"})
+
+
+def _dates(node: object, path: str) -> Iterator[tuple[str, date]]:
+    if isinstance(node, date):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _dates(getattr(node, name), f"{path}.{name}" if path else name)
+    elif isinstance(node, list | tuple):
+        for index, item in enumerate(node):
+            yield from _dates(item, f"{path}[{index}]")
+
+
+def _periods(record: PatientRecord) -> Iterator[tuple[str, date, date | None]]:
+    for name in ("prior_steroids", "other_studies", "treatment_phases"):
+        for index, item in enumerate(getattr(record, name) or []):
+            yield f"{name}[{index}]", item.start_date, item.end_date
+
+
+def consistency_problems(record: PatientRecord, *, today: date) -> list[FieldProblem]:
+    """Return every cross-field problem of ``record``; empty when it is consistent.
+
+    ``today`` is the date after which no recorded date may fall.
+    """
+    problems: list[FieldProblem] = []
+    born = record.patient.date_of_birth
+    for path, value in _dates(record, ""):
+        if value > today and path not in _MAY_BE_PLANNED:
+            problems.append(FieldProblem(path, f"{value} is in the future (today is {today})"))
+        if born is not None and path != "patient.date_of_birth" and value < born:
+            problems.append(
+                FieldProblem(path, f"{value} is before patient.date_of_birth {born}")
+            )
+    for path, start, end in _periods(record):
+        if end is not None and end < start:
+            problems.append(FieldProblem(f"{path}.end_date", f"{end} is before start_date {start}"))
+    return problems

@@ -1,0 +1,123 @@
+"""Static checks of an expression against the record model and the protocol parameters.
+
+A protocol whose expressions name a field the record lacks, a value outside a
+field's vocabulary, or an unknown parameter is refused at load time, not at the
+bedside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from remission.rules.evaluation import REFERENCE_DATES
+from remission.rules.expressions import (
+    AgeTest,
+    AllOf,
+    AnyItemTest,
+    AnyOf,
+    Expression,
+    FieldTest,
+    MRDTest,
+    NotOf,
+    ParamRef,
+    WindowTest,
+)
+from remission.rules.paths import UnknownFieldError, enum_values, field_type, list_item_type
+
+
+def _param_problems(value: Any, parameters: Mapping[str, Any]) -> Iterator[str]:
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if isinstance(item, ParamRef) and item.param not in parameters:
+            yield f"unknown parameter {item.param!r}"
+
+
+def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
+    if isinstance(value, ParamRef):
+        return parameters.get(value.param)
+    if isinstance(value, list):
+        return [_resolve(item, parameters) for item in value]
+    return value
+
+
+def _field_problems(
+    test: FieldTest, model: type[BaseModel], parameters: Mapping[str, Any]
+) -> Iterator[str]:
+    try:
+        annotation = field_type(model, test.field)
+    except UnknownFieldError as error:
+        yield str(error)
+        return
+    for value in (test.equals, test.in_, test.contains_any, *dict(test.used_orderings()).values()):
+        if value is not None:
+            yield from _param_problems(value, parameters)
+    allowed = enum_values(annotation)
+    compared = [test.equals] if test.equals is not None else (test.in_ or test.contains_any or [])
+    if allowed is not None:
+        for value in _resolve(compared, parameters):
+            if value is not None and value not in allowed:
+                yield f"{test.field}: {value!r} is not one of {sorted(allowed)}"
+    if test.contains_any is not None and list_item_type(annotation) is None:
+        yield f"{test.field}: contains_any needs a list field"
+
+
+def _reference_problems(reference: Any, parameters: Mapping[str, Any]) -> Iterator[str]:
+    yield from _param_problems(reference, parameters)
+    name = _resolve(reference, parameters)
+    if name is not None and name not in REFERENCE_DATES:
+        yield f"unknown reference date {name!r}; use one of {sorted(REFERENCE_DATES)}"
+
+
+def expression_problems(
+    expression: Expression,
+    model: type[BaseModel],
+    parameters: Mapping[str, Any],
+    *,
+    has_mrd_rules: bool,
+) -> list[str]:
+    """Every problem of ``expression`` read against ``model``; empty when it is sound."""
+    return list(_problems(expression, model, parameters, has_mrd_rules))
+
+
+def _problems(
+    expression: Expression, model: type[BaseModel], parameters: Mapping[str, Any], has_mrd: bool
+) -> Iterator[str]:
+    match expression:
+        case AllOf() | AnyOf():
+            children = expression.all if isinstance(expression, AllOf) else expression.any
+            for child in children:
+                yield from _problems(child, model, parameters, has_mrd)
+        case NotOf():
+            yield from _problems(expression.not_, model, parameters, has_mrd)
+        case FieldTest():
+            yield from _field_problems(expression, model, parameters)
+        case AgeTest():
+            yield from _reference_problems(expression.age.on, parameters)
+            for _, bound in expression.age.used_orderings():
+                yield from _param_problems(bound, parameters)
+        case AnyItemTest():
+            spec = expression.any_item
+            try:
+                item = list_item_type(field_type(model, spec.list_))
+            except UnknownFieldError as error:
+                yield str(error)
+                return
+            if not (isinstance(item, type) and issubclass(item, BaseModel)):
+                yield f"{spec.list_}: any_item needs a list of records"
+                return
+            yield from _problems(spec.where, item, parameters, has_mrd)
+        case WindowTest():
+            spec = expression.overlaps_window
+            for path in (spec.start, spec.end):
+                try:
+                    field_type(model, path)
+                except UnknownFieldError as error:
+                    yield str(error)
+            yield from _param_problems(spec.days_before, parameters)
+            yield from _reference_problems(spec.reference, parameters)
+        case MRDTest():
+            if not has_mrd:
+                yield "an mrd test needs the protocol's mrd parameters"

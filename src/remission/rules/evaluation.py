@@ -1,0 +1,226 @@
+"""Evaluating expressions against a record, three-valued, with a trace of every input read."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from remission.record.model import PatientRecord
+from remission.rules.expressions import (
+    AgeTest,
+    AllOf,
+    AnyItemTest,
+    AnyOf,
+    Expression,
+    FieldTest,
+    MRDTest,
+    NotOf,
+    ParamRef,
+    WindowTest,
+)
+from remission.rules.mrd import MRDCall, MRDRules, classify_mrd
+from remission.rules.paths import plain, read_path
+from remission.rules.truth import Truth, all_of, any_of
+
+_ORDER: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
+    "lt": ("<", operator.lt),
+    "le": ("≤", operator.le),
+    "gt": (">", operator.gt),
+    "ge": ("≥", operator.ge),
+}
+
+#: Named reference dates that expressions may use, and the record field behind each.
+REFERENCE_DATES = {"diagnosis": "diagnosis.date", "study_entry": "study_entry_date"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceDate:
+    value: date | None
+    source: str  # where the date came from, for the trace
+
+
+def reference_dates(record: PatientRecord, *, as_of: date) -> dict[str, ReferenceDate]:
+    """The reference dates of ``record``; study entry defaults to the screening date ``as_of``."""
+    diagnosis = record.diagnosis.date if record.diagnosis else None
+    if record.study_entry_date is not None:
+        entry = ReferenceDate(record.study_entry_date, "study_entry_date")
+    else:
+        entry = ReferenceDate(as_of, "screening date (no study_entry_date recorded)")
+    return {"diagnosis": ReferenceDate(diagnosis, "diagnosis.date"), "study_entry": entry}
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationContext:
+    """What an expression may read besides the record: parameters, dates, MRD rules."""
+
+    record: PatientRecord
+    parameters: Mapping[str, Any]
+    references: Mapping[str, ReferenceDate]
+    mrd_rules: MRDRules | None = None
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, ParamRef):
+            return self.parameters[value.param]
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The outcome of one expression node, what it read, and its children's evaluations."""
+
+    truth: Truth
+    label: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    children: tuple[Evaluation, ...] = ()
+
+    def walk(self) -> Iterator[Evaluation]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all_inputs(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for node in self.walk():
+            merged.update(node.inputs)
+        return merged
+
+    def all_missing(self) -> list[str]:
+        return list(dict.fromkeys(path for node in self.walk() for path in node.missing))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"outcome": self.truth.value, "test": self.label}
+        if self.inputs:
+            out["inputs"] = dict(self.inputs)
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if self.children:
+            out["children"] = [child.to_dict() for child in self.children]
+        return out
+
+
+def evaluate(expression: Expression, ctx: EvaluationContext) -> Evaluation:
+    """Evaluate ``expression`` against ``ctx.record``."""
+    return _evaluate(expression, ctx.record, "", ctx)
+
+
+def _evaluate(expression: Expression, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
+    match expression:
+        case AllOf():
+            children = tuple(_evaluate(child, node, prefix, ctx) for child in expression.all)
+            return Evaluation(all_of(c.truth for c in children), "all of", children=children)
+        case AnyOf():
+            children = tuple(_evaluate(child, node, prefix, ctx) for child in expression.any)
+            return Evaluation(any_of(c.truth for c in children), "any of", children=children)
+        case NotOf():
+            child = _evaluate(expression.not_, node, prefix, ctx)
+            return Evaluation(child.truth.negate(), "not", children=(child,))
+        case FieldTest():
+            return _field_test(expression, node, prefix, ctx)
+        case AgeTest():
+            return _age_test(expression, ctx)
+        case AnyItemTest():
+            return _any_item(expression, node, prefix, ctx)
+        case WindowTest():
+            return _window_test(expression, node, prefix, ctx)
+        case MRDTest():
+            return _mrd_test(expression, ctx)
+    raise TypeError(f"not an expression: {expression!r}")  # pragma: no cover
+
+
+def _field_test(test: FieldTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
+    path = prefix + test.field
+    value = plain(read_path(node, test.field))
+    inputs = {path: value}
+    if test.present is not None:
+        label = f"{path} is {'recorded' if test.present else 'not recorded'}"
+        return Evaluation(Truth.of((value is not None) == test.present), label, inputs)
+    if test.equals is not None:
+        expected = ctx.resolve(test.equals)
+        label, check = f"{path} = {expected}", lambda v: v == expected
+    elif test.in_ is not None:
+        allowed = ctx.resolve(test.in_)
+        label, check = f"{path} in {allowed}", lambda v: v in allowed
+    elif test.contains_any is not None:
+        wanted = ctx.resolve(test.contains_any)
+        label, check = f"{path} contains any of {wanted}", lambda v: any(i in wanted for i in v)
+    else:
+        name, bound = test.used_orderings()[0]
+        symbol, compare = _ORDER[name]
+        limit = ctx.resolve(bound)
+        label, check = f"{path} {symbol} {limit:g}", lambda v: compare(v, limit)
+    if value is None:
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(path,))
+    return Evaluation(Truth.of(check(value)), label, inputs)
+
+
+def _age_test(test: AgeTest, ctx: EvaluationContext) -> Evaluation:
+    spec = test.age
+    reference = ctx.references[ctx.resolve(spec.on)]
+    name, bound = spec.used_orderings()[0]
+    symbol, compare = _ORDER[name]
+    limit = ctx.resolve(bound)
+    label = f"age at {ctx.resolve(spec.on)} {symbol} {limit:g} {spec.unit.value}"
+    born = ctx.record.patient.date_of_birth
+    inputs: dict[str, Any] = {"patient.date_of_birth": plain(born), reference.source: plain(reference.value)}
+    missing = tuple(
+        path
+        for path, value in (("patient.date_of_birth", born), (reference.source, reference.value))
+        if value is None
+    )
+    years_or_days = ctx.record.age_on(reference.value, spec.unit)
+    if years_or_days is None:
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
+    inputs[f"age ({spec.unit.value}, derived)"] = years_or_days
+    return Evaluation(Truth.of(compare(years_or_days, limit)), label, inputs)
+
+
+def _any_item(test: AnyItemTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
+    spec = test.any_item
+    path = prefix + spec.list_
+    items = read_path(node, spec.list_)
+    label = f"some item of {path} satisfies the condition"
+    if items is None:
+        return Evaluation(Truth.UNKNOWN, label, {path: None}, missing=(path,))
+    children = tuple(
+        _evaluate(spec.where, item, f"{path}[{index}].", ctx) for index, item in enumerate(items)
+    )
+    inputs = {} if items else {path: []}
+    return Evaluation(any_of(c.truth for c in children), label, inputs, children=children)
+
+
+def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
+    spec = test.overlaps_window
+    reference = ctx.references[ctx.resolve(spec.reference)]
+    days = ctx.resolve(spec.days_before)
+    start, end = read_path(node, spec.start), read_path(node, spec.end)
+    label = f"period overlaps the {days} days up to {ctx.resolve(spec.reference)} (both ends included)"
+    inputs = {
+        prefix + spec.start: plain(start),
+        prefix + spec.end: plain(end),
+        reference.source: plain(reference.value),
+    }
+    if reference.value is None or start is None:
+        missing = tuple(p for p, v in ((reference.source, reference.value), (prefix + spec.start, start)) if v is None)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
+    window_start = reference.value - timedelta(days=days)
+    overlaps = start <= reference.value and (end is None or end >= window_start)
+    return Evaluation(Truth.of(overlaps), label, inputs)
+
+
+def _mrd_test(test: MRDTest, ctx: EvaluationContext) -> Evaluation:
+    spec = test.mrd
+    if ctx.mrd_rules is None:
+        raise LookupError("an mrd test needs the protocol's mrd parameters")
+    finding = classify_mrd(ctx.record.mrd, spec.time_point, ctx.mrd_rules)
+    label = f"MRD {spec.time_point.value} is {spec.result}: {finding.explanation}"
+    key = f"mrd[{spec.time_point.value}]"
+    inputs = {key: list(finding.results_read)}
+    if finding.call is MRDCall.INDETERMINATE:
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(key,))
+    return Evaluation(Truth.of(finding.call.value == spec.result), label, inputs)
