@@ -18,6 +18,7 @@ from remission.rules.expressions import (
     AllOf,
     AnyItemTest,
     AnyOf,
+    DateByTest,
     Expression,
     FieldTest,
     MRDTest,
@@ -118,6 +119,12 @@ def _problems(
                     yield str(error)
             yield from _param_problems(spec.days_before, parameters)
             yield from _reference_problems(spec.reference, parameters)
+        case DateByTest():
+            try:
+                field_type(model, expression.on_or_before.field)
+            except UnknownFieldError as error:
+                yield str(error)
+            yield from _reference_problems(expression.on_or_before.reference, parameters)
         case MRDTest():
             if not has_mrd:
                 yield "an mrd test needs the protocol's mrd parameters"

@@ -14,6 +14,7 @@ from remission.rules.expressions import (
     AllOf,
     AnyItemTest,
     AnyOf,
+    DateByTest,
     Expression,
     FieldTest,
     MRDTest,
@@ -104,6 +105,19 @@ class Evaluation:
         return out
 
 
+def show(value: Any) -> str:
+    """Render a value as it is written in JSON and protocol files."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(item) for item in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def evaluate(expression: Expression, ctx: EvaluationContext) -> Evaluation:
     """Evaluate ``expression`` against ``ctx.record``."""
     return _evaluate(expression, ctx.record, "", ctx)
@@ -128,6 +142,8 @@ def _evaluate(expression: Expression, node: object, prefix: str, ctx: Evaluation
             return _any_item(expression, node, prefix, ctx)
         case WindowTest():
             return _window_test(expression, node, prefix, ctx)
+        case DateByTest():
+            return _date_by_test(expression, node, prefix, ctx)
         case MRDTest():
             return _mrd_test(expression, ctx)
     raise TypeError(f"not an expression: {expression!r}")  # pragma: no cover
@@ -142,13 +158,13 @@ def _field_test(test: FieldTest, node: object, prefix: str, ctx: EvaluationConte
         return Evaluation(Truth.of((value is not None) == test.present), label, inputs)
     if test.equals is not None:
         expected = ctx.resolve(test.equals)
-        label, check = f"{path} = {expected}", lambda v: v == expected
+        label, check = f"{path} = {show(expected)}", lambda v: v == expected
     elif test.in_ is not None:
         allowed = ctx.resolve(test.in_)
-        label, check = f"{path} in {allowed}", lambda v: v in allowed
+        label, check = f"{path} in {show(allowed)}", lambda v: v in allowed
     elif test.contains_any is not None:
         wanted = ctx.resolve(test.contains_any)
-        label, check = f"{path} contains any of {wanted}", lambda v: any(i in wanted for i in v)
+        label, check = f"{path} contains any of {show(wanted)}", lambda v: any(i in wanted for i in v)
     else:
         name, bound = test.used_orderings()[0]
         symbol, compare = _ORDER[name]
@@ -211,6 +227,19 @@ def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationCon
     window_start = reference.value - timedelta(days=days)
     overlaps = start <= reference.value and (end is None or end >= window_start)
     return Evaluation(Truth.of(overlaps), label, inputs)
+
+
+def _date_by_test(test: DateByTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
+    spec = test.on_or_before
+    reference = ctx.references[ctx.resolve(spec.reference)]
+    path = prefix + spec.field
+    value = read_path(node, spec.field)
+    label = f"{path} on or before {ctx.resolve(spec.reference)}"
+    inputs = {path: plain(value), reference.source: plain(reference.value)}
+    missing = tuple(p for p, v in ((path, value), (reference.source, reference.value)) if v is None)
+    if missing:
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
+    return Evaluation(Truth.of(value <= reference.value), label, inputs)
 
 
 def _mrd_test(test: MRDTest, ctx: EvaluationContext) -> Evaluation:

@@ -107,6 +107,17 @@ class WindowTest(ExpressionModel):
     overlaps_window: WindowSpec
 
 
+class DateBySpec(ExpressionModel):
+    """A recorded date falls on or before a reference date."""
+
+    field: str = Field(description="Dotted path of a date field.")
+    reference: str | ParamRef = Field(description="Reference date: diagnosis or study_entry.")
+
+
+class DateByTest(ExpressionModel):
+    on_or_before: DateBySpec
+
+
 class AnyItemSpec(ExpressionModel):
     """Met when some item of a recorded list satisfies ``where`` (paths relative to the item)."""
 
@@ -141,7 +152,7 @@ class NotOf(ExpressionModel):
     not_: Expression = Field(alias="not")
 
 
-_TAGS = ("all", "any", "not", "field", "age", "any_item", "overlaps_window", "mrd")
+_TAGS = ("all", "any", "not", "field", "age", "any_item", "overlaps_window", "on_or_before", "mrd")
 
 
 def _expression_tag(node: Any) -> str | None:
@@ -162,6 +173,7 @@ Expression = Annotated[
     | Annotated[AgeTest, Tag("age")]
     | Annotated[AnyItemTest, Tag("any_item")]
     | Annotated[WindowTest, Tag("overlaps_window")]
+    | Annotated[DateByTest, Tag("on_or_before")]
     | Annotated[MRDTest, Tag("mrd")],
     Discriminator(
         _expression_tag,

@@ -1,0 +1,105 @@
+"""Eligibility screening: three-valued, with a verdict and a reason per criterion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from remission.protocols.model import Criterion, DecidedBy, Protocol
+from remission.protocols.mrd_parameters import mrd_rules_from
+from remission.protocols.results import CriterionResult, ScreeningResult, Verdict
+from remission.record.errors import InputError
+from remission.record.consistency import FieldProblem
+from remission.record.model import Attestation, PatientRecord
+from remission.record.vocabulary import AttestedOutcome
+from remission.rules.evaluation import Evaluation, EvaluationContext, evaluate, reference_dates, show
+from remission.rules.truth import Truth
+
+
+def _attestation(record: PatientRecord, protocol: Protocol, criterion: Criterion) -> Attestation | None:
+    matching = [
+        a for a in record.attestations if a.protocol_id == protocol.id and a.criterion_id == criterion.id
+    ]
+    return max(matching, key=lambda a: a.date) if matching else None
+
+
+def _attested(criterion: Criterion, attestation: Attestation, why_needed: str) -> CriterionResult:
+    status = Truth.MET if attestation.outcome is AttestedOutcome.MET else Truth.NOT_MET
+    reason = f"attested {attestation.outcome.value} by {attestation.attested_by} on {attestation.date} ({why_needed})"
+    return CriterionResult(
+        criterion.id, criterion.kind.value, criterion.decided.value, status, criterion.text, reason,
+        inputs={"attestation": attestation.model_dump(mode="json", exclude_none=True)},
+        attested_by=attestation.attested_by,
+    )
+
+
+def screen_criterion(
+    record: PatientRecord, protocol: Protocol, criterion: Criterion, ctx: EvaluationContext
+) -> CriterionResult:
+    """Decide one criterion. A person's attestation settles what the record cannot."""
+    attestation = _attestation(record, protocol, criterion)
+    if criterion.expression is None:
+        why = "must be attested by a person" if criterion.decided is DecidedBy.ATTESTED else "not computable"
+        if attestation is not None:
+            return _attested(criterion, attestation, why)
+        return CriterionResult(
+            criterion.id, criterion.kind.value, criterion.decided.value, Truth.UNKNOWN, criterion.text,
+            f"{why}; no attestation recorded",
+        )
+    evaluation = evaluate(criterion.expression, ctx)
+    missing = tuple(evaluation.all_missing())
+    if evaluation.truth is Truth.UNKNOWN and attestation is not None:
+        return _attested(criterion, attestation, f"record lacks {', '.join(missing)}")
+    if evaluation.truth is Truth.UNKNOWN:
+        reason = f"unknown: not recorded: {', '.join(missing)}"
+    else:
+        leaves = [node for node in evaluation.walk() if not node.children]
+        decisive = [node for node in leaves if node.truth is evaluation.truth] or leaves
+        reason = f"{evaluation.truth.value}: {'; '.join(_describe(node) for node in decisive)}"
+    return CriterionResult(
+        criterion.id, criterion.kind.value, criterion.decided.value, evaluation.truth, criterion.text,
+        reason, inputs=evaluation.all_inputs(), missing=missing, evaluation=evaluation,
+    )
+
+
+def _describe(node: Evaluation) -> str:
+    """A leaf's test with the values it read, e.g. ``prior_hsct = true (recorded: false)``."""
+    recorded = ", ".join(
+        f"{path}={show(value)}" for path, value in node.inputs.items() if not path.startswith("mrd[")
+    )
+    return f"{node.label} [{node.truth.value}; recorded {recorded}]" if recorded else node.label
+
+
+def _verdict(results: Iterable[CriterionResult]) -> Verdict:
+    results = list(results)
+    if any(result.blocks for result in results):
+        return Verdict.NOT_ELIGIBLE
+    if any(result.status is Truth.UNKNOWN for result in results):
+        return Verdict.NEEDS_REVIEW
+    return Verdict.ELIGIBLE
+
+
+def screen_patient(record: PatientRecord, protocol: Protocol, *, as_of: date) -> ScreeningResult:
+    """Screen ``record`` against ``protocol``'s eligibility on the date ``as_of``.
+
+    Eligible only when every inclusion is met and no exclusion is met or unknown.
+    ``as_of`` stands in for the study entry date when the record has none.
+    """
+    if protocol.eligibility is None:
+        raise InputError(
+            "--protocol", [FieldProblem(protocol.id, "this protocol encodes no eligibility criteria")]
+        )
+    rules, _ = mrd_rules_from(protocol.parameter_values())
+    ctx = EvaluationContext(record, protocol.parameter_values(), reference_dates(record, as_of=as_of), rules)
+    results = tuple(screen_criterion(record, protocol, c, ctx) for c in protocol.eligibility)
+    return ScreeningResult(
+        record.patient.study_id, protocol.id, protocol.version, as_of, _verdict(results), results
+    )
+
+
+def screen_patients(
+    records: Iterable[PatientRecord], protocol: Protocol, *, as_of: date
+) -> list[ScreeningResult]:
+    """Screen many records against one protocol (the batch entry point)."""
+    return [screen_patient(record, protocol, as_of=as_of) for record in records]
+
