@@ -20,7 +20,12 @@ from remission.protocols.results import (
     Verdict,
 )
 from remission.protocols.screening import screen_patient, screen_patients
-from remission.protocols.stratification import PENDING, UNCLASSIFIED, stratify_patient, stratify_patients
+from remission.protocols.stratification import (
+    PENDING,
+    UNCLASSIFIED,
+    stratify_patient,
+    stratify_patients,
+)
 
 __all__ = [
     "PENDING",

@@ -40,10 +40,14 @@ def _sources(protocol: Protocol) -> Iterator[FieldProblem]:
         for i, group in enumerate(strat.risk_groups):
             yield from _unknown(f"stratification.risk_groups[{i}].source", group.source, known, "source")
         for i, track in enumerate(strat.provisional_tracks):
-            yield from _unknown(f"stratification.provisional_tracks[{i}].source", track.source, known, "source")
+            yield from _unknown(
+                f"stratification.provisional_tracks[{i}].source", track.source, known, "source"
+            )
         for t, point in enumerate(strat.time_points):
             for r, rule in enumerate(point.rules):
-                yield from _unknown(f"stratification.time_points[{t}].rules[{r}].source", rule.source, known, "source")
+                yield from _unknown(
+                    f"stratification.time_points[{t}].rules[{r}].source", rule.source, known, "source"
+                )
 
 
 def _structure(protocol: Protocol) -> Iterator[FieldProblem]:
@@ -57,7 +61,10 @@ def _structure(protocol: Protocol) -> Iterator[FieldProblem]:
             yield from _unknown(f"arms[{i}].phases[{j}]", phase, phases, "phase")
     for i, question in enumerate(protocol.provenance.open_questions):
         yield from _unknown(
-            f"provenance.open_questions[{i}].parameter", question.parameter, set(protocol.parameters), "parameter"
+            f"provenance.open_questions[{i}].parameter",
+            question.parameter,
+            set(protocol.parameters),
+            "parameter",
         )
     strat = protocol.stratification
     if strat is None:
@@ -71,16 +78,22 @@ def _structure(protocol: Protocol) -> Iterator[FieldProblem]:
         yield from _unknown(f"stratification.risk_groups[{i}].arm", group.arm, arms, "arm")
     for i, track in enumerate(strat.provisional_tracks):
         for j, group_id in enumerate(track.possible_groups):
-            yield from _unknown(f"stratification.provisional_tracks[{i}].possible_groups[{j}]", group_id, groups, "risk group")
+            yield from _unknown(
+                f"stratification.provisional_tracks[{i}].possible_groups[{j}]", group_id, groups, "risk group"
+            )
         for j, phase in enumerate(track.phases):
             yield from _unknown(f"stratification.provisional_tracks[{i}].phases[{j}]", phase, phases, "phase")
     finals = [point for point in strat.time_points if point.assigns == "final"]
     if len(finals) != 1:
-        yield FieldProblem("stratification.time_points", f"needs exactly one final time point, found {len(finals)}")
+        yield FieldProblem(
+            "stratification.time_points", f"needs exactly one final time point, found {len(finals)}"
+        )
     for t, point in enumerate(strat.time_points):
         known, what = (groups, "risk group") if point.assigns == "final" else (tracks, "provisional track")
         for r, rule in enumerate(point.rules):
-            yield from _unknown(f"stratification.time_points[{t}].rules[{r}].outcome", rule.outcome, known, what)
+            yield from _unknown(
+                f"stratification.time_points[{t}].rules[{r}].outcome", rule.outcome, known, what
+            )
 
 
 def _expressions(protocol: Protocol) -> Iterator[tuple[str, Expression]]:

@@ -80,7 +80,7 @@ def parse_protocol(data: Any, *, source: str) -> Protocol:
 
 def load_protocol_text(text: str, *, source: str) -> Protocol:
     try:
-        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_PlainLoader)
     except yaml.YAMLError as error:
         raise ProtocolError(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
     return parse_protocol(data, source=source)
@@ -97,7 +97,9 @@ def load_protocol_file(path: Path) -> Protocol:
 
 def shipped_protocol_ids() -> list[str]:
     """Ids of the protocols shipped with the package, sorted."""
-    return sorted(entry.name.removesuffix(".yaml") for entry in _DATA.iterdir() if entry.name.endswith(".yaml"))
+    return sorted(
+        entry.name.removesuffix(".yaml") for entry in _DATA.iterdir() if entry.name.endswith(".yaml")
+    )
 
 
 @cache
@@ -116,7 +118,8 @@ def with_parameters(protocol: Protocol, overrides: Mapping[str, Any]) -> Protoco
     if unknown:
         known = ", ".join(sorted(protocol.parameters)) or "(none)"
         raise ProtocolError(
-            "--param", [FieldProblem(name, f"not a parameter of {protocol.id}; known: {known}") for name in unknown]
+            "--param",
+            [FieldProblem(name, f"not a parameter of {protocol.id}; known: {known}") for name in unknown],
         )
     data = protocol.model_dump(mode="json", by_alias=True, exclude_none=True)
     for name, value in overrides.items():

@@ -34,7 +34,9 @@ def mrd_rules_from(values: Mapping[str, Any]) -> tuple[MRDRules | None, list[tup
         return None, problems
     threshold = values["mrd_threshold_fraction"]
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold <= 1:
-        problems.append(("mrd_threshold_fraction", f"{threshold!r} is not {MRD_PARAMETERS['mrd_threshold_fraction']}"))
+        problems.append(
+            ("mrd_threshold_fraction", f"{threshold!r} is not {MRD_PARAMETERS['mrd_threshold_fraction']}")
+        )
     for name in ("mrd_positive_at_threshold", "mrd_negative_requires_sensitivity"):
         if not isinstance(values[name], bool):
             problems.append((name, f"{values[name]!r} is not true or false"))

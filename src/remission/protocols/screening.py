@@ -8,11 +8,17 @@ from datetime import date
 from remission.protocols.model import Criterion, DecidedBy, Protocol
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.protocols.results import CriterionResult, ScreeningResult, Verdict
-from remission.record.errors import InputError
 from remission.record.consistency import FieldProblem
+from remission.record.errors import InputError
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
-from remission.rules.evaluation import Evaluation, EvaluationContext, evaluate, reference_dates, show
+from remission.rules.evaluation import (
+    Evaluation,
+    EvaluationContext,
+    evaluate,
+    reference_dates,
+    show,
+)
 from remission.rules.truth import Truth
 
 
@@ -25,9 +31,15 @@ def _attestation(record: PatientRecord, protocol: Protocol, criterion: Criterion
 
 def _attested(criterion: Criterion, attestation: Attestation, why_needed: str) -> CriterionResult:
     status = Truth.MET if attestation.outcome is AttestedOutcome.MET else Truth.NOT_MET
-    reason = f"attested {attestation.outcome.value} by {attestation.attested_by} on {attestation.date} ({why_needed})"
+    who = f"{attestation.attested_by} on {attestation.date}"
+    reason = f"attested {attestation.outcome.value} by {who} ({why_needed})"
     return CriterionResult(
-        criterion.id, criterion.kind.value, criterion.decided.value, status, criterion.text, reason,
+        criterion.id,
+        criterion.kind.value,
+        criterion.decided.value,
+        status,
+        criterion.text,
+        reason,
         inputs={"attestation": attestation.model_dump(mode="json", exclude_none=True)},
         attested_by=attestation.attested_by,
     )
@@ -43,7 +55,11 @@ def screen_criterion(
         if attestation is not None:
             return _attested(criterion, attestation, why)
         return CriterionResult(
-            criterion.id, criterion.kind.value, criterion.decided.value, Truth.UNKNOWN, criterion.text,
+            criterion.id,
+            criterion.kind.value,
+            criterion.decided.value,
+            Truth.UNKNOWN,
+            criterion.text,
             f"{why}; no attestation recorded",
         )
     evaluation = evaluate(criterion.expression, ctx)
@@ -57,8 +73,15 @@ def screen_criterion(
         decisive = [node for node in leaves if node.truth is evaluation.truth] or leaves
         reason = f"{evaluation.truth.value}: {'; '.join(_describe(node) for node in decisive)}"
     return CriterionResult(
-        criterion.id, criterion.kind.value, criterion.decided.value, evaluation.truth, criterion.text,
-        reason, inputs=evaluation.all_inputs(), missing=missing, evaluation=evaluation,
+        criterion.id,
+        criterion.kind.value,
+        criterion.decided.value,
+        evaluation.truth,
+        criterion.text,
+        reason,
+        inputs=evaluation.all_inputs(),
+        missing=missing,
+        evaluation=evaluation,
     )
 
 
@@ -102,4 +125,3 @@ def screen_patients(
 ) -> list[ScreeningResult]:
     """Screen many records against one protocol (the batch entry point)."""
     return [screen_patient(record, protocol, as_of=as_of) for record in records]
-

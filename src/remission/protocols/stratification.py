@@ -29,7 +29,9 @@ def decide_time_point(point: TimePoint, ctx: EvaluationContext) -> TimePointResu
     for trace in traces:
         if trace.evaluation.truth is Truth.UNKNOWN:
             outcome = PENDING
-            missing = [p for t in traces if t.evaluation.truth is Truth.UNKNOWN for p in t.evaluation.all_missing()]
+            missing = [
+                p for t in traces if t.evaluation.truth is Truth.UNKNOWN for p in t.evaluation.all_missing()
+            ]
             break
         if trace.evaluation.truth is Truth.MET:
             outcome = trace.outcome
@@ -39,7 +41,9 @@ def decide_time_point(point: TimePoint, ctx: EvaluationContext) -> TimePointResu
     )
 
 
-def _track_change(protocol: Protocol, strat: Stratification, track_id: str | None, arm_id: str | None) -> dict[str, Any] | None:
+def _track_change(
+    protocol: Protocol, strat: Stratification, track_id: str | None, arm_id: str | None
+) -> dict[str, Any] | None:
     """Phases given on the provisional track that the final arm does not contain."""
     if track_id is None or arm_id is None:
         return None
@@ -65,7 +69,9 @@ def stratify_patient(record: PatientRecord, protocol: Protocol, *, as_of: date) 
     ctx = EvaluationContext(record, protocol.parameter_values(), reference_dates(record, as_of=as_of), rules)
     points = tuple(decide_time_point(point, ctx) for point in strat.time_points)
     final = next(point for point in points if point.assigns == "final")
-    provisional = [p.outcome for p in points if p.assigns == "provisional" and p.outcome not in (PENDING, UNCLASSIFIED)]
+    provisional = [
+        p.outcome for p in points if p.assigns == "provisional" and p.outcome not in (PENDING, UNCLASSIFIED)
+    ]
     track = provisional[-1] if provisional else None
     group = next((g for g in strat.risk_groups if g.id == final.outcome), None)
     arm = group.arm if group else None

@@ -57,9 +57,7 @@ def consistency_problems(record: PatientRecord, *, today: date) -> list[FieldPro
         if value > today and path not in _MAY_BE_PLANNED:
             problems.append(FieldProblem(path, f"{value} is in the future (today is {today})"))
         if born is not None and path != "patient.date_of_birth" and value < born:
-            problems.append(
-                FieldProblem(path, f"{value} is before patient.date_of_birth {born}")
-            )
+            problems.append(FieldProblem(path, f"{value} is before patient.date_of_birth {born}"))
     for path, start, end in _periods(record):
         if end is not None and end < start:
             problems.append(FieldProblem(f"{path}.end_date", f"{end} is before start_date {start}"))

@@ -30,7 +30,7 @@ def problems_from_validation(error: ValidationError) -> list[FieldProblem]:
     for item in error.errors(include_url=False):
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown field (not part of the record schema)"
+            message = "unknown field (not in the schema)"
         elif item["type"] == "missing":
             message = "required field is missing"
         elif message.startswith("Value error, "):

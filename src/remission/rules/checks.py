@@ -44,9 +44,7 @@ def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
     return value
 
 
-def _field_problems(
-    test: FieldTest, model: type[BaseModel], parameters: Mapping[str, Any]
-) -> Iterator[str]:
+def _field_problems(test: FieldTest, model: type[BaseModel], parameters: Mapping[str, Any]) -> Iterator[str]:
     try:
         annotation = field_type(model, test.field)
     except UnknownFieldError as error:

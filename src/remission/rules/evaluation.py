@@ -222,7 +222,9 @@ def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationCon
         reference.source: plain(reference.value),
     }
     if reference.value is None or start is None:
-        missing = tuple(p for p, v in ((reference.source, reference.value), (prefix + spec.start, start)) if v is None)
+        missing = tuple(
+            p for p, v in ((reference.source, reference.value), (prefix + spec.start, start)) if v is None
+        )
         return Evaluation(Truth.UNKNOWN, label, inputs, missing)
     window_start = reference.value - timedelta(days=days)
     overlaps = start <= reference.value and (end is None or end >= window_start)

@@ -102,9 +102,7 @@ def _combine_by_priority(
     return MRDCall.INDETERMINATE
 
 
-def classify_mrd(
-    results: Sequence[MRDResult], time_point: MRDTimePoint, rules: MRDRules
-) -> MRDFinding:
+def classify_mrd(results: Sequence[MRDResult], time_point: MRDTimePoint, rules: MRDRules) -> MRDFinding:
     """Combine every result at ``time_point`` into one call; no result means indeterminate."""
     at_point = [result for result in results if result.time_point is time_point]
     if not at_point:

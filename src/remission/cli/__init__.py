@@ -1,0 +1,1 @@
+"""The ``remission`` command line: thin wrappers over the library layers."""

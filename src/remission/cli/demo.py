@@ -1,0 +1,39 @@
+"""The demo run by ``make run``: screen and stratify every example patient."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from remission.cli.inputs import read_records
+from remission.protocols import Protocol, screen_patients, stratify_patients
+
+
+def run_demo(console: Console, examples: Path, protocol: Protocol, *, as_of: date) -> None:
+    """Print one row per example record: verdict, what blocks or is unknown, risk group."""
+    records = read_records([examples], today=date.today())
+    screened = screen_patients(records, protocol, as_of=as_of)
+    stratified = stratify_patients(records, protocol, as_of=as_of)
+    table = Table(
+        title=f"{len(records)} example patients · {protocol.id} v{protocol.version}", show_lines=True
+    )
+    for column in ("study id", "verdict", "failing / unresolved", "risk group", "arm", "waiting for"):
+        table.add_column(column)
+    for screening, strata in zip(screened, stratified, strict=True):
+        problems = ", ".join(screening.failing or screening.unresolved) or "-"
+        table.add_row(
+            screening.study_id,
+            screening.verdict.value,
+            problems,
+            strata.risk_group,
+            strata.arm or "-",
+            ", ".join(strata.missing) or "-",
+        )
+    console.print(table)
+    console.print(
+        "Details: remission screen RECORD.json --protocol ID, remission stratify RECORD.json "
+        "--protocol ID (add --json for machines)."
+    )

@@ -1,0 +1,58 @@
+"""Reading the CLI's inputs: record files, ``--param`` overrides and dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from remission.protocols import Protocol, load_protocol, load_protocol_file, with_parameters
+from remission.record import FieldProblem, InputError, PatientRecord, parse_record_json
+
+
+def read_records(paths: Iterable[Path], *, today: date) -> list[PatientRecord]:
+    """Parse each record file; a directory means every ``*.json`` file in it, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+    if not files:
+        raise InputError("RECORD", [FieldProblem("(arguments)", "no record files given")])
+    records = []
+    for file in files:
+        try:
+            text = file.read_text("utf-8")
+        except OSError as error:
+            raise InputError(str(file), [FieldProblem("(file)", error.strerror or str(error))]) from None
+        records.append(parse_record_json(text, today=today, source=str(file)))
+    return records
+
+
+def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs, each value read as a YAML scalar (``1e-3``, ``true``, ``diagnosis``)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise InputError("--param", [FieldProblem(pair, "expected NAME=VALUE")])
+        overrides[name] = yaml.safe_load(raw) if raw else raw
+    return overrides
+
+
+def resolve_protocol(protocol_id: str, overrides: dict[str, Any]) -> Protocol:
+    """A shipped protocol by id, or a protocol file by path, with parameter overrides."""
+    path = Path(protocol_id)
+    protocol = load_protocol_file(path) if path.suffix in {".yaml", ".yml"} else load_protocol(protocol_id)
+    return with_parameters(protocol, overrides) if overrides else protocol
+
+
+def parse_date(value: str | None, *, option: str) -> date:
+    """An ISO date, or today when ``value`` is ``None``."""
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(option, [FieldProblem(value, "not a date in YYYY-MM-DD form")]) from None

@@ -1,0 +1,162 @@
+"""Entry point of the ``remission`` command.
+
+Bad input prints one message per field to stderr and exits with status 2; a
+traceback means a bug in remission, never in the user's input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from remission import __version__
+from remission.cli import render
+from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
+from remission.protocols import (
+    load_protocol,
+    load_protocol_file,
+    protocol_json_schema,
+    screen_patients,
+    shipped_protocol_ids,
+    stratify_patients,
+)
+from remission.record import InputError, record_json_schema
+
+app = typer.Typer(help="Risk-adapted pediatric acute leukemia trials.", no_args_is_help=True)
+protocol_app = typer.Typer(help="Shipped and local protocol files.", no_args_is_help=True)
+record_app = typer.Typer(help="The clinical record format.", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
+app.add_typer(record_app, name="record")
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+RecordPaths = Annotated[list[Path], typer.Argument(help="Record JSON files, or directories of them.")]
+ProtocolOption = Annotated[str, typer.Option("--protocol", "-p", help="Protocol id, or a .yaml file.")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Screening date YYYY-MM-DD (default today).")]
+ParamOption = Annotated[
+    list[str] | None, typer.Option("--param", help="Override a protocol parameter: NAME=VALUE.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _emit(payloads: list[dict], as_json: bool, tables: list) -> None:
+    if as_json:
+        render.print_json(out, payloads[0] if len(payloads) == 1 else payloads)
+    else:
+        for table in tables:
+            out.print(table)
+
+
+@app.command()
+def screen(
+    records: RecordPaths,
+    protocol: ProtocolOption,
+    as_of: AsOfOption = None,
+    param: ParamOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Screen records against a protocol's eligibility: eligible, not eligible or needs review."""
+    chosen = resolve_protocol(protocol, parse_overrides(param or []))
+    screened_on = parse_date(as_of, option="--as-of")
+    results = screen_patients(
+        read_records(records, today=parse_date(None, option="")), chosen, as_of=screened_on
+    )
+    _emit([r.to_dict() for r in results], json_output, [render.screening_table(r) for r in results])
+
+
+@app.command()
+def stratify(
+    records: RecordPaths,
+    protocol: ProtocolOption,
+    as_of: AsOfOption = None,
+    param: ParamOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Assign risk groups and arms; pending until the data each time point needs exist."""
+    chosen = resolve_protocol(protocol, parse_overrides(param or []))
+    on = parse_date(as_of, option="--as-of")
+    results = stratify_patients(read_records(records, today=parse_date(None, option="")), chosen, as_of=on)
+    _emit([r.to_dict() for r in results], json_output, [render.stratification_table(r) for r in results])
+
+
+@protocol_app.command("list")
+def protocol_list(json_output: JsonOption = False) -> None:
+    """List the shipped protocols."""
+    summaries = [render.protocol_summary(load_protocol(pid)) for pid in shipped_protocol_ids()]
+    if json_output:
+        render.print_json(out, summaries)
+        return
+    table = render.Table(title="shipped protocols")
+    for column in ("id", "version", "title", "criteria", "risk groups"):
+        table.add_column(column)
+    for s in summaries:
+        table.add_row(s["id"], s["version"], s["title"], str(s["criteria"]), ", ".join(s["risk_groups"]))
+    out.print(table)
+
+
+@protocol_app.command("show")
+def protocol_show(protocol_id: str, json_output: JsonOption = False) -> None:
+    """Show a protocol: provenance, parameters, criteria, risk groups and arms."""
+    protocol = resolve_protocol(protocol_id, {})
+    if json_output:
+        render.print_json(out, protocol.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return
+    for table in render.protocol_tables(protocol):
+        out.print(table)
+
+
+@protocol_app.command("validate")
+def protocol_validate(path: Path) -> None:
+    """Check a protocol file against the schema and its own cross-references."""
+    protocol = load_protocol_file(path)
+    out.print(f"[green]valid[/green]: {path} ({protocol.id} v{protocol.version})")
+
+
+@protocol_app.command("schema")
+def protocol_schema() -> None:
+    """Print the JSON Schema of protocol files."""
+    out.print_json(json.dumps(protocol_json_schema()))
+
+
+@record_app.command("schema")
+def record_schema() -> None:
+    """Print the JSON Schema of patient records."""
+    out.print_json(json.dumps(record_json_schema(), ensure_ascii=False))
+
+
+@app.command()
+def demo(
+    examples: Annotated[Path, typer.Option(help="Directory of example records.")] = Path("examples/patients"),
+    protocol: Annotated[str, typer.Option("--protocol", "-p")] = "NCT06516679",
+    as_of: AsOfOption = None,
+) -> None:
+    """Screen and stratify the example patients and print a summary."""
+    from remission.cli.demo import run_demo
+
+    run_demo(out, examples, resolve_protocol(protocol, {}), as_of=parse_date(as_of, option="--as-of"))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(__version__)
+        raise typer.Exit
+
+
+def main() -> None:
+    """Console entry point: input problems exit 2 with a message, never a traceback."""
+    try:
+        app()
+    except InputError as error:
+        err.print(f"[bold red]error[/bold red] in {error.source}:", highlight=False)
+        for problem in error.problems:
+            err.print(f"  {problem.field}: {problem.problem}", highlight=False, markup=False)
+        sys.exit(2)
