@@ -6,7 +6,6 @@ traceback means a bug in remission, never in the user's input.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +46,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def _emit(payloads: list[dict], as_json: bool, tables: list) -> None:
     if as_json:
-        render.print_json(out, payloads[0] if len(payloads) == 1 else payloads)
+        render.print_json(payloads[0] if len(payloads) == 1 else payloads)
     else:
         for table in tables:
             out.print(table)
@@ -90,7 +89,7 @@ def protocol_list(json_output: JsonOption = False) -> None:
     """List the shipped protocols."""
     summaries = [render.protocol_summary(load_protocol(pid)) for pid in shipped_protocol_ids()]
     if json_output:
-        render.print_json(out, summaries)
+        render.print_json(summaries)
         return
     table = render.Table(title="shipped protocols")
     for column in ("id", "version", "title", "criteria", "risk groups"):
@@ -105,7 +104,7 @@ def protocol_show(protocol_id: str, json_output: JsonOption = False) -> None:
     """Show a protocol: provenance, parameters, criteria, risk groups and arms."""
     protocol = resolve_protocol(protocol_id, {})
     if json_output:
-        render.print_json(out, protocol.model_dump(mode="json", by_alias=True, exclude_none=True))
+        render.print_json(protocol.model_dump(mode="json", by_alias=True, exclude_none=True))
         return
     for table in render.protocol_tables(protocol):
         out.print(table)
@@ -121,13 +120,13 @@ def protocol_validate(path: Path) -> None:
 @protocol_app.command("schema")
 def protocol_schema() -> None:
     """Print the JSON Schema of protocol files."""
-    out.print_json(json.dumps(protocol_json_schema()))
+    render.print_json(protocol_json_schema())
 
 
 @record_app.command("schema")
 def record_schema() -> None:
     """Print the JSON Schema of patient records."""
-    out.print_json(json.dumps(record_json_schema(), ensure_ascii=False))
+    render.print_json(record_json_schema())
 
 
 @app.command()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -15,8 +15,9 @@ _STATUS_STYLE = {"met": "green", "not met": "red", "unknown": "yellow"}
 _VERDICT_STYLE = {"eligible": "bold green", "not eligible": "bold red", "needs review": "bold yellow"}
 
 
-def print_json(console: Console, payload: Any) -> None:
-    console.print_json(json.dumps(payload, ensure_ascii=False))
+def print_json(payload: Any) -> None:
+    """Write JSON for machines: plain text, never wrapped or coloured."""
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
 def screening_table(result: ScreeningResult) -> Table:

@@ -92,7 +92,17 @@ class Evaluation:
         return merged
 
     def all_missing(self) -> list[str]:
-        return list(dict.fromkeys(path for node in self.walk() for path in node.missing))
+        """Fields whose absence leaves this node unknown; empty when the node is decided.
+
+        Only unknown branches count: an unrecorded field in a branch that does not
+        change the outcome is not missing for the decision.
+        """
+        if self.truth is not Truth.UNKNOWN:
+            return []
+        paths = list(self.missing)
+        for child in self.children:
+            paths.extend(child.all_missing())
+        return list(dict.fromkeys(paths))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"outcome": self.truth.value, "test": self.label}

@@ -1,0 +1,224 @@
+"""The ``remission`` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+RECORD: dict[str, Any] = {
+    "patient": {"study_id": "CLI-01", "site": "SEV", "sex": "male", "date_of_birth": "2025-01-15"},
+    "diagnosis": {"date": "2025-06-02", "who_type": "B-ALL"},
+    "genetics": {"kmt2a": {"status": "germline"}},
+    "syndromes": [],
+    "prior_steroids": [],
+    "prior_hsct": False,
+    "relapse_status": "never relapsed",
+    "consent": {"given_by": "parents", "date": "2025-06-03", "form_version": "1.0"},
+    "other_studies": [],
+    "study_entry_date": "2025-06-04",
+    "mrd": [
+        {
+            "time_point": "after consolidation 1",
+            "method": "IG/TR RQ-PCR",
+            "sample_date": "2025-08-01",
+            "value_fraction": 0.0,
+            "sensitivity_fraction": 1e-5,
+        }
+    ],
+    "attestations": [
+        {
+            "protocol_id": "NCT06516679",
+            "criterion_id": "excl-contraindication",
+            "outcome": "not met",
+            "attested_by": "Dr. Min-ji Park",
+            "date": "2025-06-04",
+        }
+    ],
+}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "remission", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def write(tmp_path: Path, data: Any, name: str = "record.json") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), "utf-8")
+    return path
+
+
+class TestScreen:
+    def test_json_has_verdict_and_criteria_fields(self, tmp_path: Path) -> None:
+        """`screen --json` prints the verdict and each criterion's id, kind, status, text and reason."""
+        result = run("screen", str(write(tmp_path, RECORD)), "--protocol", "NCT06516679", "--json")
+        assert result.returncode == 0, result.stderr
+        payload = json.loads(result.stdout)
+        assert payload["verdict"] == "eligible"
+        assert {c["id"] for c in payload["criteria"]} >= {"incl-age", "excl-steroids"}
+        for criterion in payload["criteria"]:
+            assert set(criterion) >= {"id", "kind", "status", "text", "reason"}
+
+    def test_table_names_verdict(self, tmp_path: Path) -> None:
+        """Without --json, `screen` prints a readable table ending in the verdict."""
+        result = run("screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679")
+        assert result.returncode == 0, result.stderr
+        assert "ELIGIBLE" in result.stdout
+        assert "incl-diagnosis" in result.stdout
+
+    def test_missing_field_needs_review(self, tmp_path: Path) -> None:
+        """A record without syndromes recorded is `needs review`, naming the missing field."""
+        record = {key: value for key, value in RECORD.items() if key != "syndromes"}
+        result = run("screen", str(write(tmp_path, record)), "-p", "NCT06516679", "--json")
+        payload = json.loads(result.stdout)
+        assert payload["verdict"] == "needs review"
+        assert payload["missing"] == ["syndromes"]
+
+    def test_several_records_give_a_json_list(self, tmp_path: Path) -> None:
+        """Several record files are screened in one call and printed as a JSON list."""
+        other = {**RECORD, "patient": {**RECORD["patient"], "study_id": "CLI-02"}}
+        paths = [str(write(tmp_path, RECORD, "a.json")), str(write(tmp_path, other, "b.json"))]
+        result = run("screen", *paths, "-p", "NCT06516679", "--json")
+        assert [item["study_id"] for item in json.loads(result.stdout)] == ["CLI-01", "CLI-02"]
+
+    def test_param_override_changes_the_decision(self, tmp_path: Path) -> None:
+        """`--param` replaces a protocol parameter for the run."""
+        record = {
+            **RECORD,
+            "prior_steroids": [
+                {"drug": "prednisolone", "systemic": True, "start_date": "2025-05-01", "end_date": "2025-05-05"}
+            ],
+        }
+        path = str(write(tmp_path, record))
+        default = json.loads(run("screen", path, "-p", "NCT06516679", "--json").stdout)
+        widened = run("screen", path, "-p", "NCT06516679", "--json", "--param", "steroid_window_days=40")
+        assert default["verdict"] == "eligible"
+        assert json.loads(widened.stdout)["failing"] == ["excl-steroids"]
+
+
+class TestStratify:
+    def test_json_has_group_arm_missing_trace(self, tmp_path: Path) -> None:
+        """`stratify --json` gives risk_group, arm, missing and trace."""
+        result = run("stratify", str(write(tmp_path, RECORD)), "-p", "NCT06516679", "--json")
+        assert result.returncode == 0, result.stderr
+        payload = json.loads(result.stdout)
+        assert (payload["risk_group"], payload["arm"], payload["missing"]) == ("LR", "LR-arm", [])
+        assert {rule["rule"] for rule in payload["trace"]} >= {"after_consolidation_1:LR"}
+
+    def test_pending_without_mrd(self, tmp_path: Path) -> None:
+        """Without MRD after consolidation 1 the risk group is pending and MRD is named as missing."""
+        record = {**RECORD, "mrd": []}
+        payload = json.loads(run("stratify", str(write(tmp_path, record)), "-p", "NCT06516679", "--json").stdout)
+        assert payload["risk_group"] == "pending"
+        assert payload["arm"] is None
+        assert payload["missing"] == ["mrd[after consolidation 1]"]
+
+    def test_second_protocol_runs_through_the_same_command(self, tmp_path: Path) -> None:
+        """Interfant-06 stratifies through the same command and engine."""
+        record = {**RECORD, "wbc_at_diagnosis_1e9_per_l": 20.0}
+        payload = json.loads(run("stratify", str(write(tmp_path, record)), "-p", "INTERFANT-06", "--json").stdout)
+        assert payload["protocol"]["id"] == "INTERFANT-06"
+        assert payload["risk_group"] == "LR"
+
+
+BAD_INPUTS = [
+    ("malformed json", '{"patient": ', "(json)"),
+    ("unknown field", {**RECORD, "favourite_colour": "blue"}, "favourite_colour"),
+    ("diagnosis before birth", {**RECORD, "diagnosis": {"date": "2024-12-01"}}, "diagnosis.date"),
+    ("negative count", {**RECORD, "wbc_at_diagnosis_1e9_per_l": -1}, "wbc_at_diagnosis_1e9_per_l"),
+    (
+        "MRD above 1",
+        {**RECORD, "mrd": [{**RECORD["mrd"][0], "value_fraction": 1.5}]},
+        "mrd[0].value_fraction",
+    ),
+    ("date in the future", {**RECORD, "diagnosis": {"date": "2999-01-01"}}, "diagnosis.date"),
+]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(("case", "data", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+    def test_record_problem_exits_2_naming_the_field(self, tmp_path: Path, case: str, data: Any, field: str) -> None:
+        """Bad record input exits 2 with a message naming the field and no traceback."""
+        result = run("screen", str(write(tmp_path, data)), "-p", "NCT06516679")
+        assert result.returncode == 2
+        assert field in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+
+    def test_unknown_protocol_exits_2(self, tmp_path: Path) -> None:
+        """An unknown protocol id exits 2 and lists the shipped ones."""
+        result = run("screen", str(write(tmp_path, RECORD)), "-p", "NOPE")
+        assert result.returncode == 2
+        assert "NCT06516679" in result.stderr
+
+    def test_missing_file_exits_2(self, tmp_path: Path) -> None:
+        """A record path that does not exist exits 2 naming the file."""
+        result = run("screen", str(tmp_path / "absent.json"), "-p", "NCT06516679")
+        assert result.returncode == 2
+        assert "absent.json" in result.stderr
+
+    def test_unknown_param_exits_2(self, tmp_path: Path) -> None:
+        """`--param` with a name the protocol lacks exits 2 and names it."""
+        result = run("screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679", "--param", "nope=1")
+        assert result.returncode == 2
+        assert "nope" in result.stderr
+
+    def test_param_outside_choices_exits_2(self, tmp_path: Path) -> None:
+        """`--param` with a value outside the parameter's choices exits 2."""
+        result = run(
+            "screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679", "--param", "steroid_window_reference=birth"
+        )
+        assert result.returncode == 2
+        assert "steroid_window_reference" in result.stderr
+
+    def test_screen_protocol_without_eligibility_exits_2(self, tmp_path: Path) -> None:
+        """Screening against a protocol that encodes no eligibility exits 2 and says so."""
+        result = run("screen", str(write(tmp_path, RECORD)), "-p", "INTERFANT-06")
+        assert result.returncode == 2
+        assert "no eligibility" in result.stderr
+
+    def test_broken_protocol_file_exits_2_naming_the_field(self, tmp_path: Path) -> None:
+        """`protocol validate` on a file that breaks the schema exits 2 and names the field."""
+        text = (REPO / "src/remission/protocols/data/NCT06516679.yaml").read_text("utf-8")
+        broken = write(tmp_path, text.replace("field: diagnosis.who_type", "field: diagnosis.kind", 1), "p.yaml")
+        result = run("protocol", "validate", str(broken))
+        assert result.returncode == 2
+        assert "diagnosis.kind" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+class TestProtocolCommands:
+    def test_list_json_names_both_protocols(self) -> None:
+        """`protocol list --json` lists every shipped protocol."""
+        ids = [item["id"] for item in json.loads(run("protocol", "list", "--json").stdout)]
+        assert ids == ["INTERFANT-06", "NCT06516679"]
+
+    def test_show_prints_verbatim_text_and_assumptions(self) -> None:
+        """`protocol show` prints the verbatim criteria and marks assumed parameters."""
+        result = run("protocol", "show", "NCT06516679")
+        assert "The disgnosisi of ALL" in result.stdout
+        assert "ASSUMPTION" in result.stdout
+
+    def test_validate_accepts_a_shipped_file(self) -> None:
+        """`protocol validate` accepts a shipped protocol file."""
+        result = run("protocol", "validate", "src/remission/protocols/data/INTERFANT-06.yaml")
+        assert result.returncode == 0
+        assert "valid" in result.stdout
+
+    def test_schemas_are_plain_json(self) -> None:
+        """`record schema` and `protocol schema` print parseable JSON Schemas."""
+        for noun in ("record", "protocol"):
+            schema = json.loads(run(noun, "schema").stdout)
+            assert schema["$schema"].endswith("2020-12/schema")
