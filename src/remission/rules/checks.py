@@ -55,12 +55,34 @@ def _field_problems(test: FieldTest, model: type[BaseModel], parameters: Mapping
             yield from _param_problems(value, parameters)
     allowed = enum_values(annotation)
     compared = [test.equals] if test.equals is not None else (test.in_ or test.contains_any or [])
-    if allowed is not None:
-        for value in _resolve(compared, parameters):
-            if value is not None and value not in allowed:
-                yield f"{test.field}: {value!r} is not one of {sorted(allowed)}"
-    if test.contains_any is not None and list_item_type(annotation) is None:
+    item_type = list_item_type(annotation)
+    if test.contains_any is not None and item_type is None:
         yield f"{test.field}: contains_any needs a list field"
+    for value in _resolve(compared, parameters):
+        if value is None:  # an unknown parameter, reported above
+            continue
+        if allowed is not None and value not in allowed:
+            yield f"{test.field}: {value!r} is not one of {sorted(allowed)}"
+        elif allowed is None and not _fits(value, item_type or annotation):
+            yield f"{test.field}: {value!r} does not fit the field's type {_name(item_type or annotation)}"
+    orderings = [name for name, _ in test.used_orderings()]
+    if orderings and annotation not in (int, float):
+        yield f"{test.field}: {orderings[0]} needs a numeric field, not {_name(annotation)}"
+
+
+def _fits(value: Any, annotation: Any) -> bool:
+    """Whether a literal from a protocol can ever equal a value of the field's type."""
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation in (int, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    return True  # dates and other types are compared in their JSON form
+
+
+def _name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def _reference_problems(reference: Any, parameters: Mapping[str, Any]) -> Iterator[str]:
@@ -107,7 +129,8 @@ def _problems(
             if not (isinstance(item, type) and issubclass(item, BaseModel)):
                 yield f"{spec.list_}: any_item needs a list of records"
                 return
-            yield from _problems(spec.where, item, parameters, has_mrd)
+            for problem in _problems(spec.where, item, parameters, has_mrd):
+                yield f"in items of {spec.list_}: {problem}"
         case WindowTest():
             spec = expression.overlaps_window
             for path in (spec.start, spec.end):

@@ -99,7 +99,7 @@ class WindowSpec(ExpressionModel):
 
     start: str = Field(description="Item field holding the start date.")
     end: str = Field(description="Item field holding the end date (null = ongoing).")
-    days_before: Number
+    days_before: Annotated[int, Field(ge=0)] | ParamRef = Field(description="Whole days.")
     reference: str | ParamRef = Field(description="Reference date: diagnosis or study_entry.")
 
 
