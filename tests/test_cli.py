@@ -99,7 +99,12 @@ class TestScreen:
         record = {
             **RECORD,
             "prior_steroids": [
-                {"drug": "prednisolone", "systemic": True, "start_date": "2025-05-01", "end_date": "2025-05-05"}
+                {
+                    "drug": "prednisolone",
+                    "systemic": True,
+                    "start_date": "2025-05-01",
+                    "end_date": "2025-05-05",
+                }
             ],
         }
         path = str(write(tmp_path, record))
@@ -121,7 +126,9 @@ class TestStratify:
     def test_pending_without_mrd(self, tmp_path: Path) -> None:
         """Without MRD after consolidation 1 the risk group is pending and MRD is named as missing."""
         record = {**RECORD, "mrd": []}
-        payload = json.loads(run("stratify", str(write(tmp_path, record)), "-p", "NCT06516679", "--json").stdout)
+        payload = json.loads(
+            run("stratify", str(write(tmp_path, record)), "-p", "NCT06516679", "--json").stdout
+        )
         assert payload["risk_group"] == "pending"
         assert payload["arm"] is None
         assert payload["missing"] == ["mrd[after consolidation 1]"]
@@ -129,7 +136,9 @@ class TestStratify:
     def test_second_protocol_runs_through_the_same_command(self, tmp_path: Path) -> None:
         """Interfant-06 stratifies through the same command and engine."""
         record = {**RECORD, "wbc_at_diagnosis_1e9_per_l": 20.0}
-        payload = json.loads(run("stratify", str(write(tmp_path, record)), "-p", "INTERFANT-06", "--json").stdout)
+        payload = json.loads(
+            run("stratify", str(write(tmp_path, record)), "-p", "INTERFANT-06", "--json").stdout
+        )
         assert payload["protocol"]["id"] == "INTERFANT-06"
         assert payload["risk_group"] == "LR"
 
@@ -150,7 +159,9 @@ BAD_INPUTS = [
 
 class TestBadInput:
     @pytest.mark.parametrize(("case", "data", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-    def test_record_problem_exits_2_naming_the_field(self, tmp_path: Path, case: str, data: Any, field: str) -> None:
+    def test_record_problem_exits_2_naming_the_field(
+        self, tmp_path: Path, case: str, data: Any, field: str
+    ) -> None:
         """Bad record input exits 2 with a message naming the field and no traceback."""
         result = run("screen", str(write(tmp_path, data)), "-p", "NCT06516679")
         assert result.returncode == 2
@@ -178,7 +189,12 @@ class TestBadInput:
     def test_param_outside_choices_exits_2(self, tmp_path: Path) -> None:
         """`--param` with a value outside the parameter's choices exits 2."""
         result = run(
-            "screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679", "--param", "steroid_window_reference=birth"
+            "screen",
+            str(write(tmp_path, RECORD)),
+            "-p",
+            "NCT06516679",
+            "--param",
+            "steroid_window_reference=birth",
         )
         assert result.returncode == 2
         assert "steroid_window_reference" in result.stderr
@@ -192,7 +208,9 @@ class TestBadInput:
     def test_broken_protocol_file_exits_2_naming_the_field(self, tmp_path: Path) -> None:
         """`protocol validate` on a file that breaks the schema exits 2 and names the field."""
         text = (REPO / "src/remission/protocols/data/NCT06516679.yaml").read_text("utf-8")
-        broken = write(tmp_path, text.replace("field: diagnosis.who_type", "field: diagnosis.kind", 1), "p.yaml")
+        broken = write(
+            tmp_path, text.replace("field: diagnosis.who_type", "field: diagnosis.kind", 1), "p.yaml"
+        )
         result = run("protocol", "validate", str(broken))
         assert result.returncode == 2
         assert "diagnosis.kind" in result.stderr
@@ -222,3 +240,14 @@ class TestProtocolCommands:
         for noun in ("record", "protocol"):
             schema = json.loads(run(noun, "schema").stdout)
             assert schema["$schema"].endswith("2020-12/schema")
+
+
+class TestDemo:
+    def test_demo_lists_every_example_with_literal_brackets(self) -> None:
+        """`demo` prints a row per example and keeps bracketed field names intact."""
+        result = run("demo")
+        assert result.returncode == 0, result.stderr
+        examples = sorted((REPO / "examples" / "patients").glob("*.json"))
+        for path in examples:
+            assert path.name.split("-")[0] + "-" + path.name.split("-")[1] in result.stdout
+        assert "mrd[after consolidation 1]" in result.stdout

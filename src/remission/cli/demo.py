@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from remission.cli.inputs import read_records
 from remission.protocols import Protocol, screen_patients, stratify_patients
@@ -20,18 +21,31 @@ def run_demo(console: Console, examples: Path, protocol: Protocol, *, as_of: dat
     table = Table(
         title=f"{len(records)} example patients · {protocol.id} v{protocol.version}", show_lines=True
     )
-    for column in ("study id", "verdict", "failing / unresolved", "risk group", "arm", "waiting for"):
+    for column in (
+        "study id",
+        "verdict",
+        "failing / unresolved",
+        "risk group",
+        "arm",
+        "track",
+        "waiting for",
+    ):
         table.add_column(column)
     for screening, strata in zip(screened, stratified, strict=True):
         problems = ", ".join(screening.failing or screening.unresolved) or "-"
-        table.add_row(
+        track = strata.provisional_track or "-"
+        if strata.track_change:
+            track += " (changed)"
+        cells = (
             screening.study_id,
             screening.verdict.value,
             problems,
             strata.risk_group,
             strata.arm or "-",
+            track,
             ", ".join(strata.missing) or "-",
         )
+        table.add_row(*(Text(cell) for cell in cells))
     console.print(table)
     console.print(
         "Details: remission screen RECORD.json --protocol ID, remission stratify RECORD.json "
