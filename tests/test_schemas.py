@@ -23,7 +23,7 @@ class TestShippedSchemas:
         ("name", "generate"),
         [("record.schema.json", record_json_schema), ("protocol.schema.json", generate_protocol_schema)],
     )
-    def test_documented_schema_matches_the_models(self, name: str, generate) -> None:  # noqa: ANN001
+    def test_documented_schema_matches_the_models(self, name: str, generate) -> None:
         """The schema published in docs/ equals the one generated from the models."""
         published = json.loads((REPO / "docs" / name).read_text("utf-8"))
         assert published == generate()
