@@ -251,3 +251,32 @@ class TestDemo:
         for path in examples:
             assert path.name.split("-")[0] + "-" + path.name.split("-")[1] in result.stdout
         assert "mrd[after consolidation 1]" in result.stdout
+
+
+class TestParamValues:
+    def test_exponent_and_list_values_are_read_as_yaml_1_2(self, tmp_path: Path) -> None:
+        """`--param` reads 1e-3 as a number and a flow list as a list of methods."""
+        record = {
+            **RECORD,
+            "mrd": [{**RECORD["mrd"][0], "value_fraction": 5e-4, "sensitivity_fraction": 1e-5}],
+        }
+        path = str(write(tmp_path, record))
+        default = json.loads(run("stratify", path, "-p", "NCT06516679", "--json").stdout)
+        raised = run(
+            "stratify", path, "-p", "NCT06516679", "--json", "--param", "mrd_threshold_fraction=1e-3"
+        )
+        assert default["risk_group"] == "IR"
+        assert json.loads(raised.stdout)["risk_group"] == "LR"
+        by_priority = run(
+            "stratify",
+            path,
+            "-p",
+            "NCT06516679",
+            "--json",
+            "--param",
+            "mrd_disagreement_policy=method_priority",
+            "--param",
+            "mrd_method_priority=[IG/TR RQ-PCR, flow cytometry]",
+        )
+        assert by_priority.returncode == 0, by_priority.stderr
+        assert json.loads(by_priority.stdout)["risk_group"] == "IR"

@@ -186,9 +186,9 @@ class TestParameters:
     )
     def test_unknown_parameter(self, expression):
         """Every place that takes a parameter reports an undefined one, once."""
-        assert [p.removeprefix("in items of prior_steroids: ") for p in _problems(expression, {"other": 1})] == [
-            "unknown parameter 'missing'"
-        ]
+        assert [
+            p.removeprefix("in items of prior_steroids: ") for p in _problems(expression, {"other": 1})
+        ] == ["unknown parameter 'missing'"]
 
     def test_defined_parameter(self):
         """A defined parameter is not a problem."""
@@ -255,7 +255,6 @@ class TestOrderings:
     def test_ordering_on_non_numeric_field(self, path):
         """An ordering (lt, le, gt, ge) on a field that is not a number is reported."""
         assert any(path in problem for problem in _problems({"field": path, "ge": 1}))
-
 
     def test_value_of_the_wrong_type(self):
         """A compared value that can never equal the field's type is reported."""

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from remission.protocols import Protocol, load_protocol, load_protocol_file, with_parameters
+from remission.protocols.yaml12 import load_yaml12
 from remission.record import FieldProblem, InputError, PatientRecord, parse_record_json
 
 
@@ -31,13 +32,18 @@ def read_records(paths: Iterable[Path], *, today: date) -> list[PatientRecord]:
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs, each value read as a YAML scalar (``1e-3``, ``true``, ``diagnosis``)."""
+    """``NAME=VALUE`` pairs, each value read as YAML 1.2 (``1e-3``, ``true``, ``[NGS, flow cytometry]``)."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name:
             raise InputError("--param", [FieldProblem(pair, "expected NAME=VALUE")])
-        overrides[name] = yaml.safe_load(raw) if raw else raw
+        try:
+            overrides[name] = load_yaml12(raw) if raw else raw
+        except yaml.YAMLError:
+            raise InputError(
+                "--param", [FieldProblem(pair, "the value is not a YAML scalar or list")]
+            ) from None
     return overrides
 
 

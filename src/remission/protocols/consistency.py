@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from remission.protocols.model import Protocol
-from remission.protocols.mrd_parameters import mrd_rules_from
+from remission.protocols.mrd_parameters import has_mrd_parameters, mrd_rules_from
 from remission.record.consistency import FieldProblem
 from remission.record.model import PatientRecord
 from remission.rules.checks import expression_problems
@@ -110,11 +110,11 @@ def protocol_problems(protocol: Protocol) -> list[FieldProblem]:
     """Every cross-reference or expression problem of ``protocol``; empty when it is sound."""
     problems = [*_sources(protocol), *_structure(protocol)]
     values = protocol.parameter_values()
-    rules, mrd_problems = mrd_rules_from(values)
+    _, mrd_problems = mrd_rules_from(values)
     problems += [FieldProblem(f"parameters.{name}", message) for name, message in mrd_problems]
     for where, expression in _expressions(protocol):
         for message in expression_problems(
-            expression, PatientRecord, values, has_mrd_rules=rules is not None
+            expression, PatientRecord, values, has_mrd_rules=has_mrd_parameters(values)
         ):
             problems.append(FieldProblem(where, message))
     return problems

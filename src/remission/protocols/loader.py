@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.model import Protocol
+from remission.protocols.yaml12 import load_yaml12
 from remission.record.consistency import FieldProblem
 from remission.record.errors import InputError
 from remission.record.parse import problems_from_validation
@@ -25,25 +25,6 @@ _DATA = resources.files("remission.protocols") / "data"
 
 class ProtocolError(InputError):
     """A protocol file that cannot be used, or a protocol id that is not shipped."""
-
-
-class _PlainLoader(yaml.SafeLoader):
-    """A safe YAML loader with YAML 1.2 scalars.
-
-    Dates stay strings, as JSON Schema expects, and only ``true``/``false`` are
-    booleans: YAML 1.1 would read keys and values such as ``on`` or ``no`` as booleans.
-    """
-
-
-_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_PlainLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, _YAML12_BOOL if tag == "tag:yaml.org,2002:bool" else regexp)
-        for tag, regexp in resolvers
-        if tag != "tag:yaml.org,2002:timestamp"
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @cache
@@ -80,7 +61,7 @@ def parse_protocol(data: Any, *, source: str) -> Protocol:
 
 def load_protocol_text(text: str, *, source: str) -> Protocol:
     try:
-        data = yaml.load(text, Loader=_PlainLoader)
+        data = load_yaml12(text)
     except yaml.YAMLError as error:
         raise ProtocolError(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
     return parse_protocol(data, source=source)

@@ -26,7 +26,8 @@ def _attestation(record: PatientRecord, protocol: Protocol, criterion: Criterion
     matching = [
         a for a in record.attestations if a.protocol_id == protocol.id and a.criterion_id == criterion.id
     ]
-    return max(matching, key=lambda a: a.date) if matching else None
+    # The latest date wins; on the same date, the one entered last (later in the list).
+    return sorted(matching, key=lambda a: a.date)[-1] if matching else None
 
 
 def _attested(criterion: Criterion, attestation: Attestation, why_needed: str) -> CriterionResult:
