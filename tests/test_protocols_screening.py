@@ -483,6 +483,39 @@ class TestAttestations:
         assert syndromes.attested_by is None
         assert screen(data).verdict is Verdict.NOT_ELIGIBLE
 
+    def test_disregarded_attestation_is_mentioned(self):
+        """When the record decides, the reason says that the attestation was disregarded."""
+        data = make_record(syndromes=["Down syndrome"])
+        data["attestations"].append(attestation("excl-syndromes", "not met", "2026-06-04"))
+
+        assert "disregarded" in criterion(data, "excl-syndromes").reason
+
+    def test_attested_unknown_keeps_its_trace(self):
+        """An attestation that settles an unknown keeps the expression trace of what was read."""
+        data = make_record(syndromes=DROP)
+        data["attestations"].append(attestation("excl-syndromes", "not met", "2026-06-04"))
+        payload = criterion(data, "excl-syndromes").to_dict()
+
+        assert payload["trace"]["outcome"] == "unknown"
+        assert payload["inputs"]["syndromes"] is None
+
+    def test_attestation_naming_no_criterion_is_refused(self):
+        """An attestation for this protocol with an unknown criterion id is refused, naming it."""
+        data = make_record()
+        data["attestations"].append(attestation("excl-contraindicaton", "not met", "2026-06-04"))
+
+        with pytest.raises(InputError) as caught:
+            screen(data)
+        assert caught.value.problems[0].field == "attestations[1].criterion_id"
+        assert "excl-contraindicaton" in caught.value.problems[0].problem
+
+    def test_attestation_for_another_protocol_is_not_checked(self):
+        """Attestations made for other protocols are left alone."""
+        data = make_record()
+        data["attestations"].append(attestation("anything", "met", "2026-06-04", protocol_id="OTHER-1"))
+
+        assert screen(data).verdict is Verdict.ELIGIBLE
+
     @pytest.mark.parametrize("reverse", [False, True])
     def test_latest_attestation_wins(self, reverse):
         """Of two attestations of one criterion the later date counts, whatever the list order."""

@@ -246,3 +246,20 @@ class TestFusionNames:
     def test_empty_fusion_list_accepted(self):
         """An empty list records that no fusion was found."""
         assert Genetics(fusions=[]).fusions == []
+
+
+class TestStrictClinicalValues:
+    @pytest.mark.parametrize("value", ["yes", "no", 0, 1])
+    def test_booleans_are_not_coerced(self, value):
+        """A yes/no field takes only true or false, never "yes" or 0."""
+        with pytest.raises(ValidationError):
+            _record(prior_hsct=value)
+
+    def test_numbers_are_not_read_from_text(self):
+        """A count given as text is refused rather than converted."""
+        with pytest.raises(ValidationError):
+            _record(wbc_at_diagnosis_1e9_per_l="12.4")
+
+    def test_whole_numbers_are_accepted_as_counts(self):
+        """A whole number is a valid count."""
+        assert _record(wbc_at_diagnosis_1e9_per_l=12).wbc_at_diagnosis_1e9_per_l == 12.0

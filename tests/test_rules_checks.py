@@ -263,6 +263,63 @@ class TestOrderings:
         ]
 
 
+class TestTypedOperands:
+    @pytest.mark.parametrize("bound", ["abc", True, None])
+    def test_numeric_bound_from_a_parameter_must_be_a_number(self, bound):
+        """A parameter used as a numeric bound must hold a number."""
+        problems = _problems(
+            {"field": "wbc_at_diagnosis_1e9_per_l", "ge": {"param": "limit"}}, {"limit": bound}
+        )
+
+        assert problems == [f"wbc_at_diagnosis_1e9_per_l ge: {bound!r} is not a number"]
+
+    def test_age_bound_must_be_a_number(self):
+        """An age bound read from a parameter must be a number."""
+        expression = {"age": {"on": "diagnosis", "unit": "years", "lt": {"param": "limit"}}}
+
+        assert _problems(expression, {"limit": "one"}) == ["age lt: 'one' is not a number"]
+
+    @pytest.mark.parametrize("days", [1.5, -1, "28"])
+    def test_window_days_must_be_whole(self, days):
+        """A window length must be a whole number of days, 0 or more."""
+        problems = _problems(_window(days_before={"param": "days"}), {"days": days})
+
+        assert problems == [
+            f"in items of prior_steroids: days_before: {days!r} is not a whole number of days (0 or more)"
+        ]
+
+    def test_window_fields_must_be_dates(self):
+        """The start and end of a window test must be date fields."""
+        assert _problems(_window(start="drug")) == [
+            "in items of prior_steroids: drug: needs a date field, not str"
+        ]
+
+    def test_on_or_before_field_must_be_a_date(self):
+        """on_or_before compares a date field, not a text field."""
+        expression = {"on_or_before": {"field": "consent.form_version", "reference": "study_entry"}}
+
+        assert _problems(expression) == ["consent.form_version: needs a date field, not str"]
+
+    @pytest.mark.parametrize("comparator", ["equals", "in"])
+    def test_equals_on_a_list_is_refused(self, comparator):
+        """equals or in on a list field could never be met; contains_any is the test for lists."""
+        value = "Down syndrome" if comparator == "equals" else ["Down syndrome"]
+
+        assert _problems({"field": "syndromes", comparator: value}) == [
+            "syndromes: is a list; use contains_any"
+        ]
+
+    def test_equals_on_a_group_of_fields_is_refused(self):
+        """A group of fields (a sub-record) cannot be compared with a value."""
+        assert _problems({"field": "consent", "equals": "parents"}) == [
+            "consent: is a group of fields; compare one of its fields"
+        ]
+
+    def test_present_on_a_group_of_fields_is_sound(self):
+        """Whether a group of fields is recorded at all can be tested."""
+        assert _problems({"field": "consent", "present": True}) == []
+
+
 class TestMRDTest:
     MRD: ClassVar[dict[str, Any]] = {"mrd": {"time_point": "end of induction", "result": "positive"}}
 

@@ -30,10 +30,13 @@ def _attestation(record: PatientRecord, protocol: Protocol, criterion: Criterion
     return sorted(matching, key=lambda a: a.date)[-1] if matching else None
 
 
-def _attested(criterion: Criterion, attestation: Attestation, why_needed: str) -> CriterionResult:
+def _attested(
+    criterion: Criterion, attestation: Attestation, why_needed: str, evaluation: Evaluation | None = None
+) -> CriterionResult:
     status = Truth.MET if attestation.outcome is AttestedOutcome.MET else Truth.NOT_MET
     who = f"{attestation.attested_by} on {attestation.date}"
     reason = f"attested {attestation.outcome.value} by {who} ({why_needed})"
+    inputs = evaluation.all_inputs() if evaluation is not None else {}
     return CriterionResult(
         criterion.id,
         criterion.kind.value,
@@ -41,7 +44,8 @@ def _attested(criterion: Criterion, attestation: Attestation, why_needed: str) -
         status,
         criterion.text,
         reason,
-        inputs={"attestation": attestation.model_dump(mode="json", exclude_none=True)},
+        inputs={**inputs, "attestation": attestation.model_dump(mode="json", exclude_none=True)},
+        evaluation=evaluation,
         attested_by=attestation.attested_by,
     )
 
@@ -66,13 +70,15 @@ def screen_criterion(
     evaluation = evaluate(criterion.expression, ctx)
     missing = tuple(evaluation.all_missing())
     if evaluation.truth is Truth.UNKNOWN and attestation is not None:
-        return _attested(criterion, attestation, f"record lacks {', '.join(missing)}")
+        return _attested(criterion, attestation, f"record lacks {', '.join(missing)}", evaluation)
     if evaluation.truth is Truth.UNKNOWN:
         reason = f"unknown: not recorded: {', '.join(missing)}"
     else:
         leaves = [node for node in evaluation.walk() if not node.children]
         decisive = [node for node in leaves if node.truth is evaluation.truth] or leaves
         reason = f"{evaluation.truth.value}: {'; '.join(_describe(node) for node in decisive)}"
+        if attestation is not None:
+            reason += f" (attestation by {attestation.attested_by} disregarded: the record decides)"
     return CriterionResult(
         criterion.id,
         criterion.kind.value,
@@ -94,6 +100,20 @@ def _describe(node: Evaluation) -> str:
     return f"{node.label} [{node.truth.value}; recorded {recorded}]" if recorded else node.label
 
 
+def _check_attestations(record: PatientRecord, protocol: Protocol) -> None:
+    """Refuse attestations for this protocol that name no criterion of it (a typo would be ignored)."""
+    known = {criterion.id for criterion in protocol.eligibility or []}
+    problems = [
+        FieldProblem(
+            f"attestations[{i}].criterion_id", f"{a.criterion_id!r} is not a criterion of {protocol.id}"
+        )
+        for i, a in enumerate(record.attestations)
+        if a.protocol_id == protocol.id and a.criterion_id not in known
+    ]
+    if problems:
+        raise InputError(record.patient.study_id, problems)
+
+
 def _verdict(results: Iterable[CriterionResult]) -> Verdict:
     results = list(results)
     if any(result.blocks for result in results):
@@ -113,6 +133,7 @@ def screen_patient(record: PatientRecord, protocol: Protocol, *, as_of: date) ->
         raise InputError(
             "--protocol", [FieldProblem(protocol.id, "this protocol encodes no eligibility criteria")]
         )
+    _check_attestations(record, protocol)
     rules, _ = mrd_rules_from(protocol.parameter_values())
     ctx = EvaluationContext(record, protocol.parameter_values(), reference_dates(record, as_of=as_of), rules)
     results = tuple(screen_criterion(record, protocol, c, ctx) for c in protocol.eligibility)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints, model_validator
 
 from remission.record.ages import AgeUnit, age
 from remission.record.vocabulary import (
@@ -54,7 +54,8 @@ FusionName = Annotated[
 ]
 MarkerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9.+-]*$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+# Strict: "yes", 0 or "12.4" are refused rather than coerced into a clinical value.
+Fraction = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 
 
 class RecordModel(BaseModel):
@@ -116,14 +117,14 @@ class Genetics(RecordModel):
 
 class SteroidCourse(RecordModel):
     drug: str = Field(min_length=1)
-    systemic: bool = Field(description="False for topical or inhaled use.")
+    systemic: StrictBool = Field(description="False for topical or inhaled use.")
     start_date: dt.date
     end_date: dt.date | None = Field(default=None, description="Last day given; null if ongoing.")
 
 
 class StudyParticipation(RecordModel):
     study_id: str = Field(min_length=1, description="Registry id, e.g. an NCT number.")
-    interventional: bool
+    interventional: StrictBool
     start_date: dt.date
     end_date: dt.date | None = Field(default=None, description="Null while participation goes on.")
 
@@ -141,10 +142,10 @@ class MRDResult(RecordModel):
     value_fraction: Fraction | None = Field(
         default=None, description="Measured MRD as a fraction; 0 means not detected."
     )
-    positive_not_quantifiable: bool = Field(
+    positive_not_quantifiable: StrictBool = Field(
         default=False, description="Detected below the assay's quantitative range."
     )
-    sensitivity_fraction: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+    sensitivity_fraction: Annotated[float, Strict(), Field(gt=0.0, le=1.0)] | None = Field(
         default=None, description="Limit of detection of this measurement, as a fraction."
     )
 
@@ -182,7 +183,7 @@ class PatientRecord(RecordModel):
     patient: Patient
     diagnosis: Diagnosis | None = None
     genetics: Genetics | None = None
-    wbc_at_diagnosis_1e9_per_l: Annotated[float, Field(ge=0.0)] | None = Field(
+    wbc_at_diagnosis_1e9_per_l: Annotated[float, Strict(), Field(ge=0.0)] | None = Field(
         default=None, description="White blood cell count at diagnosis, ×10⁹/L."
     )
     cns_status: CNSStatus | None = None
@@ -193,7 +194,7 @@ class PatientRecord(RecordModel):
     prior_steroids: list[SteroidCourse] | None = Field(
         default=None, description="Steroid courses before study entry; [] when none."
     )
-    prior_hsct: bool | None = None
+    prior_hsct: StrictBool | None = None
     relapse_status: RelapseStatus | None = None
     consent: Consent | None = None
     other_studies: list[StudyParticipation] | None = Field(

@@ -8,6 +8,7 @@ bedside.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -44,20 +45,48 @@ def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
     return value
 
 
+def _number_problems(
+    bound: Any, parameters: Mapping[str, Any], what: str, *, whole: bool = False
+) -> Iterator[str]:
+    """A bound must be a number (a whole one of at least 0 for day counts)."""
+    if isinstance(bound, ParamRef) and bound.param not in parameters:
+        yield f"unknown parameter {bound.param!r}"
+        return
+    value = _resolve(bound, parameters)
+    if whole and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        yield f"{what}: {value!r} is not a whole number of days (0 or more)"
+    elif not isinstance(value, int | float) or isinstance(value, bool):
+        yield f"{what}: {value!r} is not a number"
+
+
+def _date_field_problems(model: type[BaseModel], path: str) -> Iterator[str]:
+    try:
+        annotation = field_type(model, path)
+    except UnknownFieldError as error:
+        yield str(error)
+        return
+    if annotation is not date:
+        yield f"{path}: needs a date field, not {_name(annotation)}"
+
+
 def _field_problems(test: FieldTest, model: type[BaseModel], parameters: Mapping[str, Any]) -> Iterator[str]:
     try:
         annotation = field_type(model, test.field)
     except UnknownFieldError as error:
         yield str(error)
         return
-    for value in (test.equals, test.in_, test.contains_any, *dict(test.used_orderings()).values()):
+    for value in (test.equals, test.in_, test.contains_any):
         if value is not None:
             yield from _param_problems(value, parameters)
-    allowed = enum_values(annotation)
-    compared = [test.equals] if test.equals is not None else (test.in_ or test.contains_any or [])
     item_type = list_item_type(annotation)
     if test.contains_any is not None and item_type is None:
         yield f"{test.field}: contains_any needs a list field"
+    if (test.equals is not None or test.in_ is not None) and item_type is not None:
+        yield f"{test.field}: is a list; use contains_any"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and test.present is None:
+        yield f"{test.field}: is a group of fields; compare one of its fields"
+    allowed = enum_values(annotation)
+    compared = [test.equals] if test.equals is not None else (test.in_ or test.contains_any or [])
     for value in _resolve(compared, parameters):
         if value is None:  # an unknown parameter, reported above
             continue
@@ -65,9 +94,10 @@ def _field_problems(test: FieldTest, model: type[BaseModel], parameters: Mapping
             yield f"{test.field}: {value!r} is not one of {sorted(allowed)}"
         elif allowed is None and not _fits(value, item_type or annotation):
             yield f"{test.field}: {value!r} does not fit the field's type {_name(item_type or annotation)}"
-    orderings = [name for name, _ in test.used_orderings()]
-    if orderings and annotation not in (int, float):
-        yield f"{test.field}: {orderings[0]} needs a numeric field, not {_name(annotation)}"
+    for name, bound in test.used_orderings():
+        if annotation not in (int, float):
+            yield f"{test.field}: {name} needs a numeric field, not {_name(annotation)}"
+        yield from _number_problems(bound, parameters, f"{test.field} {name}")
 
 
 def _fits(value: Any, annotation: Any) -> bool:
@@ -117,8 +147,8 @@ def _problems(
             yield from _field_problems(expression, model, parameters)
         case AgeTest():
             yield from _reference_problems(expression.age.on, parameters)
-            for _, bound in expression.age.used_orderings():
-                yield from _param_problems(bound, parameters)
+            for name, bound in expression.age.used_orderings():
+                yield from _number_problems(bound, parameters, f"age {name}")
         case AnyItemTest():
             spec = expression.any_item
             try:
@@ -134,17 +164,11 @@ def _problems(
         case WindowTest():
             spec = expression.overlaps_window
             for path in (spec.start, spec.end):
-                try:
-                    field_type(model, path)
-                except UnknownFieldError as error:
-                    yield str(error)
-            yield from _param_problems(spec.days_before, parameters)
+                yield from _date_field_problems(model, path)
+            yield from _number_problems(spec.days_before, parameters, "days_before", whole=True)
             yield from _reference_problems(spec.reference, parameters)
         case DateByTest():
-            try:
-                field_type(model, expression.on_or_before.field)
-            except UnknownFieldError as error:
-                yield str(error)
+            yield from _date_field_problems(model, expression.on_or_before.field)
             yield from _reference_problems(expression.on_or_before.reference, parameters)
         case MRDTest():
             if not has_mrd:
