@@ -33,7 +33,7 @@ app.add_typer(protocol_app, name="protocol")
 app.add_typer(record_app, name="record")
 
 out = Console(soft_wrap=False)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 RecordPaths = Annotated[list[Path], typer.Argument(help="Record JSON files, or directories of them.")]
 ProtocolOption = Annotated[str, typer.Option("--protocol", "-p", help="Protocol id, or a .yaml file.")]
