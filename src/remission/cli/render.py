@@ -101,8 +101,13 @@ def protocol_tables(protocol: Protocol) -> list[Table]:
     for column in ("name", "value", "unit", "basis"):
         parameters.add_column(column)
     for name, parameter in protocol.parameters.items():
-        basis = ("ASSUMPTION; " if parameter.assumption else "") + (
-            f"source {parameter.source}" if parameter.source else ""
+        basis = "; ".join(
+            part
+            for part in (
+                "ASSUMPTION" if parameter.assumption else "",
+                f"source {parameter.source}" if parameter.source else "",
+            )
+            if part
         )
         parameters.add_row(name, json.dumps(parameter.value), parameter.unit or "", basis)
     tables = [provenance, parameters]
@@ -115,6 +120,17 @@ def protocol_tables(protocol: Protocol) -> list[Table]:
                 criterion.id, criterion.kind.value, criterion.decided.value, Text(criterion.text)
             )
         tables.append(criteria)
+    if protocol.phases:
+        phases = Table(title="phases", show_lines=True)
+        for column in ("phase", "duration", "drugs", "note"):
+            phases.add_column(column)
+        for phase in protocol.phases:
+            duration = phase.duration
+            length = "not published"
+            if duration is not None:
+                length = f"{'about ' if duration.approximate else ''}{duration.value:g} {duration.unit}"
+            phases.add_row(phase.label, length, Text(", ".join(phase.drugs) or "-"), Text(phase.note or ""))
+        tables.append(phases)
     if protocol.stratification is not None:
         groups = Table(title="risk groups")
         for column in ("group", "label", "arm", "phases"):

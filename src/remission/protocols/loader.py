@@ -90,7 +90,10 @@ def load_protocol(protocol_id: str) -> Protocol:
         known = ", ".join(shipped_protocol_ids())
         raise ProtocolError("--protocol", [FieldProblem(protocol_id, f"unknown protocol; shipped: {known}")])
     entry = _DATA / f"{protocol_id}.yaml"
-    return load_protocol_text(entry.read_text("utf-8"), source=f"protocol {protocol_id}")
+    protocol = load_protocol_text(entry.read_text("utf-8"), source=f"protocol {protocol_id}")
+    if protocol.id != protocol_id:
+        raise ProtocolError(entry.name, [FieldProblem("id", f"{protocol.id!r} differs from the file name")])
+    return protocol
 
 
 def with_parameters(protocol: Protocol, overrides: Mapping[str, Any]) -> Protocol:
