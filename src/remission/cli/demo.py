@@ -30,7 +30,7 @@ def run_demo(console: Console, examples: Path, protocol: Protocol, *, as_of: dat
         "track",
         "waiting for",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for screening, strata in zip(screened, stratified, strict=True):
         problems = ", ".join(screening.failing or screening.unresolved) or "-"
         track = strata.provisional_track or "-"

@@ -93,7 +93,7 @@ def protocol_list(json_output: JsonOption = False) -> None:
         return
     table = render.Table(title="shipped protocols")
     for column in ("id", "version", "title", "criteria", "risk groups"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for s in summaries:
         table.add_row(s["id"], s["version"], s["title"], str(s["criteria"]), ", ".join(s["risk_groups"]))
     out.print(table)

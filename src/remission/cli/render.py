@@ -114,7 +114,7 @@ def protocol_tables(protocol: Protocol) -> list[Table]:
     if protocol.eligibility is not None:
         criteria = Table(title="eligibility", show_lines=True)
         for column in ("id", "kind", "decided", "verbatim text"):
-            criteria.add_column(column)
+            criteria.add_column(column, overflow="fold")
         for criterion in protocol.eligibility:
             criteria.add_row(
                 criterion.id, criterion.kind.value, criterion.decided.value, Text(criterion.text)
@@ -123,7 +123,7 @@ def protocol_tables(protocol: Protocol) -> list[Table]:
     if protocol.phases:
         phases = Table(title="phases", show_lines=True)
         for column in ("phase", "duration", "drugs", "note"):
-            phases.add_column(column)
+            phases.add_column(column, overflow="fold")
         for phase in protocol.phases:
             duration = phase.duration
             length = "not published"
@@ -134,7 +134,7 @@ def protocol_tables(protocol: Protocol) -> list[Table]:
     if protocol.stratification is not None:
         groups = Table(title="risk groups")
         for column in ("group", "label", "arm", "phases"):
-            groups.add_column(column)
+            groups.add_column(column, overflow="fold")
         arms = {arm.id: arm for arm in protocol.arms}
         for group in protocol.stratification.risk_groups:
             arm = arms.get(group.arm or "")
