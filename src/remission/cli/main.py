@@ -7,11 +7,14 @@ traceback means a bug in remission, never in the user's input.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from remission import __version__
 from remission.cli import render
@@ -44,12 +47,26 @@ ParamOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
-def _emit(payloads: list[dict], as_json: bool, tables: list) -> None:
-    if as_json:
+def _decide(
+    engine: Callable[..., list[Any]],
+    to_table: Callable[[Any], Table],
+    *,
+    records: list[Path],
+    protocol: str,
+    as_of: str | None,
+    param: list[str] | None,
+    json_output: bool,
+) -> None:
+    """Run a decision engine over record files and print tables or JSON."""
+    chosen = resolve_protocol(protocol, parse_overrides(param or []))
+    on = parse_date(as_of, option="--as-of")
+    results = engine(read_records(records, today=date.today()), chosen, as_of=on)
+    if json_output:
+        payloads = [result.to_dict() for result in results]
         render.print_json(payloads[0] if len(payloads) == 1 else payloads)
-    else:
-        for table in tables:
-            out.print(table)
+        return
+    for result in results:
+        out.print(to_table(result))
 
 
 @app.command()
@@ -61,12 +78,15 @@ def screen(
     json_output: JsonOption = False,
 ) -> None:
     """Screen records against a protocol's eligibility: eligible, not eligible or needs review."""
-    chosen = resolve_protocol(protocol, parse_overrides(param or []))
-    screened_on = parse_date(as_of, option="--as-of")
-    results = screen_patients(
-        read_records(records, today=parse_date(None, option="")), chosen, as_of=screened_on
+    _decide(
+        screen_patients,
+        render.screening_table,
+        records=records,
+        protocol=protocol,
+        as_of=as_of,
+        param=param,
+        json_output=json_output,
     )
-    _emit([r.to_dict() for r in results], json_output, [render.screening_table(r) for r in results])
 
 
 @app.command()
@@ -78,10 +98,15 @@ def stratify(
     json_output: JsonOption = False,
 ) -> None:
     """Assign risk groups and arms; pending until the data each time point needs exist."""
-    chosen = resolve_protocol(protocol, parse_overrides(param or []))
-    on = parse_date(as_of, option="--as-of")
-    results = stratify_patients(read_records(records, today=parse_date(None, option="")), chosen, as_of=on)
-    _emit([r.to_dict() for r in results], json_output, [render.stratification_table(r) for r in results])
+    _decide(
+        stratify_patients,
+        render.stratification_table,
+        records=records,
+        protocol=protocol,
+        as_of=as_of,
+        param=param,
+        json_output=json_output,
+    )
 
 
 @protocol_app.command("list")
@@ -91,7 +116,7 @@ def protocol_list(json_output: JsonOption = False) -> None:
     if json_output:
         render.print_json(summaries)
         return
-    table = render.Table(title="shipped protocols")
+    table = Table(title="shipped protocols")
     for column in ("id", "version", "title", "criteria", "risk groups"):
         table.add_column(column, overflow="fold")
     for s in summaries:
