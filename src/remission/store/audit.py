@@ -1,0 +1,240 @@
+"""The audit trail: append-only, hash-chained entries of every create, update and delete.
+
+Anchors: 21 CFR Part 11 §11.10(e) (secure, computer-generated, time-stamped trails that
+do not obscure earlier values) and ICH E6(R3) (reason for change, UTC timestamps,
+account and permission changes logged). Each entry's hash covers its content and the
+previous entry's hash, so an edited, removed or reordered entry breaks the chain at
+that point; :func:`verify_chain` finds the first broken link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, event, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from remission.store.actor import Actor
+from remission.store.base import SiteScoped
+from remission.store.models import AUDITED, AuditEntry
+from remission.store.scoping import StudySession
+from remission.store.vocabulary import AuditAction
+
+GENESIS = "0" * 64
+#: Columns whose values are never written to the trail, only the fact that they changed.
+SECRET_COLUMNS = frozenset({"password_hash"})
+#: Bookkeeping columns that change with every write.
+SKIPPED_COLUMNS = frozenset({"version", "created_at"})
+_CHAIN_LOCK_KEY = 7_270_211  # PostgreSQL advisory lock serialising appends to the chain
+
+
+class ReasonRequired(ValueError):
+    """A change or deletion of an existing record was made without a reason."""
+
+
+def _plain(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One audit entry before it is chained."""
+
+    action: AuditAction
+    entity: str
+    entity_id: int | None
+    site_id: int | None
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+def _site_of(obj: object) -> int | None:
+    return obj.site_id if isinstance(obj, SiteScoped) else None
+
+
+def _column_changes(obj: object, action: AuditAction) -> Iterator[Change]:
+    state = inspect(obj)
+    table = obj.__tablename__  # type: ignore[attr-defined]
+    for column in state.mapper.column_attrs:
+        key = column.key
+        if key in SKIPPED_COLUMNS or key == "id":
+            continue
+        history = state.attrs[key].history
+        if action is AuditAction.UPDATE and not history.has_changes():
+            continue
+        if action is AuditAction.DELETE:
+            old, new = getattr(obj, key), None
+        else:
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else getattr(obj, key)
+        if action is AuditAction.CREATE and new is None:
+            continue
+        old_text, new_text = _plain(old), _plain(new)
+        if key in SECRET_COLUMNS:
+            old_text, new_text = (
+                ("(set)" if old is not None else None),
+                "(changed)" if new is not None else None,
+            )
+        yield Change(
+            action,
+            table,
+            state.identity[0] if state.identity else None,
+            _site_of(obj),
+            key,
+            old_text,
+            new_text,
+        )
+
+
+def entry_hash(prev_hash: str, seq: int, content: dict[str, Any]) -> str:
+    """The SHA-256 of an entry: its sequence number, content and the previous hash."""
+    canonical = json.dumps({"prev": prev_hash, "seq": seq, **content}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _content(entry: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "at",
+        "user_id",
+        "username",
+        "action",
+        "entity",
+        "entity_id",
+        "site_id",
+        "field",
+        "old_value",
+        "new_value",
+        "reason",
+    )
+    return {key: entry[key] for key in keys}
+
+
+def utc_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append_changes(
+    connection: Connection, actor: Actor, changes: Iterable[Change], reason: str | None
+) -> None:
+    """Chain and insert ``changes`` in the caller's transaction."""
+    changes = list(changes)
+    if not changes:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    last = connection.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    at = utc_stamp()
+    rows = []
+    for change in changes:
+        seq += 1
+        row = {
+            "seq": seq,
+            "at": at,
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "action": change.action.value,
+            "entity": change.entity,
+            "entity_id": change.entity_id,
+            "site_id": change.site_id,
+            "field": change.field,
+            "old_value": change.old_value,
+            "new_value": change.new_value,
+            "reason": reason,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = entry_hash(row["prev_hash"], seq, _content(row))
+        rows.append(row)
+    connection.execute(insert(AuditEntry), rows)
+
+
+def record_event(
+    session: Session,
+    action: AuditAction,
+    entity: str,
+    entity_id: int | None,
+    site_id: int | None,
+    note: str | None = None,
+) -> None:
+    """Log an action that changes no row: a read of identifiers, an export."""
+    actor = session.info["actor"]
+    append_changes(
+        session.connection(),
+        actor,
+        [Change(action, entity, entity_id, site_id, new_value=note)],
+        session.info.get("reason"),
+    )
+
+
+@event.listens_for(StudySession, "after_flush")
+def _audit_flush(session: StudySession, flush_context: Any) -> None:
+    changes: list[Change] = []
+    for obj in session.new:
+        if obj.__tablename__ in AUDITED:
+            changes.extend(_column_changes(obj, AuditAction.CREATE))
+    edits: list[Change] = []
+    for obj in session.dirty:
+        if obj.__tablename__ in AUDITED and session.is_modified(obj, include_collections=False):
+            edits.extend(_column_changes(obj, AuditAction.UPDATE))
+    for obj in session.deleted:
+        if obj.__tablename__ in AUDITED:
+            edits.extend(_column_changes(obj, AuditAction.DELETE))
+    reason = session.info.get("reason")
+    if edits and not (reason and reason.strip()):
+        raise ReasonRequired("a reason is required to change or delete a saved record")
+    append_changes(session.connection(), session.actor, [*changes, *edits], reason)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    entries: int
+    broken_at: int | None
+    problem: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
+    """Recompute every hash in order; report the first entry whose link is broken."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    last_seq = 0
+    while True:
+        rows = (
+            connection.execute(
+                select(AuditEntry.__table__)
+                .where(AuditEntry.seq > last_seq)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return ChainReport(count, None, None)
+        for row in rows:
+            entry = dict(row)
+            seq = entry["seq"]
+            if seq != expected_seq:
+                return ChainReport(count, expected_seq, f"entry {expected_seq} is missing (next is {seq})")
+            if entry["prev_hash"] != prev:
+                return ChainReport(count, seq, "prev_hash does not match the previous entry's hash")
+            if entry_hash(prev, seq, _content(entry)) != entry["hash"]:
+                return ChainReport(count, seq, "content does not match its hash (entry altered)")
+            prev, expected_seq, count, last_seq = entry["hash"], seq + 1, count + 1, seq

@@ -1,0 +1,58 @@
+"""Declarative base and the mixins that give rows their site, version and timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
+
+
+class Versioned:
+    """A row with a version counter: a write against a stale version fails (optimistic locking)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class SiteScoped:
+    """A row that belongs to one site. Reads and writes are filtered by the session's actor."""
+
+    @declared_attr
+    def site_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("sites.id"), index=True, nullable=False)
+
+
+class PatientOwned(SiteScoped):
+    """A row about one patient; its site is the patient's site, set by the store."""
+
+    @declared_attr
+    def patient_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True, nullable=False)
+
+
+class Identifying:
+    """Marker: rows holding direct identifiers, visible only to roles of the patient's own site."""

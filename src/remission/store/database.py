@@ -1,0 +1,81 @@
+"""Database URLs, engines and units of work.
+
+One URL picks the database: a SQLite file (the embedded default) or PostgreSQL
+(``postgresql+psycopg://user@host/db``). Nothing else changes between them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import sessionmaker
+
+from remission.record.consistency import FieldProblem
+from remission.record.errors import InputError
+from remission.store.actor import Actor
+from remission.store.scoping import StudySession
+
+DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
+URL_VARIABLE = "REMISSION_DATABASE_URL"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL given, else ``$REMISSION_DATABASE_URL``, else the embedded SQLite file."""
+    url = explicit or os.environ.get(URL_VARIABLE) or DEFAULT_DATABASE_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError("--database", [FieldProblem(url, "not a database URL")]) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InputError("--database", [FieldProblem(url, "use a sqlite:/// or postgresql:// URL")])
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+class Store:
+    """The study store: an engine and sessions that always act for an actor."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, class_=StudySession, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        return cls(make_engine(database_url(url)))
+
+    @contextmanager
+    def session(self, actor: Actor, *, reason: str | None = None) -> Iterator[StudySession]:
+        """One transaction for ``actor``: committed on success, rolled back on any error."""
+        with self._sessions() as session:
+            session.info["actor"] = actor
+            session.info["reason"] = reason
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise

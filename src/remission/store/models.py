@@ -1,0 +1,235 @@
+"""The study's tables: sites, users and roles, patients and their course.
+
+Every clinical row is site-scoped and versioned; the store's session events filter
+reads by site and write the audit trail (see :mod:`remission.store.scoping` and
+:mod:`remission.store.audit`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from remission.record.vocabulary import MRDMethod, MRDTimePoint, Sex
+from remission.store.base import Base, Identifying, PatientOwned, SiteScoped, Versioned
+from remission.store.vocabulary import (
+    Attribution,
+    DonorType,
+    FollowUpStatus,
+    RelapseSite,
+    RelapseTiming,
+    Role,
+)
+
+
+def _enum(kind: type) -> Enum:
+    return Enum(kind, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
+
+
+class Site(Versioned, Base):
+    __tablename__ = "sites"
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoleAssignment(Versioned, Base):
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "role", "site_id"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+
+
+class Patient(SiteScoped, Versioned, Base):
+    """A pseudonymous patient. ``baseline`` holds the diagnostic record (record model JSON)."""
+
+    __tablename__ = "patients"
+    study_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sex: Mapped[Sex | None] = mapped_column(_enum(Sex), nullable=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    baseline: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PatientIdentifiers(Identifying, PatientOwned, Versioned, Base):
+    """Direct identifiers, kept apart from the pseudonymous record."""
+
+    __tablename__ = "patient_identifiers"
+    __table_args__ = (UniqueConstraint("patient_id"),)
+    full_name: Mapped[str] = mapped_column(String(200))
+    medical_record_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ConsentRecord(PatientOwned, Versioned, Base):
+    __tablename__ = "consents"
+    given_by: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date] = mapped_column(Date)
+    form_version: Mapped[str] = mapped_column(String(64))
+
+
+class Enrollment(PatientOwned, Versioned, Base):
+    """Enrollment with the screening result it was made on and the protocol version."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("patient_id", "protocol_id"),)
+    protocol_id: Mapped[str] = mapped_column(String(64))
+    protocol_version: Mapped[str] = mapped_column(String(64))
+    enrolled_on: Mapped[date] = mapped_column(Date)
+    verdict: Mapped[str] = mapped_column(String(40))
+    screening: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enrolled_by: Mapped[str] = mapped_column(String(64))
+
+
+class RiskAssignment(PatientOwned, Versioned, Base):
+    __tablename__ = "risk_assignments"
+    protocol_id: Mapped[str] = mapped_column(String(64))
+    protocol_version: Mapped[str] = mapped_column(String(64))
+    risk_group: Mapped[str] = mapped_column(String(40))
+    arm: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    provisional_track: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MRDMeasurement(PatientOwned, Versioned, Base):
+    __tablename__ = "mrd_results"
+    __table_args__ = (
+        CheckConstraint(
+            "value_fraction IS NULL OR (value_fraction >= 0 AND value_fraction <= 1)", name="mrd_fraction"
+        ),
+    )
+    time_point: Mapped[MRDTimePoint] = mapped_column(_enum(MRDTimePoint))
+    method: Mapped[MRDMethod] = mapped_column(_enum(MRDMethod))
+    sample_date: Mapped[date] = mapped_column(Date)
+    value_fraction: Mapped[float | None] = mapped_column(Float, nullable=True)
+    positive_not_quantifiable: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitivity_fraction: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TreatmentPhaseRecord(PatientOwned, Versioned, Base):
+    __tablename__ = "treatment_phases"
+    phase_id: Mapped[str] = mapped_column(String(64))
+    planned_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    planned_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    actual_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    actual_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deviation: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Transplant(PatientOwned, Versioned, Base):
+    """An allogeneic HSCT."""
+
+    __tablename__ = "transplants"
+    date: Mapped[date] = mapped_column(Date)
+    donor_type: Mapped[DonorType] = mapped_column(_enum(DonorType))
+    conditioning_regimen: Mapped[str] = mapped_column(Text)
+
+
+class AdverseEvent(PatientOwned, Versioned, Base):
+    __tablename__ = "adverse_events"
+    __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 5", name="ae_grade"),)
+    terminology: Mapped[str] = mapped_column(String(40), default="CTCAE v5.0")
+    term: Mapped[str] = mapped_column(String(200))
+    grade: Mapped[int] = mapped_column(Integer)
+    onset_date: Mapped[date] = mapped_column(Date)
+    resolution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    serious: Mapped[bool] = mapped_column(Boolean)
+    attribution: Mapped[Attribution] = mapped_column(_enum(Attribution))
+
+
+class AnthracyclineDose(PatientOwned, Versioned, Base):
+    __tablename__ = "anthracycline_doses"
+    __table_args__ = (CheckConstraint("dose_mg_per_m2 > 0", name="dose_positive"),)
+    drug: Mapped[str] = mapped_column(String(64))
+    dose_mg_per_m2: Mapped[float] = mapped_column(Float)
+    date: Mapped[date] = mapped_column(Date)
+    dexrazoxane: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Relapse(PatientOwned, Versioned, Base):
+    __tablename__ = "relapses"
+    date: Mapped[date] = mapped_column(Date)
+    site: Mapped[RelapseSite] = mapped_column(_enum(RelapseSite))
+    timing: Mapped[RelapseTiming] = mapped_column(_enum(RelapseTiming))
+    treatment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remission_before_second_hsct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    second_hsct_conditioning: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Death(PatientOwned, Versioned, Base):
+    __tablename__ = "deaths"
+    __table_args__ = (UniqueConstraint("patient_id"),)
+    date: Mapped[date] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(Text)
+
+
+class FollowUp(PatientOwned, Versioned, Base):
+    __tablename__ = "follow_ups"
+    date: Mapped[date] = mapped_column(Date)
+    status: Mapped[FollowUpStatus] = mapped_column(_enum(FollowUpStatus))
+
+
+class AuditEntry(Base):
+    """One append-only, hash-chained audit entry."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32), doc="UTC, ISO 8601 with microseconds and Z")
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IdempotencyKey(Base):
+    """The stored response of a POST made with an ``Idempotency-Key``."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: Entities written to the audit trail, by table name.
+AUDITED = {
+    mapper.class_.__tablename__: mapper.class_
+    for mapper in Base.registry.mappers
+    if mapper.class_ not in (AuditEntry, IdempotencyKey)
+}

@@ -1,0 +1,78 @@
+"""Site isolation as a property of the session, not of each query or route.
+
+Every SELECT issued through a :class:`StudySession` gets criteria that keep out
+rows of sites the actor may not read (and identifiers of sites the actor holds no
+site role at); every flush checks that the actor may write what it writes. A
+route cannot forget these, because it never sees an unscoped session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, false
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from remission.store.actor import AccessDenied, Actor
+from remission.store.base import Identifying, PatientOwned, SiteScoped
+from remission.store.models import Patient, RoleAssignment, Site, User
+
+
+class StudySession(Session):
+    """A session that always acts for an :class:`Actor` (``session.info["actor"]``)."""
+
+    @property
+    def actor(self) -> Actor:
+        actor = self.info.get("actor")
+        if not isinstance(actor, Actor):
+            raise AccessDenied("a study session needs an actor")
+        return actor
+
+
+def _criteria(allowed: frozenset[int] | None) -> Any:
+    if allowed is None:
+        return None
+    sites = tuple(sorted(allowed))
+    if not sites:
+        return lambda cls: false()
+    return lambda cls: cls.site_id.in_(sites)
+
+
+@event.listens_for(StudySession, "do_orm_execute")
+def _scope_reads(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        return
+    actor = state.session.actor  # type: ignore[attr-defined]
+    options = []
+    readable = _criteria(actor.readable_sites)
+    if readable is not None:
+        options.append(with_loader_criteria(SiteScoped, readable, include_aliases=True))
+    identifying = _criteria(actor.identifier_sites)
+    if identifying is not None:
+        options.append(with_loader_criteria(Identifying, identifying, include_aliases=True))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def _check_write(session: StudySession, actor: Actor, obj: object) -> None:
+    if isinstance(obj, Site | User | RoleAssignment):
+        if not actor.manages_accounts:
+            raise AccessDenied(f"{actor.username} may not change sites, users or roles")
+        return
+    if not isinstance(obj, SiteScoped):
+        return
+    writable = actor.writable_sites
+    if writable is not None and obj.site_id not in writable:
+        raise AccessDenied(f"{actor.username} may not write records of site {obj.site_id}")
+    if isinstance(obj, PatientOwned):
+        with session.no_autoflush:
+            patient = session.get(Patient, obj.patient_id)
+        if patient is None or patient.site_id != obj.site_id:
+            raise AccessDenied("a patient's record must belong to the patient's site")
+
+
+@event.listens_for(StudySession, "before_flush")
+def _check_writes(session: StudySession, flush_context: Any, instances: Any) -> None:
+    actor = session.actor
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        _check_write(session, actor, obj)
