@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from remission import __version__
-from remission.cli import render
+from remission.cli import render, store_commands
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
 from remission.protocols import (
     load_protocol,
@@ -28,12 +28,18 @@ from remission.protocols import (
     stratify_patients,
 )
 from remission.record import InputError, record_json_schema
+from remission.store.errors import NotFound, Refused
 
 app = typer.Typer(help="Risk-adapted pediatric acute leukemia trials.", no_args_is_help=True)
 protocol_app = typer.Typer(help="Shipped and local protocol files.", no_args_is_help=True)
 record_app = typer.Typer(help="The clinical record format.", no_args_is_help=True)
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(record_app, name="record")
+app.add_typer(store_commands.db_app, name="db")
+app.add_typer(store_commands.site_app, name="site")
+app.add_typer(store_commands.user_app, name="user")
+app.add_typer(store_commands.audit_app, name="audit")
+app.command()(store_commands.serve)
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
@@ -183,4 +189,7 @@ def main() -> None:
         err.print(f"[bold red]error[/bold red] in {error.source}:", highlight=False)
         for problem in error.problems:
             err.print(f"  {problem.field}: {problem.problem}", highlight=False, markup=False)
+        sys.exit(2)
+    except (Refused, NotFound) as error:
+        err.print(f"[bold red]error[/bold red]: {error}", highlight=False)
         sys.exit(2)

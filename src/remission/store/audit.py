@@ -17,13 +17,13 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, select, text
+from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from remission.store.actor import Actor
 from remission.store.base import SiteScoped
 from remission.store.models import AUDITED, AuditEntry
-from remission.store.scoping import StudySession
+from remission.store.scoping import session_actor
 from remission.store.vocabulary import AuditAction
 
 GENESIS = "0" * 64
@@ -181,8 +181,8 @@ def record_event(
     )
 
 
-@event.listens_for(StudySession, "after_flush")
-def _audit_flush(session: StudySession, flush_context: Any) -> None:
+def audit_flush(session: Session, flush_context: Any) -> None:
+    """``after_flush`` hook: chain an entry for every column created, changed or deleted."""
     changes: list[Change] = []
     for obj in session.new:
         if obj.__tablename__ in AUDITED:
@@ -197,7 +197,7 @@ def _audit_flush(session: StudySession, flush_context: Any) -> None:
     reason = session.info.get("reason")
     if edits and not (reason and reason.strip()):
         raise ReasonRequired("a reason is required to change or delete a saved record")
-    append_changes(session.connection(), session.actor, [*changes, *edits], reason)
+    append_changes(session.connection(), session_actor(session), [*changes, *edits], reason)
 
 
 @dataclass(frozen=True, slots=True)

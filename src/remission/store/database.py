@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from remission.record.consistency import FieldProblem
 from remission.record.errors import InputError
 from remission.store.actor import Actor
-from remission.store.scoping import StudySession
+from remission.store.session import StudySession
 
 DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
 URL_VARIABLE = "REMISSION_DATABASE_URL"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, false
+from sqlalchemy import false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from remission.store.actor import AccessDenied, Actor
@@ -18,15 +18,12 @@ from remission.store.base import Identifying, PatientOwned, SiteScoped
 from remission.store.models import Patient, RoleAssignment, Site, User
 
 
-class StudySession(Session):
-    """A session that always acts for an :class:`Actor` (``session.info["actor"]``)."""
-
-    @property
-    def actor(self) -> Actor:
-        actor = self.info.get("actor")
-        if not isinstance(actor, Actor):
-            raise AccessDenied("a study session needs an actor")
-        return actor
+def session_actor(session: Session) -> Actor:
+    """The actor a session acts for; a study session without one is refused."""
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise AccessDenied("a study session needs an actor")
+    return actor
 
 
 def _criteria(allowed: frozenset[int] | None) -> Any:
@@ -38,11 +35,11 @@ def _criteria(allowed: frozenset[int] | None) -> Any:
     return lambda cls: cls.site_id.in_(sites)
 
 
-@event.listens_for(StudySession, "do_orm_execute")
-def _scope_reads(state: ORMExecuteState) -> None:
+def scope_reads(state: ORMExecuteState) -> None:
+    """``do_orm_execute`` hook: keep out rows the actor may not read."""
     if not state.is_select:
         return
-    actor = state.session.actor  # type: ignore[attr-defined]
+    actor = session_actor(state.session)
     options = []
     readable = _criteria(actor.readable_sites)
     if readable is not None:
@@ -54,7 +51,7 @@ def _scope_reads(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(*options)
 
 
-def _check_write(session: StudySession, actor: Actor, obj: object) -> None:
+def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts:
             raise AccessDenied(f"{actor.username} may not change sites, users or roles")
@@ -71,8 +68,8 @@ def _check_write(session: StudySession, actor: Actor, obj: object) -> None:
             raise AccessDenied("a patient's record must belong to the patient's site")
 
 
-@event.listens_for(StudySession, "before_flush")
-def _check_writes(session: StudySession, flush_context: Any, instances: Any) -> None:
-    actor = session.actor
+def check_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    """``before_flush`` hook: refuse writes the actor may not make."""
+    actor = session_actor(session)
     for obj in [*session.new, *session.dirty, *session.deleted]:
         _check_write(session, actor, obj)

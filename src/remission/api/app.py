@@ -1,0 +1,29 @@
+"""The FastAPI application: ``/api/v1`` routes, OpenAPI at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from remission import __version__
+from remission.api.errors import install_error_handlers
+from remission.api.routes import accounts, audit, auth, events, patients
+from remission.api.settings import Settings
+from remission.store.database import Store
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The API over ``store``; settings default to the environment's."""
+    app = FastAPI(title="remission", version=__version__, openapi_url="/openapi.json")
+    app.state.store = store
+    app.state.settings = settings or Settings.from_environment()
+    install_error_handlers(app)
+    for module in (auth, accounts, patients, events, audit):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

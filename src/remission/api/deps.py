@@ -1,0 +1,45 @@
+"""Dependencies shared by the routes: the store, the settings and the current actor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from remission.api.settings import Settings
+from remission.api.tokens import user_id_from_token
+from remission.store.accounts import actor_for_user
+from remission.store.actor import Actor
+from remission.store.database import Store
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_actor(token: Annotated[str, Depends(oauth2)], store: StoreDep, settings: SettingsDep) -> Actor:
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
+    )
+    user_id = user_id_from_token(token, secret=settings.secret_key)
+    if user_id is None:
+        raise unauthorized
+    with store.session(Actor.for_system("token check")) as session:
+        actor = actor_for_user(session, user_id)
+    if actor is None:
+        raise unauthorized
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

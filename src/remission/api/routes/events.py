@@ -1,0 +1,131 @@
+"""Routes for a patient's course rows, generated from one table of entity specs.
+
+No ``from __future__ import annotations`` here: the route signatures name each
+spec's schemas, which FastAPI must see as real classes, not strings.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from remission.api.deps import ActorDep, StoreDep
+from remission.api.idempotency import request_fingerprint, run_post
+from remission.api.schemas import events as schemas
+from remission.api.schemas.family import public_schema, update_schema
+from remission.store import events as store_events
+from remission.store import models
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    segment: str
+    model: type
+    create: type[BaseModel]
+    title: str
+
+
+SPECS = (
+    EventSpec("consents", models.ConsentRecord, schemas.ConsentCreate, "consent"),
+    EventSpec("mrd", models.MRDMeasurement, schemas.MRDCreate, "MRD result"),
+    EventSpec(
+        "treatment-phases", models.TreatmentPhaseRecord, schemas.TreatmentPhaseCreate, "treatment phase"
+    ),
+    EventSpec("transplants", models.Transplant, schemas.TransplantCreate, "allogeneic HSCT"),
+    EventSpec("adverse-events", models.AdverseEvent, schemas.AdverseEventCreate, "adverse event"),
+    EventSpec(
+        "anthracycline-doses", models.AnthracyclineDose, schemas.AnthracyclineDoseCreate, "anthracycline dose"
+    ),
+    EventSpec("relapses", models.Relapse, schemas.RelapseCreate, "relapse"),
+    EventSpec("deaths", models.Death, schemas.DeathCreate, "death"),
+    EventSpec("follow-ups", models.FollowUp, schemas.FollowUpCreate, "follow-up"),
+)
+
+IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def _add_routes(router: APIRouter, spec: EventSpec) -> None:
+    update, public = update_schema(spec.create), public_schema(spec.create)
+    path, item = (
+        f"/patients/{{patient_id}}/{spec.segment}",
+        f"/patients/{{patient_id}}/{spec.segment}/{{row_id}}",
+    )
+    tag = [spec.segment]
+
+    def list_rows(patient_id: int, actor: ActorDep, store: StoreDep) -> list[Any]:
+        with store.session(actor) as session:
+            return [
+                public.model_validate(row) for row in store_events.list_rows(session, spec.model, patient_id)
+            ]
+
+    def create_row(
+        patient_id: int,
+        body: spec.create,
+        actor: ActorDep,
+        store: StoreDep,
+        request: Request,
+        key: IdempotencyHeader = None,  # type: ignore[name-defined]
+    ) -> Any:
+        values = body.model_dump()
+        return run_post(
+            store,
+            actor,
+            key=key,
+            fingerprint=request_fingerprint("POST", request.url.path, values),
+            work=lambda session: public.model_validate(
+                store_events.create_row(session, spec.model, patient_id, values)
+            ),
+        )
+
+    def get_row(patient_id: int, row_id: int, actor: ActorDep, store: StoreDep) -> Any:
+        with store.session(actor) as session:
+            return public.model_validate(store_events.get_row(session, spec.model, patient_id, row_id))
+
+    def update_row(patient_id: int, row_id: int, body: update, actor: ActorDep, store: StoreDep) -> Any:  # type: ignore[valid-type]
+        values = body.model_dump(exclude_unset=True, exclude={"version", "reason"})  # type: ignore[attr-defined]
+        with store.session(actor, reason=body.reason) as session:  # type: ignore[attr-defined]
+            row = store_events.update_row(
+                session, spec.model, patient_id, row_id, version=body.version, values=values
+            )  # type: ignore[attr-defined]
+            result = public.model_validate(row)
+        return result
+
+    def delete_row(
+        patient_id: int,
+        row_id: int,
+        actor: ActorDep,
+        store: StoreDep,
+        version: Annotated[int, Query(ge=1)],
+        reason: Annotated[str, Query(min_length=1)],
+    ) -> Response:
+        with store.session(actor, reason=reason) as session:
+            store_events.delete_row(session, spec.model, patient_id, row_id, version=version)
+        return Response(status_code=204)
+
+    router.add_api_route(
+        path, list_rows, methods=["GET"], response_model=list[public], tags=tag, summary=f"List {spec.title}s"
+    )
+    router.add_api_route(
+        path,
+        create_row,
+        methods=["POST"],
+        status_code=201,
+        response_model=public,
+        tags=tag,
+        summary=f"Add a {spec.title}",
+    )
+    router.add_api_route(
+        item, get_row, methods=["GET"], response_model=public, tags=tag, summary=f"Read a {spec.title}"
+    )
+    router.add_api_route(
+        item, update_row, methods=["PATCH"], response_model=public, tags=tag, summary=f"Change a {spec.title}"
+    )
+    router.add_api_route(
+        item, delete_row, methods=["DELETE"], status_code=204, tags=tag, summary=f"Delete a {spec.title}"
+    )
+
+
+router = APIRouter()
+for _spec in SPECS:
+    _add_routes(router, _spec)

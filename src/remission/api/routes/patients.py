@@ -1,0 +1,155 @@
+"""Patients, their identifiers, enrollment and risk assignments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy import select
+
+from remission.api.deps import ActorDep, StoreDep
+from remission.api.idempotency import request_fingerprint, run_post
+from remission.api.schemas.patients import (
+    EnrollmentCreate,
+    EnrollmentPublic,
+    IdentifiersPublic,
+    PatientCreate,
+    PatientPublic,
+    PatientUpdate,
+    RiskAssignmentPublic,
+)
+from remission.store import patients as store_patients
+from remission.store.accounts import site_by_code
+from remission.store.assembly import assemble_record
+from remission.store.enrollment import enroll_patient
+from remission.store.errors import Refused
+from remission.store.models import Enrollment, RiskAssignment
+from remission.store.session import StudySession
+
+router = APIRouter(tags=["patients"])
+IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def _site_for_new_patient(session: StudySession, requested: str | None) -> int:
+    actor = session.actor
+    if requested is not None:
+        return site_by_code(session, requested).id
+    own = sorted(actor.site_roles)
+    if len(own) != 1:
+        raise Refused("site", "give the site code of the new patient")
+    return own[0]
+
+
+@router.get("/patients", response_model=list[PatientPublic])
+def list_patients(
+    actor: ActorDep,
+    store: StoreDep,
+    site: str | None = None,
+    search: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    with store.session(actor) as session:
+        rows = store_patients.list_patients(
+            session, site_code=site, search=search, limit=limit, offset=offset
+        )
+        return [PatientPublic.model_validate(row) for row in rows]
+
+
+@router.post("/patients", status_code=201, response_model=PatientPublic)
+def create_patient(
+    body: PatientCreate, actor: ActorDep, store: StoreDep, request: Request, key: IdempotencyHeader = None
+) -> Any:
+    def work(session: StudySession) -> PatientPublic:
+        patient = store_patients.register_patient(
+            session,
+            study_id=body.study_id,
+            site_id=_site_for_new_patient(session, body.site),
+            sex=body.sex,
+            date_of_birth=body.date_of_birth,
+            baseline=body.baseline,
+            identifiers=body.identifiers.model_dump() if body.identifiers else None,
+            today=date.today(),
+        )
+        return PatientPublic.model_validate(patient)
+
+    fingerprint = request_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    return run_post(store, actor, key=key, fingerprint=fingerprint, work=work)
+
+
+@router.get("/patients/{patient_id}", response_model=PatientPublic)
+def read_patient(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    with store.session(actor) as session:
+        return PatientPublic.model_validate(store_patients.get_patient(session, patient_id))
+
+
+@router.patch("/patients/{patient_id}", response_model=PatientPublic)
+def update_patient(patient_id: int, body: PatientUpdate, actor: ActorDep, store: StoreDep) -> Any:
+    changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
+    with store.session(actor, reason=body.reason) as session:
+        patient = store_patients.update_patient(
+            session, patient_id, version=body.version, changes=changes, today=date.today()
+        )
+        return PatientPublic.model_validate(patient)
+
+
+@router.get("/patients/{patient_id}/identifiers", response_model=IdentifiersPublic)
+def read_identifiers(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    """Direct identifiers, for roles of the patient's own site only; every read is audited."""
+    with store.session(actor) as session:
+        return IdentifiersPublic.model_validate(store_patients.read_identifiers(session, patient_id))
+
+
+@router.get("/patients/{patient_id}/record")
+def read_record(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    """The record the decision engines read, assembled from the stored rows."""
+    with store.session(actor) as session:
+        patient = store_patients.get_patient(session, patient_id)
+        return assemble_record(session, patient).model_dump(mode="json", exclude_none=True)
+
+
+@router.get("/patients/{patient_id}/enrollments", response_model=list[EnrollmentPublic])
+def list_enrollments(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    with store.session(actor) as session:
+        store_patients.get_patient(session, patient_id)
+        rows = session.scalars(
+            select(Enrollment).where(Enrollment.patient_id == patient_id).order_by(Enrollment.id)
+        )
+        return [EnrollmentPublic.model_validate(row) for row in rows]
+
+
+@router.post("/patients/{patient_id}/enrollments", status_code=201, response_model=EnrollmentPublic)
+def enroll(
+    patient_id: int,
+    body: EnrollmentCreate,
+    actor: ActorDep,
+    store: StoreDep,
+    request: Request,
+    key: IdempotencyHeader = None,
+) -> Any:
+    """Enroll after screening. *Not eligible* is refused (422, with the screening);
+    *needs review* is refused until each unknown is attested by a named person."""
+
+    def work(session: StudySession) -> EnrollmentPublic:
+        enrollment = enroll_patient(
+            session,
+            patient_id,
+            protocol_id=body.protocol_id,
+            enrolled_on=body.enrolled_on,
+            attestations=body.attestations,
+        )
+        return EnrollmentPublic.model_validate(enrollment)
+
+    fingerprint = request_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    return run_post(store, actor, key=key, fingerprint=fingerprint, work=work)
+
+
+@router.get("/patients/{patient_id}/risk-assignments", response_model=list[RiskAssignmentPublic])
+def list_risk_assignments(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    with store.session(actor) as session:
+        store_patients.get_patient(session, patient_id)
+        rows = session.scalars(
+            select(RiskAssignment).where(RiskAssignment.patient_id == patient_id).order_by(RiskAssignment.id)
+        )
+        return [RiskAssignmentPublic.model_validate(row) for row in rows]

@@ -1,0 +1,1 @@
+"""Request and response schemas of the API, one family per entity (Create, Update, Public)."""

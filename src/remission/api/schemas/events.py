@@ -1,0 +1,93 @@
+"""Create schemas of a patient's course rows; Update and Public are derived."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StrictBool, model_validator
+
+from remission.api.schemas.family import Strict
+from remission.record.anthracyclines import known_drugs
+from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
+from remission.store.vocabulary import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ConsentCreate(Strict):
+    given_by: ConsentGiver
+    date: date
+    form_version: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class MRDCreate(Strict):
+    time_point: MRDTimePoint
+    method: MRDMethod
+    sample_date: date
+    value_fraction: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
+    positive_not_quantifiable: StrictBool = False
+    sensitivity_fraction: Annotated[float, Field(gt=0, le=1, strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _value_or_pnq(self) -> MRDCreate:
+        if self.positive_not_quantifiable == (self.value_fraction is not None):
+            raise ValueError("give value_fraction or positive_not_quantifiable: true, not both or neither")
+        return self
+
+
+class TreatmentPhaseCreate(Strict):
+    phase_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    deviation: Text | None = None
+
+
+class TransplantCreate(Strict):
+    date: date
+    donor_type: DonorType
+    conditioning_regimen: Text
+
+
+class AdverseEventCreate(Strict):
+    terminology: Annotated[str, Field(min_length=1, max_length=40)] = "CTCAE v5.0"
+    term: Annotated[str, Field(min_length=1, max_length=200)]
+    grade: Annotated[int, Field(ge=1, le=5, strict=True)]
+    onset_date: date
+    resolution_date: date | None = None
+    serious: StrictBool
+    attribution: Attribution
+
+
+class AnthracyclineDoseCreate(Strict):
+    drug: Annotated[str, Field(min_length=1, max_length=64)]
+    dose_mg_per_m2: Annotated[float, Field(gt=0, le=1000, strict=True)]
+    date: date
+    dexrazoxane: StrictBool = False
+
+    @model_validator(mode="after")
+    def _known_drug(self) -> AnthracyclineDoseCreate:
+        if self.drug.lower() not in known_drugs():
+            raise ValueError(f"drug must be one of {known_drugs()}")
+        return self
+
+
+class RelapseCreate(Strict):
+    date: date
+    site: RelapseSite
+    timing: RelapseTiming
+    treatment: Text | None = None
+    remission_before_second_hsct: StrictBool | None = None
+    second_hsct_conditioning: Text | None = None
+
+
+class DeathCreate(Strict):
+    date: date
+    cause: Text
+
+
+class FollowUpCreate(Strict):
+    date: date
+    status: FollowUpStatus

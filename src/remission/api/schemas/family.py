@@ -1,0 +1,40 @@
+"""Deriving an entity's Update and Public schemas from its Create schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChangeMeta(Strict):
+    version: int = Field(ge=1, description="The version you read; a stale version gets 409.")
+    reason: str = Field(min_length=1, description="Why the saved record is changed (audit trail).")
+
+
+def update_schema(create: type[BaseModel]) -> type[BaseModel]:
+    """Every field of ``create`` made optional, plus ``version`` and ``reason``."""
+    fields: dict[str, Any] = {
+        name: (info.annotation | None, Field(default=None, description=info.description))
+        for name, info in create.model_fields.items()
+    }
+    return create_model(create.__name__.replace("Create", "Update"), __base__=ChangeMeta, **fields)
+
+
+def public_schema(create: type[BaseModel]) -> type[BaseModel]:
+    """The fields of ``create`` plus the row's id, patient, version and creation time."""
+    fields: dict[str, Any] = {name: (info.annotation, ...) for name, info in create.model_fields.items()}
+    return create_model(
+        create.__name__.replace("Create", "Public"),
+        __config__=ConfigDict(from_attributes=True),
+        id=(int, ...),
+        patient_id=(int, ...),
+        version=(int, ...),
+        created_at=(datetime, ...),
+        **fields,
+    )

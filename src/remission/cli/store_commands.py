@@ -1,0 +1,118 @@
+"""Commands over the study store: schema, sites, users, audit, and the API server."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from remission.store.actor import Actor
+from remission.store.database import Store, database_url
+from remission.store.vocabulary import Role
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL (default $REMISSION_DATABASE_URL or sqlite:///remission.sqlite)."
+    ),
+]
+
+db_app = typer.Typer(help="Create or migrate the study database.", no_args_is_help=True)
+site_app = typer.Typer(help="Study sites.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+
+
+def _store(database: str | None) -> Store:
+    return Store.open(database_url(database))
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Create the schema, or migrate it to the newest revision."""
+    from remission.store.migrations_api import current_revision, upgrade
+
+    store = _store(database)
+    upgrade(store.engine)
+    out.print(f"database at revision {current_revision(store.engine)}: {store.engine.url.render_as_string()}")
+
+
+@site_app.command("add")
+def site_add(
+    code: str,
+    name: Annotated[str, typer.Option(help="Full name of the site.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Add a study site."""
+    from remission.store.accounts import add_site
+
+    with _store(database).session(Actor.for_system("cli")) as session:
+        site = add_site(session, code=code, name=name)
+    out.print(f"site {site.code} added (id {site.id})")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Option(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="Role: study level or site level.")],
+    site: Annotated[str | None, typer.Option(help="Site code, for site-level roles.")] = None,
+    full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Add a user with one role. The password is read from standard input."""
+    from remission.store.accounts import add_user
+
+    password = sys.stdin.readline().rstrip("\n")
+    with _store(database).session(Actor.for_system("cli")) as session:
+        user = add_user(
+            session,
+            username=username,
+            full_name=full_name or username,
+            password=password,
+            role=role,
+            site_code=site,
+        )
+    out.print(f"user {user.username} added as {role.value}" + (f" at {site}" if site else ""))
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOption = None) -> None:
+    """Recompute the hash chain; report the first broken link (exit 1) or that it is intact."""
+    from remission.store.audit import verify_chain
+
+    with _store(database).engine.connect() as connection:
+        report = verify_chain(connection)
+    if report.intact:
+        out.print(f"audit trail intact: {report.entries} entries")
+        return
+    out.print(f"[bold red]audit trail broken at entry {report.broken_at}[/bold red]: {report.problem}")
+    raise typer.Exit(1)
+
+
+def serve(
+    database: DatabaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json); migrate the database first."""
+    import uvicorn
+
+    from remission.api.app import create_app
+    from remission.api.settings import Settings
+    from remission.store.migrations_api import upgrade
+
+    settings = Settings.from_environment()
+    store = _store(database)
+    upgrade(store.engine)
+    if workers == 1:
+        uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
+        return
+    import os
+
+    os.environ["REMISSION_DATABASE_URL"] = database_url(database)
+    os.environ.setdefault("REMISSION_SECRET_KEY", settings.secret_key)
+    uvicorn.run("remission.api.server:app", host=host, port=port, workers=workers, log_level="warning")

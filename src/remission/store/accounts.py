@@ -1,0 +1,70 @@
+"""Sites, users and role assignments, and turning a user into an :class:`Actor`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from remission.store.actor import Actor
+from remission.store.errors import NotFound, Refused
+from remission.store.models import RoleAssignment, Site, User
+from remission.store.passwords import hash_password, verify_password
+from remission.store.vocabulary import Role
+
+
+def add_site(session: Session, *, code: str, name: str) -> Site:
+    if session.scalar(select(Site).where(Site.code == code)) is not None:
+        raise Refused("code", f"site {code!r} exists already")
+    site = Site(code=code, name=name)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def site_by_code(session: Session, code: str) -> Site:
+    site = session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound("site", code)
+    return site
+
+
+def add_user(
+    session: Session, *, username: str, full_name: str, password: str, role: Role, site_code: str | None
+) -> User:
+    """Create a user with one role; a site role needs a site, a study role must not have one."""
+    if role.site_level and site_code is None:
+        raise Refused("site", f"the role {role.value} is held at a site; give --site")
+    if not role.site_level and site_code is not None:
+        raise Refused("site", f"the role {role.value} is study-wide; do not give --site")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Refused("username", f"user {username!r} exists already")
+    try:
+        password_hash = hash_password(password)
+    except ValueError as error:
+        raise Refused("password", str(error)) from None
+    user = User(username=username, full_name=full_name, password_hash=password_hash, active=True)
+    session.add(user)
+    session.flush()
+    site_id = site_by_code(session, site_code).id if site_code else None
+    session.add(RoleAssignment(user_id=user.id, role=role, site_id=site_id))
+    session.flush()
+    return user
+
+
+def actor_for_user(session: Session, user_id: int) -> Actor | None:
+    """The actor of an active user, or ``None``."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.site_id).where(RoleAssignment.user_id == user_id)
+    ).all()
+    return Actor.from_assignments(user.username, user.id, [(row.role, row.site_id) for row in rows])
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The actor for a correct username and password, else ``None``."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    return actor_for_user(session, user.id)

@@ -1,0 +1,27 @@
+"""Errors of the store that callers turn into answers (404, 409, 422)."""
+
+from __future__ import annotations
+
+
+class NotFound(LookupError):
+    """No such row for this actor. Rows of other sites are reported this way too."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        self.entity, self.key = entity, key
+        super().__init__(f"{entity} {key} not found")
+
+
+class VersionConflict(RuntimeError):
+    """A write was made against a version that is no longer current."""
+
+    def __init__(self, entity: str, key: object, current_version: int) -> None:
+        self.entity, self.key, self.current_version = entity, key, current_version
+        super().__init__(f"{entity} {key} has changed; the current version is {current_version}")
+
+
+class Refused(ValueError):
+    """A request the store understood but will not carry out (e.g. enrolling a non-eligible child)."""
+
+    def __init__(self, field: str, problem: str, detail: object = None) -> None:
+        self.field, self.problem, self.detail = field, problem, detail
+        super().__init__(f"{field}: {problem}")

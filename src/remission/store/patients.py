@@ -1,0 +1,126 @@
+"""Patients and their direct identifiers, always read through the actor's site scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from remission.record.consistency import FieldProblem
+from remission.record.errors import InputError
+from remission.record.parse import parse_record
+from remission.store.audit import record_event
+from remission.store.errors import NotFound, Refused, VersionConflict
+from remission.store.models import Patient, PatientIdentifiers, Site
+from remission.store.session import StudySession
+from remission.store.vocabulary import AuditAction
+
+#: Record sections kept in ``Patient.baseline``; the rest of the record has tables of its own.
+BASELINE_FIELDS = (
+    "diagnosis",
+    "genetics",
+    "wbc_at_diagnosis_1e9_per_l",
+    "cns_status",
+    "prednisone_response",
+    "syndromes",
+    "prior_steroids",
+    "prior_hsct",
+    "relapse_status",
+    "other_studies",
+)
+
+
+def check_baseline(
+    study_id: str, sex: str | None, born: date | None, baseline: dict[str, Any], *, today: date
+) -> dict[str, Any]:
+    """Validate a baseline with the record model; return it as JSON. Raises InputError."""
+    unknown = sorted(set(baseline) - set(BASELINE_FIELDS))
+    if unknown:
+        raise InputError(
+            "patient", [FieldProblem(f"baseline.{name}", "not a baseline field") for name in unknown]
+        )
+    data = {
+        "patient": {"study_id": study_id, "sex": sex, "date_of_birth": born and born.isoformat()},
+        **baseline,
+    }
+    record = parse_record(data, today=today, source="patient")
+    return record.model_dump(mode="json", include=set(BASELINE_FIELDS), exclude_none=True)
+
+
+def get_patient(session: StudySession, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def list_patients(
+    session: StudySession,
+    *,
+    site_code: str | None = None,
+    search: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Patient]:
+    query = select(Patient).order_by(Patient.id).limit(limit).offset(offset)
+    if site_code is not None:
+        query = query.join(Site, Site.id == Patient.site_id).where(Site.code == site_code)
+    if search:
+        query = query.where(func.lower(Patient.study_id).contains(search.lower()))
+    return list(session.scalars(query))
+
+
+def register_patient(
+    session: StudySession,
+    *,
+    study_id: str,
+    site_id: int,
+    sex: str | None,
+    date_of_birth: date | None,
+    baseline: dict[str, Any],
+    identifiers: dict[str, Any] | None,
+    today: date,
+) -> Patient:
+    """Create a patient (and, separately, their identifiers) at ``site_id``."""
+    if session.scalar(select(func.count()).select_from(Patient).where(Patient.study_id == study_id)):
+        raise Refused("study_id", f"study id {study_id!r} is taken")
+    clean = check_baseline(study_id, sex, date_of_birth, baseline, today=today)
+    patient = Patient(
+        study_id=study_id, site_id=site_id, sex=sex, date_of_birth=date_of_birth, baseline=clean
+    )
+    session.add(patient)
+    session.flush()
+    if identifiers:
+        session.add(PatientIdentifiers(patient_id=patient.id, site_id=site_id, **identifiers))
+        session.flush()
+    return patient
+
+
+def update_patient(
+    session: StudySession, patient_id: int, *, version: int, changes: dict[str, Any], today: date
+) -> Patient:
+    patient = get_patient(session, patient_id)
+    if patient.version != version:
+        raise VersionConflict("patient", patient_id, patient.version)
+    sex = changes.get("sex", patient.sex)
+    born = changes.get("date_of_birth", patient.date_of_birth)
+    baseline = {**patient.baseline, **changes.get("baseline", {})}
+    clean = check_baseline(patient.study_id, sex and str(sex), born, baseline, today=today)
+    patient.sex, patient.date_of_birth, patient.baseline = sex, born, clean
+    session.flush()
+    return patient
+
+
+def read_identifiers(session: StudySession, patient_id: int) -> PatientIdentifiers:
+    """The patient's direct identifiers; the read is written to the audit trail."""
+    patient = get_patient(session, patient_id)
+    identifiers = session.scalar(
+        select(PatientIdentifiers).where(PatientIdentifiers.patient_id == patient.id)
+    )
+    if identifiers is None:
+        raise NotFound("identifiers of patient", patient_id)
+    record_event(
+        session, AuditAction.READ_IDENTIFIERS, "patient_identifiers", identifiers.id, patient.site_id
+    )
+    return identifiers

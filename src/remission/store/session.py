@@ -1,0 +1,28 @@
+"""The study session: the only kind of session the store hands out.
+
+Defining the class here, together with its event hooks, means a StudySession cannot
+exist without site scoping on every read, write checks before every flush, and the
+audit trail after every flush — no import order can leave one out.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from remission.store.actor import Actor
+from remission.store.audit import audit_flush
+from remission.store.scoping import check_writes, scope_reads, session_actor
+
+
+class StudySession(Session):
+    """A session that always acts for an :class:`Actor` (``session.info["actor"]``)."""
+
+    @property
+    def actor(self) -> Actor:
+        return session_actor(self)
+
+
+event.listen(StudySession, "do_orm_execute", scope_reads)
+event.listen(StudySession, "before_flush", check_writes)
+event.listen(StudySession, "after_flush", audit_flush)
