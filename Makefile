@@ -4,14 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock clean system-packages
 
 run: $(STAMP)
 	$(BIN)/remission demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
+
+# Debian packages the test tiers need: a real PostgreSQL server for the store and API suites.
+system-packages:
+	scripts/ensure-debian-packages '/usr/lib/postgresql/*/bin/pg_ctl' postgresql
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -20,7 +20,7 @@ depends_on = None
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION remission_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit entries are append-only (%% refused)', TG_OP
+    RAISE EXCEPTION 'audit entries are append-only (% refused)', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql

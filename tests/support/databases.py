@@ -1,0 +1,73 @@
+"""Pytest fixtures: a migrated study database on SQLite and on a real PostgreSQL server.
+
+``database_url`` is parametrised over both back ends, so every test that asks for it
+runs twice. PostgreSQL databases are made per test by pytest-postgresql's
+``DatabaseJanitor`` from a template migrated once per session; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
+from tests.support.postgres_server import PostgresServer
+
+from remission.store.database import Store, make_engine
+from remission.store.migrations_api import upgrade
+
+TEMPLATE = "remission_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    server = PostgresServer.start(Path("/tmp") / f"remission-pg-{tmp_path_factory.getbasetemp().name}")
+    try:
+        janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=server.port, dbname=TEMPLATE, as_template=True)
+        janitor.init()
+        engine = make_engine(server.url(TEMPLATE))
+        upgrade(engine)
+        engine.dispose()
+        yield server
+    finally:
+        server.stop()
+
+
+def _postgres_database(server: PostgresServer) -> Iterator[str]:
+    name = f"remission_test_{next(_counter)}"
+    janitor = DatabaseJanitor(
+        user="postgres", host="127.0.0.1", port=server.port, dbname=name, template_dbname=TEMPLATE
+    )
+    janitor.init()
+    try:
+        yield server.url(name)
+    finally:
+        janitor.drop()
+
+
+def _sqlite_database(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated study database on each back end."""
+    if request.param == "sqlite":
+        yield _sqlite_database(tmp_path)
+        return
+    yield from _postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A :class:`Store` on a fresh database; its engine is disposed after the test."""
+    opened = Store(make_engine(database_url))
+    yield opened
+    opened.engine.dispose()
