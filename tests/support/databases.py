@@ -26,7 +26,9 @@ _counter = itertools.count()
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     server = PostgresServer.start(Path("/tmp") / f"remission-pg-{tmp_path_factory.getbasetemp().name}")
     try:
-        janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=server.port, dbname=TEMPLATE, as_template=True)
+        janitor = DatabaseJanitor(
+            user="postgres", host="127.0.0.1", port=server.port, dbname=TEMPLATE, as_template=True
+        )
         janitor.init()
         engine = make_engine(server.url(TEMPLATE))
         upgrade(engine)

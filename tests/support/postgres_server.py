@@ -66,7 +66,8 @@ class PostgresServer:
             os.chown(base, owner.pw_uid, owner.pw_gid)
             os.chmod(base, 0o700)
         server._run("initdb", "-D", str(data_dir), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        options = f"-p {server.port} -c listen_addresses=127.0.0.1 -k {base} -c fsync=off -c full_page_writes=off"
+        options = f"-p {server.port} -c listen_addresses=127.0.0.1 -k {base}"
+        options += " -c fsync=off -c full_page_writes=off"
         server._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(base / "log"), "-w", "start")
         return server
 
