@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint lock clean system-packages
 
 run: $(STAMP)
-	$(BIN)/remission demo
+	$(BIN)/remission demo --database sqlite:///remission.sqlite
 
 test: $(STAMP) system-packages
 	$(BIN)/ruff check src tests

@@ -165,11 +165,18 @@ def demo(
     examples: Annotated[Path, typer.Option(help="Directory of example records.")] = Path("examples/patients"),
     protocol: Annotated[str, typer.Option("--protocol", "-p")] = "NCT06516679",
     as_of: AsOfOption = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Also load the examples into this study database.")
+    ] = None,
 ) -> None:
     """Screen and stratify the example patients and print a summary."""
     from remission.cli.demo import run_demo
+    from remission.store.database import Store, database_url
 
-    run_demo(out, examples, resolve_protocol(protocol, {}), as_of=parse_date(as_of, option="--as-of"))
+    store = Store.open(database_url(database)) if database else None
+    run_demo(
+        out, examples, resolve_protocol(protocol, {}), as_of=parse_date(as_of, option="--as-of"), store=store
+    )
 
 
 @app.callback(invoke_without_command=True)
