@@ -280,3 +280,18 @@ class TestParamValues:
         )
         assert by_priority.returncode == 0, by_priority.stderr
         assert json.loads(by_priority.stdout)["risk_group"] == "IR"
+
+
+class TestDemoStore:
+    def test_demo_loads_examples_into_the_store_once(self, tmp_path: Path) -> None:
+        """`demo --database` loads every example, enrolls the eligible, and a rerun adds nothing."""
+        url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+        first = run("demo", "--database", url)
+        second = run("demo", "--database", url)
+        assert first.returncode == 0, first.stderr
+        count = len(list((REPO / "examples" / "patients").glob("*.json")))
+        assert f"{count} patients" in first.stdout
+        assert "audit trail intact" in first.stdout
+        entries = [line for line in first.stdout.split("(") if "entries)" in line]
+        assert entries
+        assert entries[0] in second.stdout  # the same number of audit entries: nothing written again

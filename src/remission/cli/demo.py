@@ -67,5 +67,6 @@ def run_demo(
                 f"latest risk groups {summary['risk_groups']}; audit trail "
                 f"{'intact' if summary['audit_intact'] else 'BROKEN'} ({summary['audit_entries']} entries). "
                 "Serve it with: remission serve"
-            )
+            ),
+            soft_wrap=True,
         )
