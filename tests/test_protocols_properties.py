@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DROP, TODAY, make_record, parse
+from support.records import DROP, TODAY, make_record, parse
 from remission.protocols import (
     PENDING,
     Protocol,

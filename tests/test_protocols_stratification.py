@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DROP, TODAY, make_record, parse
+from support.records import DROP, TODAY, make_record, parse
 from remission.protocols import (
     PENDING,
     Protocol,

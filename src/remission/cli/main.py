@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from remission import __version__
-from remission.cli import render, store_commands
+from remission.cli import export_commands, render, store_commands
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
 from remission.protocols import (
     load_protocol,
@@ -40,6 +40,7 @@ app.add_typer(store_commands.site_app, name="site")
 app.add_typer(store_commands.user_app, name="user")
 app.add_typer(store_commands.audit_app, name="audit")
 app.command()(store_commands.serve)
+app.command()(export_commands.export)
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
