@@ -91,7 +91,7 @@ def _column_changes(obj: object, action: AuditAction) -> Iterator[Change]:
         yield Change(
             action,
             table,
-            state.identity[0] if state.identity else None,
+            getattr(obj, "id", None),
             _site_of(obj),
             key,
             old_text,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from remission.store.base import PatientOwned
-from remission.store.errors import NotFound, VersionConflict
+from remission.store.errors import NotFound
 from remission.store.models import MRDMeasurement
 from remission.store.patients import get_patient
 from remission.store.risk import restratify
 from remission.store.session import StudySession
+from remission.store.versioning import flush_or_conflict, require_version
 
 Row = TypeVar("Row", bound=PatientOwned)
 
@@ -52,18 +52,8 @@ def create_row(session: StudySession, model: type[Row], patient_id: int, values:
 
 def _current(session: StudySession, model: type[Row], patient_id: int, row_id: int, version: int) -> Row:
     row = get_row(session, model, patient_id, row_id)
-    if row.version != version:
-        raise VersionConflict(model.__tablename__, row_id, row.version)
+    require_version(row, version)
     return row
-
-
-def _flush(session: StudySession, row: Any) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        # Another transaction committed a newer version between our read and our write.
-        session.rollback()
-        raise VersionConflict(row.__tablename__, row.id, -1) from None
 
 
 def update_row(
@@ -78,7 +68,7 @@ def update_row(
     row = _current(session, model, patient_id, row_id, version)
     for name, value in values.items():
         setattr(row, name, value)
-    _flush(session, row)
+    flush_or_conflict(session, row)
     _after_change(session, model, patient_id)
     return row
 
@@ -88,5 +78,5 @@ def delete_row(
 ) -> None:
     row = _current(session, model, patient_id, row_id, version)
     session.delete(row)
-    _flush(session, row)
+    flush_or_conflict(session, row)
     _after_change(session, model, patient_id)

@@ -11,9 +11,10 @@ from remission.record.consistency import FieldProblem
 from remission.record.errors import InputError
 from remission.record.parse import parse_record
 from remission.store.audit import record_event
-from remission.store.errors import NotFound, Refused, VersionConflict
+from remission.store.errors import NotFound, Refused
 from remission.store.models import Patient, PatientIdentifiers, Site
 from remission.store.session import StudySession
+from remission.store.versioning import flush_or_conflict, require_version
 from remission.store.vocabulary import AuditAction
 
 #: Record sections kept in ``Patient.baseline``; the rest of the record has tables of its own.
@@ -101,14 +102,13 @@ def update_patient(
     session: StudySession, patient_id: int, *, version: int, changes: dict[str, Any], today: date
 ) -> Patient:
     patient = get_patient(session, patient_id)
-    if patient.version != version:
-        raise VersionConflict("patient", patient_id, patient.version)
+    require_version(patient, version)
     sex = changes.get("sex", patient.sex)
     born = changes.get("date_of_birth", patient.date_of_birth)
     baseline = {**patient.baseline, **changes.get("baseline", {})}
     clean = check_baseline(patient.study_id, sex and str(sex), born, baseline, today=today)
     patient.sex, patient.date_of_birth, patient.baseline = sex, born, clean
-    session.flush()
+    flush_or_conflict(session, patient)
     return patient
 
 

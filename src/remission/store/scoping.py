@@ -36,9 +36,13 @@ def _criteria(allowed: frozenset[int] | None) -> Any:
 
 
 def scope_reads(state: ORMExecuteState) -> None:
-    """``do_orm_execute`` hook: keep out rows the actor may not read."""
+    """``do_orm_execute`` hook: keep out rows the actor may not read.
+
+    Bulk INSERT, UPDATE and DELETE statements are refused: they would bypass the
+    write checks and the audit trail, which act on flushed objects.
+    """
     if not state.is_select:
-        return
+        raise AccessDenied("bulk statements are not allowed in a study session; change rows as objects")
     actor = session_actor(state.session)
     options = []
     readable = _criteria(actor.readable_sites)

@@ -1,0 +1,233 @@
+"""The store commands (db, site, user, audit) run as real subprocesses on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
+
+from remission.store import accounts
+from remission.store.actor import Actor
+from remission.store.audit import verify_chain
+from remission.store.database import Store, make_engine
+from remission.store.migrations_api import upgrade
+from remission.store.vocabulary import Role
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "a long enough password"
+_names = itertools.count()
+
+
+def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "remission", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **(env or {})},
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (no schema yet): a new SQLite file, or a new PostgreSQL database.
+
+    The PostgreSQL URL is given in the plain ``postgresql://`` form a user would type.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"remission_cli_{next(_names)}"
+    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=server.port, dbname=name)
+    janitor.init()
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{server.port}/{name}"
+    finally:
+        janitor.drop()
+
+
+def seed(url: str) -> str:
+    """Add the site SEV (and so a few audit entries) to a migrated database; return the URL."""
+    store = Store.open(url)
+    try:
+        with store.session(Actor.for_system("test")) as session:
+            accounts.add_site(session, code="SEV", name="Severance Hospital")
+    finally:
+        store.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def study(database_url: str) -> str:
+    """A migrated database of each back end (from the shared fixture) with the site SEV."""
+    return seed(database_url)
+
+
+@pytest.fixture
+def sqlite_study(tmp_path: Path) -> str:
+    """A migrated SQLite study database with the site SEV, for errors that do not depend on the back end."""
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return seed(url)
+
+
+def chain_report(url: str):
+    engine = Store.open(url).engine
+    try:
+        with engine.connect() as connection:
+            return verify_chain(connection)
+    finally:
+        engine.dispose()
+
+
+def users(url: str) -> list[str]:
+    engine = Store.open(url).engine
+    try:
+        with engine.connect() as connection:
+            return [row[0] for row in connection.exec_driver_sql("SELECT username FROM users ORDER BY id")]
+    finally:
+        engine.dispose()
+
+
+def tamper(url: str, seq: int) -> None:
+    """Lift the database's guard on the audit table and alter one entry, as a rogue operator could."""
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            connection.execute("DROP TRIGGER audit_no_update")
+            connection.execute("UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = ?", (seq,))
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        connection.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
+        connection.execute("UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = %s", (seq,))
+
+
+class TestStoreCommands:
+    def test_upgrade_add_site_and_user_then_verify(self, empty_database: str):
+        """On an empty database: db upgrade, site add, user add (password on stdin), audit verify intact."""
+        url = empty_database
+        upgraded = run("db", "upgrade", "--database", url)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert "database at revision 0002" in upgraded.stdout
+        site = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", url)
+        assert (site.returncode, site.stdout.strip()) == (0, "site SEV added (id 1)")
+        user = run(
+            "user", "add", "--username", "alice", "--role", "coordinator", "--site", "SEV", "--database", url,
+            stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert (user.returncode, user.stdout.strip()) == (0, "user alice added as coordinator at SEV")
+        verified = run("audit", "verify", "--database", url)
+        report = chain_report(url)
+        assert report.intact
+        assert report.entries > 0
+        assert (verified.returncode, verified.stdout.strip()) == (
+            0,
+            f"audit trail intact: {report.entries} entries",
+        )
+        store = Store.open(url)
+        try:
+            with store.session(Actor.for_system("test")) as session:
+                alice = accounts.authenticate(session, "alice", PASSWORD)
+                assert accounts.authenticate(session, "alice", PASSWORD + "\n") is None
+        finally:
+            store.engine.dispose()
+        assert alice is not None
+        assert set().union(*alice.site_roles.values()) == {Role.COORDINATOR}
+
+    def test_tampering_is_reported(self, study: str):
+        """After an entry is altered behind the guard, audit verify exits 1 naming that entry."""
+        tamper(study, 2)
+        verified = run("audit", "verify", "--database", study)
+        assert verified.returncode == 1
+        assert "audit trail broken at entry 2" in verified.stdout
+        assert "altered" in verified.stdout
+
+    def test_short_password_is_refused(self, study: str):
+        """A password under 12 characters exits 2 with a message, and no user is created."""
+        result = run(
+            "user", "add", "--username", "carol", "--role", "monitor", "--database", study, stdin="short\n"
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "password" in result.stderr
+        assert "at least 12 characters" in result.stderr
+        assert users(study) == []
+
+    def test_site_role_without_site(self, study: str):
+        """A site-level role without --site exits 2 asking for --site."""
+        result = run(
+            "user", "add", "--username", "dave", "--role", "investigator", "--database", study,
+            stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "give --site" in result.stderr
+        assert users(study) == []
+
+
+class TestArgumentErrors:
+    def test_study_role_with_site(self, sqlite_study: str):
+        """A study-level role with --site exits 2."""
+        result = run(
+            "user", "add", "--username", "erin", "--role", "monitor", "--site", "SEV",
+            "--database", sqlite_study, stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "study-wide" in result.stderr
+        assert users(sqlite_study) == []
+
+    def test_unknown_role(self, sqlite_study: str):
+        """An unknown role exits 2 with a usage error naming --role."""
+        result = run(
+            "user", "add", "--username", "frank", "--role", "superuser", "--database", sqlite_study,
+            stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "--role" in result.stderr
+        assert users(sqlite_study) == []
+
+    def test_unknown_site(self, sqlite_study: str):
+        """A site code that does not exist exits 2 without a traceback."""
+        result = run(
+            "user", "add", "--username", "gina", "--role", "coordinator", "--site", "XYZ",
+            "--database", sqlite_study, stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "XYZ" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert users(sqlite_study) == []
+
+    def test_taken_site_code(self, sqlite_study: str):
+        """Adding a site whose code exists exits 2."""
+        result = run("site", "add", "SEV", "--name", "Again", "--database", sqlite_study)
+        assert result.returncode == 2
+        assert "exists already" in result.stderr
+
+    def test_bad_database_url(self):
+        """A URL of an unsupported database exits 2 naming --database."""
+        result = run("audit", "verify", "--database", "mysql://x")
+        assert result.returncode == 2
+        assert "--database" in result.stderr
+        assert re.search(r"sqlite:///.*postgresql://", result.stderr)
+        assert "Traceback" not in result.stderr
+
+    def test_database_from_environment(self, sqlite_study: str):
+        """Without --database the URL comes from REMISSION_DATABASE_URL."""
+        result = run("audit", "verify", env={"REMISSION_DATABASE_URL": sqlite_study})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"audit trail intact: {chain_report(sqlite_study).entries} entries"
