@@ -8,7 +8,6 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support.records import DROP, TODAY, make_record, parse
 from remission.protocols import (
     PENDING,
     Protocol,
@@ -21,6 +20,7 @@ from remission.protocols import (
 )
 from remission.record.vocabulary import ConsentGiver, MRDMethod, RelapseStatus, Syndrome
 from remission.rules import Truth
+from support.records import DROP, TODAY, make_record, parse
 
 NCT = load_protocol("NCT06516679")
 FINAL_MRD = "after consolidation 1"

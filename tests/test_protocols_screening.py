@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from support.records import DROP, TODAY, make_record, parse
 from remission.protocols import (
     CriterionResult,
     Protocol,
@@ -20,6 +19,7 @@ from remission.protocols import (
 )
 from remission.record import InputError
 from remission.rules import Truth
+from support.records import DROP, TODAY, make_record, parse
 
 NCT = load_protocol("NCT06516679")
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from remission import __version__
 from remission.api.errors import install_error_handlers
+from remission.api.guards import RejectNulCharacters
 from remission.api.routes import accounts, audit, auth, events, patients
 from remission.api.settings import Settings
 from remission.store.database import Store
@@ -19,6 +20,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings or Settings.from_environment()
     install_error_handlers(app)
+    app.add_middleware(RejectNulCharacters)
     for module in (auth, accounts, patients, events, audit):
         app.include_router(module.router, prefix=API_PREFIX)
 

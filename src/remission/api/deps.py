@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
+from remission.api.schemas.family import MAX_ID
 from remission.api.settings import Settings
 from remission.api.tokens import user_id_from_token
 from remission.store.accounts import actor_for_user
@@ -43,3 +44,7 @@ def current_actor(token: Annotated[str, Depends(oauth2)], store: StoreDep, setti
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+#: Path ids: positive and within a 32-bit column, so an absurd id is a 422, never a 500.
+PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="Patient id.")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="Row id.")]

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from remission.record.errors import InputError
@@ -23,6 +24,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
             {"field": ".".join(str(part) for part in item["loc"] if part != "body"), "problem": item["msg"]}
+            for item in error.errors()
+        ]
+        return _problems(422, problems)
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(_: Request, error: ValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(part) for part in item["loc"]) or "(body)", "problem": item["msg"]}
             for item in error.errors()
         ]
         return _problems(422, problems)

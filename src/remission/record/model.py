@@ -61,7 +61,7 @@ Fraction = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 class RecordModel(BaseModel):
     """Base of every record model: unknown fields are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
 
 
 class Patient(RecordModel):

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from remission.record.vocabulary import MRDMethod, MRDTimePoint, Sex
-from remission.store.base import Base, Identifying, PatientOwned, SiteScoped, Versioned
+from remission.store.base import Base, Identifying, PatientOwned, SiteScoped, UTCDateTime, Versioned
 from remission.store.vocabulary import (
     Attribution,
     DonorType,
@@ -112,7 +111,7 @@ class RiskAssignment(PatientOwned, Versioned, Base):
     arm: Mapped[str | None] = mapped_column(String(64), nullable=True)
     provisional_track: Mapped[str | None] = mapped_column(String(64), nullable=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class MRDMeasurement(PatientOwned, Versioned, Base):
@@ -224,7 +223,7 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | list[Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 #: Entities written to the audit trail, by table name.

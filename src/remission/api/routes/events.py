@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 
-from remission.api.deps import ActorDep, StoreDep
+from remission.api.deps import ActorDep, PatientId, RowId, StoreDep
 from remission.api.idempotency import request_fingerprint, run_post
 from remission.api.schemas import events as schemas
 from remission.api.schemas.family import public_schema, update_schema
@@ -53,14 +53,14 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
     )
     tag = [spec.segment]
 
-    def list_rows(patient_id: int, actor: ActorDep, store: StoreDep) -> list[Any]:
+    def list_rows(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> list[Any]:
         with store.session(actor) as session:
             return [
                 public.model_validate(row) for row in store_events.list_rows(session, spec.model, patient_id)
             ]
 
     def create_row(
-        patient_id: int,
+        patient_id: PatientId,
         body: spec.create,
         actor: ActorDep,
         store: StoreDep,
@@ -78,22 +78,34 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
             ),
         )
 
-    def get_row(patient_id: int, row_id: int, actor: ActorDep, store: StoreDep) -> Any:
+    def get_row(patient_id: PatientId, row_id: RowId, actor: ActorDep, store: StoreDep) -> Any:
         with store.session(actor) as session:
             return public.model_validate(store_events.get_row(session, spec.model, patient_id, row_id))
 
-    def update_row(patient_id: int, row_id: int, body: update, actor: ActorDep, store: StoreDep) -> Any:  # type: ignore[valid-type]
+    def update_row(
+        patient_id: PatientId, row_id: RowId, body: update, actor: ActorDep, store: StoreDep
+    ) -> Any:  # type: ignore[valid-type]
         values = body.model_dump(exclude_unset=True, exclude={"version", "reason"})  # type: ignore[attr-defined]
         with store.session(actor, reason=body.reason) as session:  # type: ignore[attr-defined]
+            current = store_events.get_row(session, spec.model, patient_id, row_id)
+            # The changed row must still be a valid row: required fields, checks across fields.
+            spec.create.model_validate(
+                {name: getattr(current, name) for name in spec.create.model_fields} | values
+            )
             row = store_events.update_row(
-                session, spec.model, patient_id, row_id, version=body.version, values=values
-            )  # type: ignore[attr-defined]
+                session,
+                spec.model,
+                patient_id,
+                row_id,
+                version=body.version,
+                values=values,  # type: ignore[attr-defined]
+            )
             result = public.model_validate(row)
         return result
 
     def delete_row(
-        patient_id: int,
-        row_id: int,
+        patient_id: PatientId,
+        row_id: RowId,
         actor: ActorDep,
         store: StoreDep,
         version: Annotated[int, Query(ge=1)],

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import select
 
-from remission.api.deps import ActorDep, StoreDep
+from remission.api.deps import ActorDep, PatientId, StoreDep
 from remission.api.idempotency import request_fingerprint, run_post
+from remission.api.schemas.family import MAX_ID
 from remission.api.schemas.patients import (
     EnrollmentCreate,
     EnrollmentPublic,
@@ -48,7 +49,7 @@ def list_patients(
     site: str | None = None,
     search: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
     with store.session(actor) as session:
         rows = store_patients.list_patients(
@@ -79,13 +80,13 @@ def create_patient(
 
 
 @router.get("/patients/{patient_id}", response_model=PatientPublic)
-def read_patient(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+def read_patient(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
         return PatientPublic.model_validate(store_patients.get_patient(session, patient_id))
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientPublic)
-def update_patient(patient_id: int, body: PatientUpdate, actor: ActorDep, store: StoreDep) -> Any:
+def update_patient(patient_id: PatientId, body: PatientUpdate, actor: ActorDep, store: StoreDep) -> Any:
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
     with store.session(actor, reason=body.reason) as session:
         patient = store_patients.update_patient(
@@ -95,14 +96,14 @@ def update_patient(patient_id: int, body: PatientUpdate, actor: ActorDep, store:
 
 
 @router.get("/patients/{patient_id}/identifiers", response_model=IdentifiersPublic)
-def read_identifiers(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+def read_identifiers(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     """Direct identifiers, for roles of the patient's own site only; every read is audited."""
     with store.session(actor) as session:
         return IdentifiersPublic.model_validate(store_patients.read_identifiers(session, patient_id))
 
 
 @router.get("/patients/{patient_id}/record")
-def read_record(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+def read_record(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     """The record the decision engines read, assembled from the stored rows."""
     with store.session(actor) as session:
         patient = store_patients.get_patient(session, patient_id)
@@ -110,7 +111,7 @@ def read_record(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
 
 
 @router.get("/patients/{patient_id}/enrollments", response_model=list[EnrollmentPublic])
-def list_enrollments(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+def list_enrollments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
         store_patients.get_patient(session, patient_id)
         rows = session.scalars(
@@ -121,7 +122,7 @@ def list_enrollments(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
 
 @router.post("/patients/{patient_id}/enrollments", status_code=201, response_model=EnrollmentPublic)
 def enroll(
-    patient_id: int,
+    patient_id: PatientId,
     body: EnrollmentCreate,
     actor: ActorDep,
     store: StoreDep,
@@ -146,7 +147,7 @@ def enroll(
 
 
 @router.get("/patients/{patient_id}/risk-assignments", response_model=list[RiskAssignmentPublic])
-def list_risk_assignments(patient_id: int, actor: ActorDep, store: StoreDep) -> Any:
+def list_risk_assignments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
         store_patients.get_patient(session, patient_id)
         rows = session.scalars(

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+MAX_ID = 2**31 - 1  # ids and versions fit a 32-bit integer column on every back end
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ChangeMeta(Strict):
-    version: int = Field(ge=1, description="The version you read; a stale version gets 409.")
+    version: int = Field(
+        ge=1, le=MAX_ID, strict=True, description="The version you read; a stale version gets 409."
+    )
     reason: str = Field(min_length=1, description="Why the saved record is changed (audit trail).")
 
 
 def update_schema(create: type[BaseModel]) -> type[BaseModel]:
-    """Every field of ``create`` made optional, plus ``version`` and ``reason``."""
+    """Every field of ``create`` made optional (keeping its constraints), plus ``version`` and ``reason``.
+
+    The merged row is validated against ``create`` again before it is saved, so
+    checks across fields still hold after a partial change.
+    """
     fields: dict[str, Any] = {
-        name: (info.annotation | None, Field(default=None, description=info.description))
+        name: (
+            Annotated[info.annotation, *info.metadata] | None if info.metadata else info.annotation | None,
+            Field(default=None, description=info.description),
+        )
         for name, info in create.model_fields.items()
     }
     return create_model(create.__name__.replace("Create", "Update"), __base__=ChangeMeta, **fields)

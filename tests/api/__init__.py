@@ -1,0 +1,1 @@
+"""API tests: routes, roles, sites, idempotency, concurrency and input checks."""

@@ -1,0 +1,374 @@
+"""The route × role × site walk: every route of the API, for every role, on both sites' patients.
+
+The routes come from the app's OpenAPI document; the walk only knows how to make a
+valid body per route *family*. A route it cannot walk is left out of the walked set,
+and the walked set must equal the OpenAPI set (less sign-in and health), so a route
+added without coverage here fails the walk.
+
+Rules checked:
+
+- a site role gets 404 (never 403, never 200) for every method on another site's
+  patient ids and row ids, and succeeds on its own site's;
+- study-level roles read everything except direct identifiers (404);
+- statistician, monitor and admin get 403 on clinical writes; the data manager writes;
+- the audit trail is read by admin, data manager and monitor only (403 for the rest);
+- sites and users are made by the admin only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from remission.api.app import API_PREFIX
+from remission.store.models import Patient
+from remission.store.vocabulary import Role
+
+from .helpers import (
+    EVENT_BODIES,
+    EVENT_CHANGES,
+    PRINCIPALS,
+    SITES,
+    Api,
+    Principal,
+    SeededPatient,
+    column_values,
+    enrollment_body,
+    openapi_operations,
+    patient_body,
+    row_version,
+)
+
+#: Operations the walk leaves to other tests: signing in and the health check.
+NOT_WALKED = re.compile(rf"^{re.escape(API_PREFIX)}/(auth/|health$)")
+METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+AUDIT_READERS = frozenset({Role.ADMIN, Role.DATA_MANAGER, Role.MONITOR})
+CLINICAL_WRITERS = frozenset({Role.DATA_MANAGER, Role.INVESTIGATOR, Role.COORDINATOR})
+
+P = re.escape(API_PREFIX)
+PATIENTS = re.compile(rf"^{P}/patients$")
+PATIENT = re.compile(rf"^{P}/patients/\{{patient_id\}}$")
+PATIENT_PART = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)$")
+EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{row_id\}}$")
+PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
+
+
+def walked_operations(app: Any) -> set[tuple[str, str]]:
+    """The operations the walk must cover: the OpenAPI set less sign-in and health."""
+    return {op for op in openapi_operations(app) if not NOT_WALKED.match(op[1])}
+
+
+@dataclass
+class Walk:
+    """One principal's walk: the operations walked and every answer that broke a rule."""
+
+    api: Api
+    who: Principal
+    walked: set[tuple[str, str]] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    counter: int = 0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.api.headers(self.who)
+
+    @property
+    def targets(self) -> list[SeededPatient]:
+        """Own site's patient first, then the other site's; both for study-level roles."""
+        patients = sorted(self.api.patients.values(), key=lambda p: p.site != self.who.site)
+        return patients
+
+    def unique(self, stem: str) -> str:
+        self.counter += 1
+        return f"{stem}-{self.who.username}-{self.counter}"
+
+    def call(
+        self,
+        method: str,
+        template: str,
+        url: str,
+        expected: int,
+        *,
+        check: Callable[[Any], str | None] | None = None,
+        **options: Any,
+    ) -> Any:
+        """Make one request; record the operation as walked and any broken rule."""
+        self.walked.add((method, template))
+        answer = self.api.client.request(method, url, headers=self.headers, **options)
+        if answer.status_code != expected:
+            self.failures.append(
+                f"{self.who.label} {method} {url} {options.get('json') or options.get('params') or ''}: "
+                f"got {answer.status_code}, expected {expected}: {answer.text[:300]}"
+            )
+        elif check is not None and answer.is_success and (problem := check(answer)) is not None:
+            self.failures.append(f"{self.who.label} {method} {url}: {problem}")
+        return answer
+
+    # -- expectations -------------------------------------------------------------
+
+    def own(self, target: SeededPatient) -> bool:
+        return self.who.site == target.site
+
+    def read_status(self, target: SeededPatient) -> int:
+        return 200 if self.who.site is None or self.own(target) else 404
+
+    def write_status(self, target: SeededPatient, success: int) -> int:
+        if self.who.site is not None:
+            return success if self.own(target) else 404
+        return success if self.who.role in CLINICAL_WRITERS else 403
+
+    def wrote(self, target: SeededPatient) -> bool:
+        return self.write_status(target, 200) == 200
+
+    # -- route families -----------------------------------------------------------
+
+    def plain(self, method: str, template: str) -> bool:
+        """Routes without path parameters: sites, users, the patient list, the audit trail."""
+        url = template
+        admin = self.who.role is Role.ADMIN
+        if (method, template) == ("GET", f"{API_PREFIX}/patients"):
+            expected_ids = sorted(p.id for p in self.targets if self.read_status(p) == 200)
+            self.call(method, template, url, 200, check=_ids_are(expected_ids))
+            if self.who.site is not None:
+                other = next(code for code in SITES if code != self.who.site)
+                self.call(method, template, url, 200, params={"site": other}, check=_ids_are([]))
+            return True
+        if (method, template) == ("POST", f"{API_PREFIX}/patients"):
+            for target in self.targets:
+                body = patient_body(target.record, self.unique("WALK"), site=target.site)
+                expected = self.write_status(target, 201)
+                if self.who.site is not None and not self.own(target):
+                    expected = 403  # the sites are public; writing at another one is refused
+                self.call(method, template, url, expected, json=body)
+            return True
+        if (method, template) == ("GET", f"{API_PREFIX}/audit"):
+            expected = 200 if self.who.role in AUDIT_READERS else 403
+            self.call(method, template, url, expected, params={"limit": 5})
+            return True
+        if (method, template) == ("POST", f"{API_PREFIX}/sites"):
+            code = self.unique("S")[-40:].lstrip("-")
+            self.call(method, template, url, 201 if admin else 403, json={"code": code, "name": "New site"})
+            return True
+        if (method, template) == ("POST", f"{API_PREFIX}/users"):
+            body = {
+                "username": self.unique("u"),
+                "full_name": "New user",
+                "password": "a-long-enough-password",
+                "role": "coordinator",
+                "site": "SEV",
+            }
+            self.call(method, template, url, 201 if admin else 403, json=body)
+            return True
+        if method == "GET" and PLAIN.match(template):
+            # Any other plain read (sites, who am I, ...) is open to every signed-in user.
+            self.call(method, template, url, 200)
+            return True
+        return False
+
+    def patient(self, method: str, template: str) -> bool:
+        """``/patients/{patient_id}``: read and change a patient."""
+        for target in self.targets:
+            url = template.format(patient_id=target.id)
+            if method == "GET":
+                answer = self.call(
+                    method, template, url, self.read_status(target), check=_field_is("id", target.id)
+                )
+                if answer.status_code == 404:
+                    # Another site's patient must look exactly like a patient that does not exist.
+                    missing = template.format(patient_id=10**6)
+                    absent = self.api.client.get(missing, headers=self.headers)
+                    if (absent.status_code, absent.json()) != (404, answer.json()):
+                        self.failures.append(f"{self.who.label}: 404 of {url} differs from {missing}")
+            elif method == "PATCH":
+                version = self._patient_version(target)
+                body = {
+                    "version": version,
+                    "reason": "walk: corrected count",
+                    "baseline": {"wbc_at_diagnosis_1e9_per_l": 100.0 + self.counter},
+                }
+                self.counter += 1
+                answer = self.call(method, template, url, self.write_status(target, 200), json=body)
+                if answer.status_code == 200 and answer.json()["version"] != version + 1:
+                    self.failures.append(f"{self.who.label} PATCH {url}: version did not go up")
+            else:
+                return False
+        return True
+
+    def patient_part(self, method: str, template: str, part: str) -> bool:
+        """``/patients/{patient_id}/<part>``: identifiers, record, enrollments, course rows."""
+        for target in self.targets:
+            url = template.format(patient_id=target.id)
+            if method == "GET" and part == "identifiers":
+                expected = 200 if self.own(target) else 404
+                self.call(method, template, url, expected, check=_field_is("full_name", target.full_name))
+            elif method == "GET":
+                self.call(method, template, url, self.read_status(target))
+            elif method == "POST" and part == "enrollments":
+                body = enrollment_body(target.record)
+                self.call(method, template, url, self.write_status(target, 201), json=body)
+            elif method == "POST" and part in EVENT_BODIES:
+                expected = self.write_status(target, 201)
+                answer = self.call(method, template, url, expected, json=EVENT_BODIES[part])
+                if answer.status_code == 201:
+                    self.rows[part, target.site] = answer.json()["id"]
+            else:
+                return False
+        return True
+
+    def event_row(self, method: str, template: str, part: str) -> bool:
+        """``/patients/{patient_id}/<part>/{row_id}``: read, change, delete a course row."""
+        if part not in EVENT_BODIES or method not in ("GET", "PATCH", "DELETE"):
+            return False
+        for target in self.targets:
+            row_id = self._row(part, target)
+            url = template.format(patient_id=target.id, row_id=row_id)
+            self._row_call(method, template, url, part, target, row_id)
+            if self.who.site is not None and not self.own(target):
+                # Another site's row id under the principal's own patient id: not found either.
+                own = self.targets[0]
+                url = template.format(patient_id=own.id, row_id=row_id)
+                self._row_call(method, template, url, part, target, row_id)
+        return True
+
+    def _row_call(
+        self, method: str, template: str, url: str, part: str, target: SeededPatient, row_id: int
+    ) -> None:
+        version = row_version(self.api, part, row_id)
+        if version is None:
+            self.failures.append(
+                f"{self.who.label} {method} {url}: row {row_id} was deleted by an earlier call"
+            )
+            version = 1
+        if method == "GET":
+            self.call(method, template, url, self.read_status(target), check=_field_is("id", row_id))
+        elif method == "PATCH":
+            body = {"version": version, "reason": "walk: corrected", **EVENT_CHANGES[part]}
+            self.call(method, template, url, self.write_status(target, 200), json=body)
+        else:
+            params = {"version": version, "reason": "walk: entered in error"}
+            answer = self.call(method, template, url, self.write_status(target, 204), params=params)
+            if answer.status_code == 204:
+                self.rows.pop((part, target.site), None)
+
+    def _row(self, part: str, target: SeededPatient) -> int:
+        """The row the walk made for ``target``, or one made now by the system."""
+        if (part, target.site) not in self.rows:
+            values = column_values(part, EVENT_BODIES[part])
+            self.rows[part, target.site] = self.api.add_row(part, target.id, values)
+        return self.rows[part, target.site]
+
+    def _patient_version(self, target: SeededPatient) -> int:
+        with self.api.store.session(self.api.system) as session:
+            return session.get(Patient, target.id).version
+
+    def run(self, operations: set[tuple[str, str]]) -> None:
+        for method, template in sorted(operations, key=lambda op: (op[1], METHOD_ORDER.get(op[0], 9))):
+            if PATIENTS.match(template) or PLAIN.match(template):
+                self.plain(method, template)
+            elif PATIENT.match(template):
+                self.patient(method, template)
+            elif match := PATIENT_PART.match(template):
+                self.patient_part(method, template, match["part"])
+            elif match := EVENT_ROW.match(template):
+                self.event_row(method, template, match["part"])
+            # Anything else is not walked, and the coverage assertion names it.
+
+
+def registered_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path) of every API route, looking into included routers (FastAPI may keep
+    them unflattened in ``app.routes``)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from registered_routes(included.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute):
+            yield from ((method, prefix + route.path) for method in route.methods if method != "HEAD")
+
+
+def _ids_are(expected: list[int]) -> Callable[[Any], str | None]:
+    def check(answer: Any) -> str | None:
+        got = sorted(item["id"] for item in answer.json())
+        return None if got == expected else f"listed ids {got}, expected {expected}"
+
+    return check
+
+
+def _field_is(name: str, value: object) -> Callable[[Any], str | None]:
+    def check(answer: Any) -> str | None:
+        got = answer.json().get(name)
+        return None if got == value else f"{name} is {got!r}, expected {value!r}"
+
+    return check
+
+
+class TestRouteTable:
+    def test_every_api_route_is_in_the_openapi_document(self, api: Api):
+        """Every route registered under /api/v1 is documented, so the walk, reading the document, sees it."""
+        app = api.client.app
+        registered = {
+            (method, path)
+            for method, path in registered_routes(app.routes)
+            if path.startswith(f"{API_PREFIX}/")
+        }
+        assert registered == openapi_operations(app)
+
+    def test_the_walk_has_something_to_walk(self, api: Api):
+        """The walked set includes patient, course-row, account and audit routes."""
+        operations = walked_operations(api.client.app)
+        paths = {path for _, path in operations}
+        assert f"{API_PREFIX}/patients/{{patient_id}}/mrd/{{row_id}}" in paths
+        assert f"{API_PREFIX}/audit" in paths
+        assert ("POST", f"{API_PREFIX}/auth/token") not in operations
+        assert len(operations) > 40
+
+    def test_a_route_the_walk_cannot_walk_is_left_out_of_the_walked_set(self, api: Api):
+        """Routes of a family the walk has no body or rule for are not walked, so the coverage check fails."""
+        extra = {
+            ("POST", f"{API_PREFIX}/patients/{{patient_id}}/vaccinations"),
+            ("PATCH", f"{API_PREFIX}/patients/{{patient_id}}/vaccinations/{{row_id}}"),
+            ("GET", f"{API_PREFIX}/reports/{{report_id}}"),
+            ("DELETE", f"{API_PREFIX}/sites"),
+        }
+        walk = Walk(api, Principal(Role.ADMIN))
+        walk.run(extra)
+        assert walk.walked == set()
+        assert walk.failures == []
+
+    def test_the_walk_notices_answers_of_the_wrong_site(self, api: Api):
+        """A walk expecting SEV's answers while signed in at SNU reports the swapped 200s and 404s."""
+        walk = ImpostorWalk(api, Principal(Role.INVESTIGATOR, "SEV"))
+        walk.run(walked_operations(api.client.app))
+        own, other = api.patients["SEV"].id, api.patients["SNU"].id
+        assert any(
+            f"GET {API_PREFIX}/patients/{own} " in f and "got 404, expected 200" in f for f in walk.failures
+        )
+        assert any(
+            f"GET {API_PREFIX}/patients/{other} " in f and "got 200, expected 404" in f for f in walk.failures
+        )
+
+
+class ImpostorWalk(Walk):
+    """A walk that expects one principal's answers but sends another principal's token."""
+
+    impostor: Principal = Principal(Role.INVESTIGATOR, "SNU")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.api.headers(self.impostor)
+
+
+@pytest.mark.parametrize("who", PRINCIPALS, ids=lambda who: who.label)
+class TestIsolationWalk:
+    def test_every_route_answers_by_role_and_site(self, api: Api, who: Principal):
+        """Every route, on both sites' patients and rows, answers as the principal's role and site allow."""
+        operations = walked_operations(api.client.app)
+        walk = Walk(api, who)
+        walk.run(operations)
+        assert walk.failures == [], "\n".join(walk.failures)
+        assert walk.walked == operations, f"not walked: {sorted(operations - walk.walked)}"
