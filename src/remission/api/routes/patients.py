@@ -22,6 +22,7 @@ from remission.api.schemas.patients import (
 )
 from remission.store import patients as store_patients
 from remission.store.accounts import site_by_code
+from remission.store.anthracycline_exposure import exposure
 from remission.store.assembly import assemble_record
 from remission.store.enrollment import enroll_patient
 from remission.store.errors import Refused
@@ -154,3 +155,11 @@ def list_risk_assignments(patient_id: PatientId, actor: ActorDep, store: StoreDe
             select(RiskAssignment).where(RiskAssignment.patient_id == patient_id).order_by(RiskAssignment.id)
         )
         return [RiskAssignmentPublic.model_validate(row) for row in rows]
+
+
+@router.get("/patients/{patient_id}/anthracycline-exposure")
+def read_anthracycline_exposure(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
+    """Doses with their doxorubicin equivalents and the running total (mg/m²); the total is
+    null from the first dose of a drug without an agreed conversion factor."""
+    with store.session(actor) as session:
+        return exposure(session, patient_id)
