@@ -3,92 +3,50 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from remission.record.model import PatientRecord
 from remission.rules import (
-    DisagreementPolicy,
-    Evaluation,
-    EvaluationContext,
-    Expression,
-    MRDRules,
-    PNQPolicy,
     Truth,
-    evaluate,
     reference_dates,
 )
-
-AS_OF = date(2026, 1, 15)
-_EXPRESSION: TypeAdapter[Any] = TypeAdapter(Expression)
-
-MRD_RULES = MRDRules(
-    threshold_fraction=1e-4,
-    positive_at_threshold=True,
-    pnq=PNQPolicy.POSITIVE,
-    require_sensitivity_for_negative=True,
-    policy=DisagreementPolicy.ANY_POSITIVE,
-)
-
-
-def _record(**fields: Any) -> PatientRecord:
-    """A record of a child born 2018-04-02, with ``fields`` added or replaced."""
-    return PatientRecord.model_validate(
-        {"patient": {"study_id": "P-001", "date_of_birth": "2018-04-02"}} | fields
-    )
-
-
-def _run(
-    expression: dict[str, Any],
-    record: PatientRecord,
-    parameters: dict[str, Any] | None = None,
-    mrd_rules: MRDRules | None = None,
-) -> Evaluation:
-    ctx = EvaluationContext(
-        record=record,
-        parameters=parameters or {},
-        references=reference_dates(record, as_of=AS_OF),
-        mrd_rules=mrd_rules,
-    )
-    return evaluate(_EXPRESSION.validate_python(expression), ctx)
-
-
-def _steroid(start: str, end: str | None, *, systemic: bool = True) -> dict[str, Any]:
-    return {"drug": "prednisone", "systemic": systemic, "start_date": start, "end_date": end}
+from support.evaluation import AS_OF, EXPRESSION
+from support.evaluation import record_with as _record
+from support.evaluation import run_expression as _run
 
 
 class TestExpressionParsing:
     def test_unknown_key_rejected(self):
         """A mapping without an expression key is rejected with the list of keys."""
         with pytest.raises(ValidationError, match="an expression needs one of the keys"):
-            _EXPRESSION.validate_python({"feld": "cns_status", "equals": "CNS1"})
+            EXPRESSION.validate_python({"feld": "cns_status", "equals": "CNS1"})
 
     def test_two_comparators_rejected(self):
         """A field test with two comparators is rejected."""
         with pytest.raises(ValidationError, match="needs exactly one of"):
-            _EXPRESSION.validate_python({"field": "cns_status", "equals": "CNS1", "present": True})
+            EXPRESSION.validate_python({"field": "cns_status", "equals": "CNS1", "present": True})
 
     def test_no_comparator_rejected(self):
         """A field test without a comparator is rejected."""
         with pytest.raises(ValidationError, match="needs exactly one of"):
-            _EXPRESSION.validate_python({"field": "cns_status"})
+            EXPRESSION.validate_python({"field": "cns_status"})
 
     def test_empty_all_rejected(self):
         """An `all` with no children is rejected rather than evaluated as vacuously met."""
         with pytest.raises(ValidationError):
-            _EXPRESSION.validate_python({"all": []})
+            EXPRESSION.validate_python({"all": []})
 
     def test_empty_any_rejected(self):
         """An `any` with no children is rejected."""
         with pytest.raises(ValidationError):
-            _EXPRESSION.validate_python({"any": []})
+            EXPRESSION.validate_python({"any": []})
 
     def test_age_needs_one_ordering(self):
         """An age test with two bounds is rejected."""
         with pytest.raises(ValidationError, match="exactly one of lt, le, gt, ge"):
-            _EXPRESSION.validate_python({"age": {"on": "diagnosis", "unit": "years", "ge": 1, "lt": 18}})
+            EXPRESSION.validate_python({"age": {"on": "diagnosis", "unit": "years", "ge": 1, "lt": 18}})
 
 
 class TestFieldEquals:
