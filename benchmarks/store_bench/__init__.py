@@ -1,0 +1,1 @@
+"""The parts of the study store benchmark (`benchmarks/store_load.py`)."""
