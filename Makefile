@@ -13,9 +13,13 @@ test: $(STAMP) system-packages
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
 
-# Debian packages the test tiers need: a real PostgreSQL server for the store and API suites.
+# Debian packages the test tiers need: a real PostgreSQL server for the store and API suites;
+# R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite.
 system-packages:
 	scripts/ensure-debian-packages '/usr/lib/postgresql/*/bin/pg_ctl' postgresql
+	scripts/ensure-debian-packages '/usr/lib/R/site-library/cmprsk/DESCRIPTION' \
+	  r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite
+	scripts/ensure-debian-packages '/usr/lib/R/site-library/jsonlite/DESCRIPTION' r-cran-jsonlite
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
