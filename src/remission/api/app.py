@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from remission import __version__
+from remission.api.actor_cache import ActorCache
 from remission.api.errors import install_error_handlers
 from remission.api.guards import RejectNulCharacters
 from remission.api.routes import accounts, audit, auth, events, patients
@@ -19,6 +20,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="remission", version=__version__, openapi_url="/openapi.json")
     app.state.store = store
     app.state.settings = settings or Settings.from_environment()
+    app.state.actor_cache = ActorCache(app.state.settings.actor_cache_seconds)
     install_error_handlers(app)
     app.add_middleware(RejectNulCharacters)
     for module in (auth, accounts, patients, events, audit):

@@ -29,15 +29,21 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def current_actor(token: Annotated[str, Depends(oauth2)], store: StoreDep, settings: SettingsDep) -> Actor:
+def _load_actor(store: Store, user_id: int) -> Actor | None:
+    with store.session(Actor.for_system("token check")) as session:
+        return actor_for_user(session, user_id)
+
+
+def current_actor(
+    request: Request, token: Annotated[str, Depends(oauth2)], store: StoreDep, settings: SettingsDep
+) -> Actor:
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
     )
     user_id = user_id_from_token(token, secret=settings.secret_key)
     if user_id is None:
         raise unauthorized
-    with store.session(Actor.for_system("token check")) as session:
-        actor = actor_for_user(session, user_id)
+    actor = request.app.state.actor_cache.get(user_id, lambda user: _load_actor(store, user))
     if actor is None:
         raise unauthorized
     return actor

@@ -11,6 +11,8 @@ from remission.record.errors import InputError
 
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 MIN_SECRET_LENGTH = 32
+#: How long a worker reuses the account behind a token (see :mod:`remission.api.actor_cache`).
+DEFAULT_ACTOR_CACHE_SECONDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,12 +20,15 @@ class Settings:
     environment: str
     secret_key: str
     token_minutes: int
+    #: Seconds a worker may reuse a token's actor before reading the account again (0: never).
+    actor_cache_seconds: float = 0.0
 
     @classmethod
     def from_environment(cls) -> Settings:
-        """Read ``REMISSION_ENV`` (default ``development``), ``REMISSION_SECRET_KEY`` and
-        ``REMISSION_TOKEN_MINUTES``. Outside development a real secret key is required;
-        in development a random one is made per process (tokens end with the process)."""
+        """Read ``REMISSION_ENV`` (default ``development``), ``REMISSION_SECRET_KEY``,
+        ``REMISSION_TOKEN_MINUTES`` and ``REMISSION_ACTOR_CACHE_SECONDS``. Outside development
+        a real secret key is required; in development a random one is made per process
+        (tokens end with the process)."""
         environment = os.environ.get("REMISSION_ENV", "development")
         secret = os.environ.get("REMISSION_SECRET_KEY", "")
         if environment != "development" and (
@@ -46,4 +51,15 @@ class Settings:
                 "REMISSION_TOKEN_MINUTES",
                 [FieldProblem("REMISSION_TOKEN_MINUTES", "a whole number of minutes, 1 or more")],
             )
-        return cls(environment=environment, secret_key=secret, token_minutes=int(minutes))
+        cache = os.environ.get("REMISSION_ACTOR_CACHE_SECONDS", str(DEFAULT_ACTOR_CACHE_SECONDS))
+        if not cache.isdigit():
+            raise InputError(
+                "REMISSION_ACTOR_CACHE_SECONDS",
+                [FieldProblem("REMISSION_ACTOR_CACHE_SECONDS", "a whole number of seconds, 0 or more")],
+            )
+        return cls(
+            environment=environment,
+            secret_key=secret,
+            token_minutes=int(minutes),
+            actor_cache_seconds=float(cache),
+        )

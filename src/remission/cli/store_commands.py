@@ -102,6 +102,7 @@ def serve(
     import uvicorn
 
     from remission.api.app import create_app
+    from remission.api.serving import run_workers
     from remission.api.settings import Settings
     from remission.store.migrations_api import upgrade
 
@@ -115,4 +116,4 @@ def serve(
 
     os.environ["REMISSION_DATABASE_URL"] = database_url(database)
     os.environ.setdefault("REMISSION_SECRET_KEY", settings.secret_key)
-    uvicorn.run("remission.api.server:app", host=host, port=port, workers=workers, log_level="warning")
+    run_workers("remission.api.server:app", host=host, port=port, workers=workers)

@@ -5,6 +5,13 @@ do not obscure earlier values) and ICH E6(R3) (reason for change, UTC timestamps
 account and permission changes logged). Each entry's hash covers its content and the
 previous entry's hash, so an edited, removed or reordered entry breaks the chain at
 that point; :func:`verify_chain` finds the first broken link.
+
+An entry's hash is ``sha256(prev_hash ":" seq ":" content_digest)``, where the content
+digest is the SHA-256 of the entry's canonical JSON content. On PostgreSQL the
+application writes entries with their content digest to ``audit_pending`` and a trigger
+links them into the chain at COMMIT (migration 0003), so the chain's lock is held only
+inside PostgreSQL's commit; the order of the chain is the order of commits. On SQLite,
+which lets one writer at a time in, the application links them itself.
 """
 
 from __future__ import annotations
@@ -17,12 +24,12 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, insert, inspect, select, text
+from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from remission.store.actor import Actor
 from remission.store.base import SiteScoped
-from remission.store.models import AUDITED, AuditEntry
+from remission.store.models import AUDITED, AuditEntry, AuditPending
 from remission.store.scoping import session_actor
 from remission.store.vocabulary import AuditAction
 
@@ -31,7 +38,6 @@ GENESIS = "0" * 64
 SECRET_COLUMNS = frozenset({"password_hash"})
 #: Bookkeeping columns that change with every write.
 SKIPPED_COLUMNS = frozenset({"version", "created_at"})
-_CHAIN_LOCK_KEY = 7_270_211  # PostgreSQL advisory lock serialising appends to the chain
 
 
 class ReasonRequired(ValueError):
@@ -99,27 +105,42 @@ def _column_changes(obj: object, action: AuditAction) -> Iterator[Change]:
         )
 
 
-def entry_hash(prev_hash: str, seq: int, content: dict[str, Any]) -> str:
-    """The SHA-256 of an entry: its sequence number, content and the previous hash."""
-    canonical = json.dumps({"prev": prev_hash, "seq": seq, **content}, sort_keys=True, separators=(",", ":"))
+def content_digest(content: dict[str, Any]) -> str:
+    """The SHA-256 of an entry's content (:func:`_content`) as canonical JSON."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def link_hash(prev_hash: str, seq: int, digest: str) -> str:
+    """An entry's hash from the previous hash, its sequence number and its content digest.
+
+    Migration 0003's PostgreSQL trigger computes the same text and digest.
+    """
+    return hashlib.sha256(f"{prev_hash}:{seq}:{digest}".encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, seq: int, content: dict[str, Any]) -> str:
+    """The hash an entry with this content must carry at ``seq`` after ``prev_hash``."""
+    return link_hash(prev_hash, seq, content_digest(content))
+
+
+_CONTENT_KEYS = (
+    "at",
+    "user_id",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "site_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+)
+
+
 def _content(entry: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "at",
-        "user_id",
-        "username",
-        "action",
-        "entity",
-        "entity_id",
-        "site_id",
-        "field",
-        "old_value",
-        "new_value",
-        "reason",
-    )
-    return {key: entry[key] for key in keys}
+    return {key: entry[key] for key in _CONTENT_KEYS}
 
 
 def utc_stamp() -> str:
@@ -129,22 +150,10 @@ def utc_stamp() -> str:
 def append_changes(
     connection: Connection, actor: Actor, changes: Iterable[Change], reason: str | None
 ) -> None:
-    """Chain and insert ``changes`` in the caller's transaction."""
-    changes = list(changes)
-    if not changes:
-        return
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = connection.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    """Write ``changes`` to the trail in the caller's transaction."""
     at = utc_stamp()
-    rows = []
-    for change in changes:
-        seq += 1
-        row = {
-            "seq": seq,
+    contents = [
+        {
             "at": at,
             "user_id": actor.user_id,
             "username": actor.username,
@@ -156,10 +165,30 @@ def append_changes(
             "old_value": change.old_value,
             "new_value": change.new_value,
             "reason": reason,
-            "prev_hash": prev,
         }
-        row["hash"] = prev = entry_hash(row["prev_hash"], seq, _content(row))
-        rows.append(row)
+        for change in changes
+    ]
+    if not contents:
+        return
+    if connection.dialect.name == "postgresql":
+        rows = [{**content, "content_digest": content_digest(content)} for content in contents]
+        connection.execute(insert(AuditPending), rows)
+        return
+    _chain_here(connection, contents)
+
+
+def _chain_here(connection: Connection, contents: list[dict[str, Any]]) -> None:
+    """Link entries after the chain's head in this transaction (SQLite: one writer at a time)."""
+    last = connection.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    rows = []
+    for content in contents:
+        seq += 1
+        digest = link_hash(prev, seq, content_digest(content))
+        rows.append({**content, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
     connection.execute(insert(AuditEntry), rows)
 
 

@@ -192,11 +192,9 @@ class FollowUp(PatientOwned, Versioned, Base):
     status: Mapped[FollowUpStatus] = mapped_column(_enum(FollowUpStatus))
 
 
-class AuditEntry(Base):
-    """One append-only, hash-chained audit entry."""
+class AuditContent:
+    """The columns an audit entry's content digest covers (see :mod:`remission.store.audit`)."""
 
-    __tablename__ = "audit_entries"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[str] = mapped_column(String(32), doc="UTC, ISO 8601 with microseconds and Z")
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     username: Mapped[str] = mapped_column(String(64))
@@ -208,8 +206,29 @@ class AuditEntry(Base):
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditEntry(AuditContent, Base):
+    """One append-only, hash-chained audit entry."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditPending(AuditContent, Base):
+    """An entry written in a PostgreSQL transaction, moved into the chain when it commits.
+
+    A deferred trigger (migration 0003) chains a transaction's pending entries at COMMIT,
+    so the chain's lock is held only inside PostgreSQL, never across a round trip to the
+    application. The table is empty outside open transactions.
+    """
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # short-lived: no index
+    content_digest: Mapped[str] = mapped_column(String(64))
 
 
 class IdempotencyKey(Base):
@@ -230,5 +249,5 @@ class IdempotencyKey(Base):
 AUDITED = {
     mapper.class_.__tablename__: mapper.class_
     for mapper in Base.registry.mappers
-    if mapper.class_ not in (AuditEntry, IdempotencyKey)
+    if mapper.class_ not in (AuditEntry, AuditPending, IdempotencyKey)
 }
