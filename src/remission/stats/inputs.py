@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from remission.record.consistency import FieldProblem
@@ -82,21 +83,35 @@ def as_groups(values: ArrayLike | None, length: int, field: str = "group") -> Gr
     """Group labels as codes; ``None`` means one group named ``"all"``. Missing labels are refused."""
     if values is None:
         return Groups(("all",), np.zeros(length, dtype=np.int64))
-    raw = np.asarray(values, dtype=object)
+    raw = np.asarray(values)
     if raw.ndim != 1 or raw.size != length:
         raise refuse(field, f"must have one value per subject ({length}), got shape {raw.shape}")
-    missing = [i for i, value in enumerate(raw) if _is_missing(value)]
-    if missing:
-        raise refuse(field, f"{len(missing)} value(s) are missing (first at row {missing[0]})")
-    if all(isinstance(value, int | float | np.integer | np.floating) for value in raw):
-        numbers = raw.astype(np.float64)
-        levels, codes = np.unique(numbers, return_inverse=True)
-        labels = tuple(str(int(level)) if float(level).is_integer() else str(level) for level in levels)
-        return Groups(labels, codes.astype(np.int64))
-    as_text = np.array([str(value) for value in raw], dtype=object)
-    levels, codes = np.unique(as_text, return_inverse=True)
-    return Groups(tuple(str(level) for level in levels), codes.astype(np.int64))
+    if raw.dtype.kind in "biuf":
+        return _numeric_groups(raw.astype(np.float64), field)
+    if raw.dtype.kind not in "OUS":
+        raise refuse(field, f"group labels must be numbers or text, not {raw.dtype}")
+    objects = raw.astype(object)
+    missing = pd.isna(objects)
+    if missing.any():
+        raise refuse(
+            field, f"{int(missing.sum())} value(s) are missing (first at row {int(np.argmax(missing))})"
+        )
+    if pd.api.types.infer_dtype(objects, skipna=False) in ("integer", "floating", "mixed-integer-float"):
+        return _numeric_groups(objects.astype(np.float64), field)
+    codes, uniques = pd.factorize(objects)
+    labels = [str(level) for level in uniques]
+    order = np.argsort(np.array(labels, dtype=object), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return Groups(tuple(labels[index] for index in order), rank[codes].astype(np.int64))
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+def _numeric_groups(numbers: NDArray[np.float64], field: str) -> Groups:
+    missing = np.isnan(numbers)
+    if missing.any():
+        raise refuse(
+            field, f"{int(missing.sum())} value(s) are missing (first at row {int(np.argmax(missing))})"
+        )
+    levels, codes = np.unique(numbers, return_inverse=True)
+    labels = tuple(str(int(level)) if float(level).is_integer() else str(level) for level in levels)
+    return Groups(labels, codes.astype(np.int64))
