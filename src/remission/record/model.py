@@ -23,6 +23,7 @@ from remission.record.vocabulary import (
     AttestedOutcome,
     CNSStatus,
     ConsentGiver,
+    CopyNumberChangeType,
     KMT2AStatus,
     Lineage,
     MarkerResult,
@@ -34,6 +35,7 @@ from remission.record.vocabulary import (
     RelapseStatus,
     Sex,
     Syndrome,
+    TherapyPhase,
     WhoType,
 )
 
@@ -105,6 +107,11 @@ class Mutation(RecordModel):
     variant: str | None = Field(default=None, description="HGVS protein change, e.g. p.D835Y.")
 
 
+class CopyNumberChange(RecordModel):
+    gene: GeneSymbol
+    change: CopyNumberChangeType
+
+
 class Genetics(RecordModel):
     kmt2a: KMT2A | None = None
     fusions: list[FusionName] | None = Field(
@@ -113,6 +120,9 @@ class Genetics(RecordModel):
     mutations: list[Mutation] | None = None
     ph_status: PhStatus | None = None
     ph_like_class: PhLikeClass | None = None
+    copy_number_changes: list[CopyNumberChange] | None = Field(
+        default=None, description="Gene copy-number changes found; [] when tested and none found."
+    )
 
 
 class SteroidCourse(RecordModel):
@@ -196,6 +206,13 @@ class PatientRecord(RecordModel):
     )
     prior_hsct: StrictBool | None = None
     relapse_status: RelapseStatus | None = None
+    refractory_disease: StrictBool | None = Field(
+        default=None,
+        description="Whether the leukemia is refractory (no remission after induction or relapse therapy).",
+    )
+    current_therapy_phase: TherapyPhase | None = Field(
+        default=None, description="Phase of multiphase chemotherapy the child is in now."
+    )
     consent: Consent | None = None
     other_studies: list[StudyParticipation] | None = Field(
         default=None, description="Other study participations; [] when none."

@@ -61,6 +61,23 @@ class PhLikeClass(StrEnum):
     NOT_PH_LIKE = "not Ph-like"
 
 
+class CopyNumberChangeType(StrEnum):
+    """Direction of a gene's copy-number change, as reported by the lab."""
+
+    DELETION = "deletion"  # any loss of copies, mono- or biallelic
+    GAIN = "gain"
+    AMPLIFICATION = "amplification"
+
+
+class TherapyPhase(StrEnum):
+    """Phase of multiphase chemotherapy the child is in, as named in therapy labels."""
+
+    INDUCTION = "induction"
+    CONSOLIDATION = "consolidation"
+    MAINTENANCE = "maintenance"
+    OFF_THERAPY = "off therapy"
+
+
 class CNSStatus(StrEnum):
     CNS1 = "CNS1"
     CNS2 = "CNS2"

@@ -28,6 +28,8 @@ BASELINE_FIELDS = (
     "prior_steroids",
     "prior_hsct",
     "relapse_status",
+    "refractory_disease",
+    "current_therapy_phase",
     "other_studies",
 )
 
