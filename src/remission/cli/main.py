@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from remission import __version__
-from remission.cli import export_commands, render, store_commands
+from remission.cli import export_commands, render, store_commands, therapy_commands
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
+from remission.cli.report_commands import report
+from remission.cli.trial_commands import trials_app
 from remission.protocols import (
     load_protocol,
     load_protocol_file,
@@ -39,8 +41,11 @@ app.add_typer(store_commands.db_app, name="db")
 app.add_typer(store_commands.site_app, name="site")
 app.add_typer(store_commands.user_app, name="user")
 app.add_typer(store_commands.audit_app, name="audit")
+app.add_typer(trials_app, name="trials")
 app.command()(store_commands.serve)
 app.command()(export_commands.export)
+app.command()(report)
+app.command()(therapy_commands.therapy)
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
