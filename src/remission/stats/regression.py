@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as scipy_stats
 
-from remission.stats.results import Result, Table, json_number
+from remission.stats.results import Result, Table, format_value, json_number
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class RegressionResult(Result):
 
     @property
     def hazard_ratio(self) -> NDArray[np.float64]:
-        return np.exp(self.coef)
+        with np.errstate(over="ignore"):
+            return np.exp(self.coef)
 
     @property
     def z(self) -> NDArray[np.float64]:
@@ -50,7 +51,8 @@ class RegressionResult(Result):
     def confidence_interval(self, level: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Wald limits of the hazard ratio."""
         quantile = scipy_stats.norm.ppf(0.5 + level / 2.0)
-        return np.exp(self.coef - quantile * self.se), np.exp(self.coef + quantile * self.se)
+        with np.errstate(over="ignore"):  # an infinite limit is the honest answer for a separated term
+            return np.exp(self.coef - quantile * self.se), np.exp(self.coef + quantile * self.se)
 
     def to_dict(self) -> dict[str, Any]:
         rows = zip(self.terms, self.coef, self.se, self.hazard_ratio, self.z, self.p_value, strict=True)
@@ -59,6 +61,8 @@ class RegressionResult(Result):
             "n": self.n,
             "events": self.events,
             "log_likelihood": json_number(self.log_likelihood),
+            "iterations": self.iterations,
+            "details": {key: _json_ready(value) for key, value in self.details},
             "coefficients": [
                 {
                     "term": term,
@@ -93,5 +97,40 @@ class RegressionResult(Result):
                 title=f"{self.model}: n = {self.n}, events = {self.events}",
                 columns=("term", "coef", "HR", "se", "z", "p", "HR lower 95%", "HR upper 95%"),
                 rows=rows,
+                note=self._note(),
             ),
         )
+
+    def _note(self) -> str:
+        """Convergence warnings and global tests, so text and HTML never hide them."""
+        details = dict(self.details)
+        lines = []
+        if details.get("warning"):
+            lines.append(f"Warning: {details['warning']}")
+        if details.get("converged") is False and not details.get("warning"):
+            lines.append(f"Warning: did not converge in {self.iterations} iterations")
+        for key, label in (
+            ("likelihood_ratio_test", "Likelihood ratio test"),
+            ("wald_test", "Wald test"),
+            ("score_test", "Score (log-rank) test"),
+        ):
+            test = details.get(key)
+            if isinstance(test, dict):
+                lines.append(
+                    f"{label}: {format_value(test.get('statistic'))} on {test.get('df')} df, "
+                    f"p = {format_value(test.get('p_value'))}"
+                )
+        return "\n".join(lines)
+
+
+def _json_ready(value: Any) -> Any:
+    """Details as JSON: floats through :func:`json_number`, containers recursively."""
+    if isinstance(value, dict):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float | np.floating | np.integer):
+        return json_number(float(value)) if isinstance(value, float | np.floating) else int(value)
+    return str(value)
