@@ -1,4 +1,9 @@
-"""The demo run by ``make run``: screen and stratify every example patient."""
+"""The demo run by ``make run``: screen and stratify every example patient.
+
+With a store, the demo also loads the example patients and the synthetic cohort of
+:mod:`remission.cli.demo_store` (``SYN-…``: outcomes from arbitrary demo parameters, not clinical
+facts), so ``remission report`` has outcomes to analyse.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from remission.cli.demo_store import load_examples
+from remission.cli.demo_store import load_examples, synthetic_cohort
 from remission.cli.inputs import read_records
 from remission.protocols import Protocol, screen_patients, stratify_patients
 from remission.store.database import Store
@@ -20,8 +25,8 @@ def run_demo(
 ) -> None:
     """Print one row per example record: verdict, what blocks or is unknown, risk group.
 
-    With a ``store``, also load the examples into it (enrolling the eligible ones) and
-    summarise what the store holds.
+    With a ``store``, also load the examples into it (enrolling the eligible ones) and the
+    synthetic demo cohort, and summarise what the store holds.
     """
     records = read_records([examples], today=date.today())
     screened = screen_patients(records, protocol, as_of=as_of)
@@ -60,13 +65,17 @@ def run_demo(
         "--protocol ID (add --json for machines)."
     )
     if store is not None:
-        summary = load_examples(store, records, [s.verdict for s in screened], protocol)
+        verdicts = [s.verdict for s in screened]
+        summary = load_examples(store, records, verdicts, protocol, synthetic=synthetic_cohort())
         console.print(
             Text(
-                f"Study store {store.engine.url.render_as_string()}: {summary['patients']} patients; "
+                f"Study store {store.engine.url.render_as_string()}: {summary['examples']} patients from "
+                f"the examples and {summary['synthetic']} synthetic patients (SYN-…, outcomes from "
+                "arbitrary demo parameters, not clinical facts); "
                 f"latest risk groups {summary['risk_groups']}; audit trail "
                 f"{'intact' if summary['audit_intact'] else 'BROKEN'} ({summary['audit_entries']} entries). "
-                "Serve it with: remission serve"
+                "Serve it with: remission serve. "
+                "Study report: remission report --out report"
             ),
             soft_wrap=True,
         )

@@ -5,57 +5,44 @@ scope applies (a statistician, data manager, monitor or administrator reads ever
 site role reads only its own sites). Each table is read once with one SELECT; grouping and
 date arithmetic are vectorised with ``pyarrow.compute`` — there is no query per patient.
 
-**Origin** of every time is the date of diagnosis (``baseline.diagnosis.date``). Times are
-whole days from that date. The output holds no names, identifiers, dates of birth or calendar
-dates: only the pseudonymous study id, the site code, categories, counts and times.
-
-Columns (see ``COLUMNS`` and ``docs/export.md``), with type and unit:
-
-- ``patient_key`` (string): the pseudonymous study id (``Patient.study_id``).
-- ``site`` (string): the site code.
-- ``age_at_diagnosis_days`` (int32, days): age at diagnosis.
-- ``age_under_6_months`` (bool): fewer than 6 completed calendar months old at diagnosis.
-- ``sex`` (string): female, male or other.
-- ``wbc_at_diagnosis_1e9_per_l`` (float64, ×10⁹/L): white blood cell count at diagnosis.
-- ``cns_status`` (string): CNS1, CNS2 or CNS3.
-- ``kmt2a_status`` (string): rearranged or germline.
-- ``protocol_id`` (string): protocol of the patient's first enrollment.
-- ``risk_group`` (string): group of the current risk assignment under that protocol, else
-  ``pending``.
-- ``hsct`` (bool): an allogeneic HSCT is recorded; ``time_to_hsct_days`` (int32, days):
-  diagnosis to the first HSCT.
-- ``os_time_days`` (int32, days) / ``os_event`` (int8): 1 death from any cause, 0 censored
-  at last contact.
-- ``efs_time_days`` (int32, days) / ``efs_event`` (int8): 1 the first of relapse or death,
-  0 censored at last contact.
-- ``relapse_time_days`` (int32, days) / ``relapse_cause`` (int8): competing risks coded as
-  in ``cmprsk``: 0 censored, 1 relapse, 2 death without prior relapse (death in remission).
-- ``relapse_site``, ``relapse_timing`` (string; before HSCT, after HSCT or no HSCT, as the
-  site recorded it) and ``remission_before_second_hsct`` (bool): of the first relapse.
+**Origin** of the main times (``time_to_hsct_days``, OS, EFS, relapse) is the date of
+diagnosis (``baseline.diagnosis.date``), or with ``origin="enrollment"`` the first enrollment
+(patients never enrolled then have null times). Times are whole days. The output holds no
+names, identifiers, dates of birth or calendar dates: only the pseudonymous study id, the site
+code, categories, counts and times. ``COLUMNS`` lists the columns with type, unit and coding;
+``docs/export.md`` defines them. With ``extended=True`` the columns of ``EXTENDED_COLUMNS``
+follow: the number of transplants, diagnosis to enrollment, disease-free survival from the
+first HSCT and overall survival from the first relapse (each with its own origin).
 
 Rules:
 
-- *Last contact* is the latest date among the diagnosis, follow-ups, relapses, transplants,
-  MRD samples, adverse-event onsets and resolutions, actual phase starts and ends,
+- *Last contact* is the latest date among the origin, the diagnosis, follow-ups, relapses,
+  transplants, MRD samples, adverse-event onsets and resolutions, actual phase starts and ends,
   anthracycline doses and death.
 - A relapse on the day of death counts as a relapse (``relapse_cause`` 1).
-- Missing inputs give nulls, never guesses: without a diagnosis date every time and its
+- Missing inputs give nulls, never guesses: without an origin date every time from it and its
   event indicator are null; without a date of birth the ages are null. An endpoint whose
-  event date precedes the diagnosis (an inconsistent record) is null too, both time and event.
+  event date precedes its origin (an inconsistent record) is null too, both time and event.
 - ``risk_group`` is null when the patient is not enrolled; ``pending`` when enrolled but the
   current (latest) assignment under the first enrollment's protocol is not final.
+- ``as_of`` (the data cut) drops every dated row after it — patients diagnosed later,
+  enrollments, events, visits, samples, doses — as if the store were read on that day; phase
+  ends and adverse-event resolutions after it are treated as not yet recorded. The risk
+  group is still the current assignment (assignments carry no clinical date).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 
 from remission.protocols.stratification import PENDING
+from remission.store.errors import Refused
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -78,6 +65,8 @@ DATASET_VERSION = "1"
 #: reports age under 6 months at onset; Interfant-06 and MLL-10 use the same cut
 #: (CLINICAL_FACTS.md §2). A column definition, not a treatment rule.
 UNDER_MONTHS = 6
+Origin = Literal["diagnosis", "enrollment"]
+ORIGINS: tuple[Origin, ...] = ("diagnosis", "enrollment")
 
 _DAYS = pa.int32()
 _EVENT = pa.int8()
@@ -138,13 +127,45 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-SCHEMA = pa.schema(
-    [
-        pa.field(c.name, c.type, nullable=True, metadata={"unit": c.unit, "description": c.description})
-        for c in COLUMNS
-    ],
-    metadata={"dataset": DATASET_NAME, "dataset_version": DATASET_VERSION, "time_origin": "diagnosis"},
+EXTENDED_COLUMNS: tuple[Column, ...] = (
+    Column("hsct_count", _EVENT, "count", "Number of allogeneic HSCTs recorded."),
+    Column("diagnosis_to_enrollment_days", _DAYS, "days", "Days from diagnosis to the first enrollment."),
+    Column(
+        "dfs_after_hsct_time_days",
+        _DAYS,
+        "days",
+        "First HSCT to the first relapse or death on or after it, or to last contact.",
+    ),
+    Column("dfs_after_hsct_event", _EVENT, "0/1", "1 relapse or death after the first HSCT, 0 censored."),
+    Column("os_after_relapse_time_days", _DAYS, "days", "First relapse to death, or to last contact."),
+    Column("os_after_relapse_event", _EVENT, "0/1", "1 death after the first relapse, 0 censored."),
 )
+
+#: Columns measured from the dataset's origin (their descriptions name it).
+_FROM_ORIGIN = frozenset({"time_to_hsct_days", "os_time_days", "efs_time_days", "relapse_time_days"})
+
+
+def dataset_schema(
+    *, origin: Origin = "diagnosis", extended: bool = False, as_of: date | None = None
+) -> pa.Schema:
+    """The schema of :func:`derive_endpoints` for these options (field and file metadata included)."""
+    columns = COLUMNS + (EXTENDED_COLUMNS if extended else ())
+    fields = []
+    for c in columns:
+        description = c.description
+        if c.name in _FROM_ORIGIN and origin != "diagnosis":
+            description = description.replace("Diagnosis to", f"{origin.capitalize()} to", 1)
+        metadata = {"unit": c.unit, "description": description}
+        fields.append(pa.field(c.name, c.type, nullable=True, metadata=metadata))
+    metadata = {"dataset": DATASET_NAME, "dataset_version": DATASET_VERSION, "time_origin": origin}
+    if extended:
+        metadata["columns"] = "extended"
+    if as_of is not None:
+        metadata["data_cut"] = as_of.isoformat()
+    return pa.schema(fields, metadata=metadata)
+
+
+SCHEMA = dataset_schema()
 
 _MONTH_LENGTHS = pa.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], pa.int64())
 
@@ -162,9 +183,30 @@ def _load(session: StudySession, columns: dict[str, tuple[Any, pa.DataType]]) ->
     )
 
 
-def _dated(table: pa.Table, column: str) -> pa.Table:
-    """``patient_id`` and one date column of ``table``, renamed ``date``."""
-    return pa.table({"patient_id": table["patient_id"], "date": table[column]})
+def _dated(session: StudySession, model: Any, column: Any, as_of: date | None) -> pa.Table:
+    """``patient_id`` and one date column (named ``date``) of ``model``, up to the data cut."""
+    table = _load(session, {"patient_id": (model.patient_id, pa.int64()), "date": (column, pa.date32())})
+    return _until(table, "date", as_of)
+
+
+def _until(table: pa.Table, column: str, as_of: date | None) -> pa.Table:
+    """The rows of ``table`` whose ``column`` is null or on or before ``as_of`` (all without a cut)."""
+    if as_of is None:
+        return table
+    kept = pc.or_kleene(
+        pc.is_null(table[column]), pc.less_equal(table[column], pa.scalar(as_of, pa.date32()))
+    )
+    return table.filter(kept)
+
+
+def _blank_after(table: pa.Table, column: str, as_of: date | None) -> pa.Table:
+    """``table`` with the dates of ``column`` after ``as_of`` set to null (not yet recorded)."""
+    if as_of is None:
+        return table
+    values = table[column]
+    later = pc.fill_null(pc.greater(values, pa.scalar(as_of, pa.date32())), False)
+    blanked = pc.if_else(later, pa.scalar(None, pa.date32()), values)
+    return table.set_column(table.schema.get_field_index(column), column, blanked)
 
 
 def _first_per_patient(table: pa.Table, order: list[tuple[str, str]]) -> pa.Table:
@@ -228,7 +270,7 @@ def _endpoint(
     return time, pc.if_else(pc.is_valid(time), coded, _null(_EVENT))
 
 
-def _patients(session: StudySession) -> pa.Table:
+def _patients(session: StudySession, as_of: date | None) -> pa.Table:
     table = _load(
         session,
         {
@@ -249,10 +291,11 @@ def _patients(session: StudySession) -> pa.Table:
     table = table.set_column(
         table.schema.get_field_index("diagnosed"), "diagnosed", table["diagnosed"].cast(pa.date32())
     )
-    return table.sort_by("patient_key")
+    # Children diagnosed after the data cut are not yet in the study; no diagnosis date: kept.
+    return _until(table, "diagnosed", as_of).sort_by("patient_key")
 
 
-def _risk(session: StudySession) -> tuple[pa.Table, pa.Table]:
+def _risk(session: StudySession, as_of: date | None) -> tuple[pa.Table, pa.Table]:
     """The first enrollment of each patient and the latest assignment under its protocol."""
     enrollments = _load(
         session,
@@ -263,6 +306,7 @@ def _risk(session: StudySession) -> tuple[pa.Table, pa.Table]:
             "protocol_id": (Enrollment.protocol_id, pa.string()),
         },
     )
+    enrollments = _until(enrollments, "enrolled_on", as_of)
     first = _first_per_patient(enrollments, [("enrolled_on", "ascending"), ("enrollment_id", "ascending")])
     assignments = _load(
         session,
@@ -282,16 +326,56 @@ def _risk(session: StudySession) -> tuple[pa.Table, pa.Table]:
     return first, latest
 
 
-def derive_endpoints(session: StudySession) -> pa.Table:
-    """The endpoint dataset of every patient the session's actor may read (schema ``SCHEMA``).
+def _contacts(session: StudySession, as_of: date | None) -> list[pa.Table]:
+    """Every dated contact other than the diagnosis, deaths, relapses and transplants."""
+    adverse = _load(
+        session,
+        {
+            "patient_id": (AdverseEvent.patient_id, pa.int64()),
+            "onset": (AdverseEvent.onset_date, pa.date32()),
+            "resolution": (AdverseEvent.resolution_date, pa.date32()),
+        },
+    )
+    adverse = _blank_after(_until(adverse, "onset", as_of), "resolution", as_of)
+    phases = _load(
+        session,
+        {
+            "patient_id": (TreatmentPhaseRecord.patient_id, pa.int64()),
+            "start": (TreatmentPhaseRecord.actual_start, pa.date32()),
+            "end": (TreatmentPhaseRecord.actual_end, pa.date32()),
+        },
+    )
+    phases = _blank_after(_blank_after(phases, "start", as_of), "end", as_of)
+    pairs = ((adverse, "onset"), (adverse, "resolution"), (phases, "start"), (phases, "end"))
+    return [
+        _dated(session, FollowUp, FollowUp.date, as_of),
+        _dated(session, MRDMeasurement, MRDMeasurement.sample_date, as_of),
+        *(pa.table({"patient_id": table["patient_id"], "date": table[name]}) for table, name in pairs),
+        _dated(session, AnthracyclineDose, AnthracyclineDose.date, as_of),
+    ]
 
+
+def derive_endpoints(
+    session: StudySession,
+    *,
+    origin: Origin = "diagnosis",
+    extended: bool = False,
+    as_of: date | None = None,
+) -> pa.Table:
+    """The endpoint dataset of every patient the session's actor may read.
+
+    ``origin`` is ``"diagnosis"`` (default) or ``"enrollment"``; ``extended`` adds
+    ``EXTENDED_COLUMNS``; ``as_of`` is the data cut (nothing dated after it is read). The
+    schema is ``dataset_schema(origin=, extended=, as_of=)`` (``SCHEMA`` with the defaults).
     Rows are ordered by ``patient_key``. See the module docstring for the definitions.
     """
-    people = _patients(session)
+    if origin not in ORIGINS:
+        raise Refused("origin", f"must be one of {', '.join(ORIGINS)}, got {origin!r}")
+    people = _patients(session, as_of)
     keys = people["patient_id"]
     sites = _load(session, {"site_id": (Site.id, pa.int64()), "code": (Site.code, pa.string())})
 
-    deaths = _load(session, {"patient_id": (Death.patient_id, pa.int64()), "date": (Death.date, pa.date32())})
+    deaths = _dated(session, Death, Death.date, as_of)
     relapses = _load(
         session,
         {
@@ -303,80 +387,42 @@ def derive_endpoints(session: StudySession) -> pa.Table:
             "remission_before_second_hsct": (Relapse.remission_before_second_hsct, pa.bool_()),
         },
     )
-    transplants = _load(
-        session,
-        {"patient_id": (Transplant.patient_id, pa.int64()), "date": (Transplant.date, pa.date32())},
-    )
-    follow_ups = _load(
-        session, {"patient_id": (FollowUp.patient_id, pa.int64()), "date": (FollowUp.date, pa.date32())}
-    )
-    mrd = _load(
-        session,
-        {
-            "patient_id": (MRDMeasurement.patient_id, pa.int64()),
-            "date": (MRDMeasurement.sample_date, pa.date32()),
-        },
-    )
-    adverse = _load(
-        session,
-        {
-            "patient_id": (AdverseEvent.patient_id, pa.int64()),
-            "onset": (AdverseEvent.onset_date, pa.date32()),
-            "resolution": (AdverseEvent.resolution_date, pa.date32()),
-        },
-    )
-    phases = _load(
-        session,
-        {
-            "patient_id": (TreatmentPhaseRecord.patient_id, pa.int64()),
-            "start": (TreatmentPhaseRecord.actual_start, pa.date32()),
-            "end": (TreatmentPhaseRecord.actual_end, pa.date32()),
-        },
-    )
-    doses = _load(
-        session,
-        {
-            "patient_id": (AnthracyclineDose.patient_id, pa.int64()),
-            "date": (AnthracyclineDose.date, pa.date32()),
-        },
-    )
-    first_enrollment, latest_assignment = _risk(session)
+    relapses = _until(relapses, "date", as_of)
+    transplants = _dated(session, Transplant, Transplant.date, as_of)
+    first_enrollment, latest_assignment = _risk(session, as_of)
 
+    diagnosed = people["diagnosed"].combine_chunks()
+    enrolled_on = _lookup(keys, first_enrollment, "enrolled_on")
+    start = diagnosed if origin == "diagnosis" else enrolled_on
     contacts = pa.concat_tables(
         [
-            pa.table({"patient_id": keys, "date": people["diagnosed"]}),
-            _dated(deaths, "date"),
-            _dated(relapses, "date"),
-            _dated(transplants, "date"),
-            follow_ups,
-            mrd,
-            _dated(adverse, "onset"),
-            _dated(adverse, "resolution"),
-            _dated(phases, "start"),
-            _dated(phases, "end"),
-            doses,
+            pa.table({"patient_id": keys, "date": diagnosed}),
+            pa.table({"patient_id": keys, "date": start}),
+            deaths,
+            relapses.select(["patient_id", "date"]),
+            transplants,
+            *_contacts(session, as_of),
         ]
     )
     last_contact = contacts.group_by("patient_id").aggregate([("date", "max")])
     first_relapse = _first_per_patient(relapses, [("date", "ascending"), ("relapse_id", "ascending")])
-    first_hsct = transplants.group_by("patient_id").aggregate([("date", "min")])
+    hsct_dates = transplants.group_by("patient_id").aggregate([("date", "min"), ("date", "count")])
 
-    diagnosed = people["diagnosed"].combine_chunks()
     born = people["born"].combine_chunks()
     died = _lookup(keys, deaths, "date")
     relapsed = _lookup(keys, first_relapse, "date")
     censored = _lookup(keys, last_contact, "date_max")
-    transplanted = _lookup(keys, first_hsct, "date_min")
+    transplanted = _lookup(keys, hsct_dates, "date_min")
 
     age_days = _days(born, diagnosed)
     under = pc.less(completed_months(born, diagnosed), UNDER_MONTHS)
 
-    os_time, os_event = _endpoint(diagnosed, died, censored, pa.scalar(1, _EVENT))
+    os_time, os_event = _endpoint(start, died, censored, pa.scalar(1, _EVENT))
     first_event = pc.min_element_wise(relapsed, died)
     relapse_first = pc.fill_null(pc.equal(first_event, relapsed), False)
     cause = pc.if_else(relapse_first, pa.scalar(1, _EVENT), pa.scalar(2, _EVENT))
-    efs_time, efs_event = _endpoint(diagnosed, first_event, censored, pa.scalar(1, _EVENT))
-    relapse_time, relapse_cause = _endpoint(diagnosed, first_event, censored, cause)
+    efs_time, efs_event = _endpoint(start, first_event, censored, pa.scalar(1, _EVENT))
+    relapse_time, relapse_cause = _endpoint(start, first_event, censored, cause)
 
     protocol = _lookup(keys, first_enrollment, "protocol_id")
     group = _lookup(keys, latest_assignment, "risk_group")
@@ -395,7 +441,7 @@ def derive_endpoints(session: StudySession) -> pa.Table:
         "protocol_id": protocol,
         "risk_group": group,
         "hsct": pc.is_valid(transplanted),
-        "time_to_hsct_days": _days(diagnosed, transplanted),
+        "time_to_hsct_days": _days(start, transplanted),
         "os_time_days": os_time,
         "os_event": os_event,
         "efs_time_days": efs_time,
@@ -406,6 +452,38 @@ def derive_endpoints(session: StudySession) -> pa.Table:
         "relapse_timing": _lookup(keys, first_relapse, "timing"),
         "remission_before_second_hsct": _lookup(keys, first_relapse, "remission_before_second_hsct"),
     }
+    if extended:
+        count = pc.fill_null(_lookup(keys, hsct_dates, "date_count"), 0).cast(_EVENT)
+        columns |= {"hsct_count": count, "diagnosis_to_enrollment_days": _days(diagnosed, enrolled_on)}
+        columns |= _later_origins(keys, relapses, transplanted, relapsed, died, censored)
+    schema = dataset_schema(origin=origin, extended=extended, as_of=as_of)
     return pa.table(
-        [pa.chunked_array([c]) if isinstance(c, pa.Array) else c for c in columns.values()], schema=SCHEMA
+        [pa.chunked_array([c]) if isinstance(c, pa.Array) else c for c in columns.values()], schema=schema
     )
+
+
+def _later_origins(
+    keys: pa.ChunkedArray,
+    relapses: pa.Table,
+    transplanted: pa.Array,
+    relapsed: pa.Array,
+    died: pa.Array,
+    censored: pa.Array,
+) -> dict[str, pa.Array]:
+    """DFS from the first HSCT and OS from the first relapse (``EXTENDED_COLUMNS``)."""
+    # Relapses on or after each patient's first HSCT: the DFS event is the earliest of them or death.
+    hsct_of_row = _lookup(
+        relapses["patient_id"], pa.table({"patient_id": keys, "hsct": transplanted}), "hsct"
+    )
+    after = relapses.filter(pc.fill_null(pc.greater_equal(relapses["date"], hsct_of_row), False))
+    relapse_after = _lookup(keys, after.group_by("patient_id").aggregate([("date", "min")]), "date_min")
+    dfs_event_date = pc.min_element_wise(relapse_after, died)
+    dfs_time, dfs_event = _endpoint(transplanted, dfs_event_date, censored, pa.scalar(1, _EVENT))
+    post_time, post_event = _endpoint(relapsed, died, censored, pa.scalar(1, _EVENT))
+    # Without an HSCT (or a relapse) there is no origin: the pair stays null, not censored at 0.
+    return {
+        "dfs_after_hsct_time_days": dfs_time,
+        "dfs_after_hsct_event": dfs_event,
+        "os_after_relapse_time_days": post_time,
+        "os_after_relapse_event": post_event,
+    }

@@ -1,0 +1,175 @@
+"""``remission report``: the study report (HTML, PDF) and the endpoint dataset it was computed from.
+
+The command reads the store as a study-level statistician (every site, de-identified), derives the
+extended endpoint dataset at the data cut, writes it to ``endpoints.parquet`` with an ``export``
+entry in the audit trail (as ``remission export`` does), and builds the report from that dataset
+only. Progress goes to stderr, one line per step; input problems exit with status 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from remission.cli.inputs import parse_date
+from remission.cli.store_commands import DatabaseOption
+from remission.record import FieldProblem, InputError
+from remission.store.actor import AccessDenied, Actor
+from remission.store.audit import record_event
+from remission.store.database import Store, database_url
+from remission.store.endpoints import derive_endpoints
+from remission.store.export import AUDIT_ENTITY, EXPORTERS
+from remission.store.vocabulary import AuditAction, Role
+
+FORMATS = ("html", "pdf")
+DATASET_FILE = "endpoints.parquet"
+#: Study ids of the synthetic demo cohort (``remission demo``); the report labels them.
+SYNTHETIC_PREFIX = "SYN-"
+
+progress = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [part for part in chosen if part not in FORMATS]
+    if not chosen or unknown:
+        raise InputError("--format", [FieldProblem(value, f"give one or more of {', '.join(FORMATS)}")])
+    return chosen
+
+
+def _out_dir(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise InputError("--out", [FieldProblem(str(path), "is a file; give a directory for the report")])
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError("--out", [FieldProblem(str(path), error.strerror or str(error))]) from None
+    return path
+
+
+def _open(database: str | None) -> Store:
+    url = database_url(database)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+        # SQLite would quietly create an empty file; a report of nothing helps no one.
+        raise InputError("--database", [FieldProblem(url, "no database file there")])
+    return Store.open(url)
+
+
+def read_dataset(store: Store, actor: Actor, as_of: date) -> pa.Table:
+    """The extended endpoint dataset at the data cut, read in one snapshot on PostgreSQL."""
+    if not actor.has(*EXPORTERS):
+        raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
+    with store.session(actor) as session:
+        if store.engine.dialect.name == "postgresql":
+            session.connection(
+                execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            )
+        return derive_endpoints(session, extended=True, as_of=as_of)
+
+
+def write_dataset(store: Store, actor: Actor, table: pa.Table, path: Path, as_of: date) -> None:
+    """Write ``table`` to ``path`` as Parquet and log the export in the audit trail.
+
+    As :func:`remission.store.export.export_dataset` does (same audit entity and note): the file
+    is written beside the target, the export is logged, and only then is it moved into place.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        pq.write_table(table, temporary)
+        note = f"format=parquet rows={table.num_rows} path={path.resolve()} as_of={as_of} purpose=report"
+        with store.session(actor) as session:
+            record_event(session, AuditAction.EXPORT, AUDIT_ENTITY, None, None, note=note)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _notes(table: pa.Table, path: Path, as_of: date) -> list[str]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    notes = [
+        f"Dataset: {path.name}, {table.num_rows} rows, SHA-256 {digest}; derived at the data cut {as_of}."
+    ]
+    synthetic = sum(str(key).startswith(SYNTHETIC_PREFIX) for key in table["patient_key"].to_pylist())
+    if synthetic:
+        notes.insert(
+            0,
+            f"{synthetic} patients ({SYNTHETIC_PREFIX}…) are SYNTHETIC demo data: their outcomes come from "
+            "arbitrary demo parameters and mean nothing clinically.",
+        )
+    return notes
+
+
+def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> tuple[pa.Table, Path]:
+    """Read the dataset, refuse a study with no one to analyse, then write and log it."""
+    url = store.engine.url.render_as_string()
+    try:
+        table = read_dataset(store, actor, cut)
+        if not pc.any(table["protocol_id"].is_valid()).as_py():
+            problem = f"the study has no enrolled patients diagnosed by {cut}: nothing to report"
+            raise InputError("--database", [FieldProblem(url, problem)])
+        write_dataset(store, actor, table, path, cut)
+    except SQLAlchemyError as error:
+        problem = f"cannot read a remission study there ({type(error).__name__}); run remission db upgrade?"
+        raise InputError("--database", [FieldProblem(url, problem)]) from None
+    except OSError as error:
+        raise InputError("--out", [FieldProblem(str(path.parent), error.strerror or str(error))]) from None
+    finally:
+        store.engine.dispose()
+    return table, path
+
+
+def report(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Directory for report.html, report.pdf, endpoints.parquet.")
+    ],
+    database: DatabaseOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Data cut YYYY-MM-DD: nothing dated later is read (default today)."),
+    ] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
+    as_user: Annotated[
+        str, typer.Option("--as-user", help="Name recorded for the statistician in the audit trail.")
+    ] = "cli",
+) -> None:
+    """Write the study report: EFS, OS, relapse incidence, DFS after HSCT, OS after relapse.
+
+    Reads every site as a statistician (de-identified); the dataset export is audited. See docs/report.md.
+    """
+    from remission.stats.report import build_report, write_html, write_pdf
+
+    cut = parse_date(as_of, option="--as-of")
+    chosen = _formats(formats)
+    store = _open(database)
+    target = _out_dir(out_dir)
+    actor = Actor(username=as_user, study_roles=frozenset({Role.STATISTICIAN}))
+    steps = 2 + len(chosen)
+    url = store.engine.url.render_as_string()
+    progress.print(f"[1/{steps}] reading the endpoint dataset from {url} (data cut {cut})")
+    table, dataset_path = _dataset(store, actor, target / DATASET_FILE, cut)
+    progress.print(f"       wrote {dataset_path} ({table.num_rows} rows; export logged in the audit trail)")
+    progress.print(f"[2/{steps}] running the analyses")
+    built = build_report(
+        table, as_of=cut, title="remission study report", notes=_notes(table, dataset_path, cut)
+    )
+    written = [dataset_path]
+    for step, kind in enumerate(chosen, start=3):
+        path = target / f"report.{kind}"
+        progress.print(f"[{step}/{steps}] writing {path}")
+        written.append(write_html(built, path) if kind == "html" else write_pdf(built, path))
+    out.print("wrote " + ", ".join(str(path) for path in written))

@@ -1,0 +1,221 @@
+"""``remission report`` as a real subprocess, on the demo database (``remission demo``) and on bad input."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from remission.stats.cumulative_incidence import cumulative_incidence
+from remission.stats.kaplan_meier import kaplan_meier
+from stats.report.helpers import html_tables, shown
+
+REPO = Path(__file__).resolve().parents[1]
+YEARS = [3 * 365.25, 4 * 365.25, 5 * 365.25]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "remission", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a database loaded by ``remission demo`` (examples and the synthetic cohort)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    result = run("demo", "--database", url)
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+@pytest.fixture(scope="module")
+def written(
+    demo: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The report of the demo database (directory and the finished process)."""
+    out = tmp_path_factory.mktemp("report")
+    return out, run("report", "--database", demo, "--out", str(out), "--as-of", "2026-01-31")
+
+
+def dataset(out: Path) -> pd.DataFrame:
+    return pq.read_table(out / "endpoints.parquet").to_pandas()
+
+
+class TestDemoReport:
+    def test_the_report_writes_html_pdf_and_the_dataset(self, written):
+        """Exit 0, and report.html, report.pdf and endpoints.parquet exist in --out."""
+        out, result = written
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in out.iterdir()) == ["endpoints.parquet", "report.html", "report.pdf"]
+        assert (out / "report.pdf").read_bytes().startswith(b"%PDF-")
+
+    def test_progress_is_reported_on_stderr_step_by_step(self, written):
+        """Each step prints a numbered line on stderr; stdout lists the files written."""
+        _, result = written
+        assert re.findall(r"\[(\d)/4\]", result.stderr) == ["1", "2", "3", "4"]
+        assert "report.html" in result.stdout
+
+    def test_the_html_shows_the_numbers_of_the_written_dataset(self, written):
+        """EFS by risk group in the HTML equals survfit on endpoints.parquet (final groups, enrolled)."""
+        out, _ = written
+        data = dataset(out)
+        data = data[data.protocol_id.notna() & data.risk_group.isin(["LR", "IR", "HR"])]
+        fit = kaplan_meier(data.efs_time_days, data.efs_event, group=data.risk_group)
+        tables, _ = html_tables((out / "report.html").read_text("utf-8"))
+        body = tables["table-efs_by_risk_group"]
+        for curve in fit.curves:
+            (row,) = [r for r in body if r[0] == curve.group]
+            cells = [
+                shown(p["survival"], p["std_err"]) if p["n_risk"] else "not estimable"
+                for p in curve.at(YEARS)
+            ]
+            assert row == [curve.group, str(curve.n), str(curve.events), *cells]
+
+    def test_the_relapse_incidence_is_reproducible_from_the_dataset(self, written):
+        """The pooled relapse row equals cuminc on endpoints.parquet (enrolled patients)."""
+        out, _ = written
+        data = dataset(out)
+        data = data[data.protocol_id.notna()]
+        fit = cumulative_incidence(data.relapse_time_days, data.relapse_cause)
+        tables, _ = html_tables((out / "report.html").read_text("utf-8"))
+        row = tables["table-relapse_incidence"][1]
+        points = fit.curve("all", 1).at(YEARS)
+        assert row[1] == "relapse"
+        assert row[4:] == [shown(p["estimate"], np.sqrt(p["variance"])) for p in points]
+
+    def test_os_after_relapse_by_age_is_reproducible_from_the_dataset(self, written):
+        """OS after relapse by age in the HTML equals survfit on the relapsed, enrolled rows."""
+        out, _ = written
+        data = dataset(out)
+        data = data[data.protocol_id.notna() & data.relapse_site.notna()]
+        age = np.where(data.age_under_6_months.astype(bool), "< 6 months", "≥ 6 months")
+        fit = kaplan_meier(data.os_after_relapse_time_days, data.os_after_relapse_event, group=age)
+        tables, _ = html_tables((out / "report.html").read_text("utf-8"))
+        body = tables["table-os_after_relapse_by_age"]
+        for curve in fit.curves:
+            (row,) = [r for r in body if r[0] == curve.group]
+            assert row[1:3] == [str(curve.n), str(curve.events)]
+
+    def test_the_synthetic_patients_are_labelled_in_the_report(self, written):
+        """The report says how many patients are synthetic demo data."""
+        out, _ = written
+        synthetic = int(dataset(out).patient_key.str.startswith("SYN-").sum())
+        assert synthetic > 0
+        assert f"{synthetic} patients (SYN-…) are SYNTHETIC demo data" in (out / "report.html").read_text(
+            "utf-8"
+        )
+
+    def test_the_data_cut_limits_the_dataset(self, written):
+        """With --as-of 2026-01-31 the dataset records the cut and nothing after it."""
+        out, _ = written
+        table = pq.read_table(out / "endpoints.parquet")
+        assert table.schema.metadata[b"data_cut"] == b"2026-01-31"
+        assert "Data cut (as-of)" in (out / "report.html").read_text("utf-8")
+
+    def test_the_export_is_in_the_audit_trail_and_the_trail_holds(self, demo, written):
+        """The report's dataset export is logged (entity endpoint_dataset) and `audit verify` passes."""
+        out, _ = written
+        with sqlite3.connect(demo.removeprefix("sqlite:///")) as connection:
+            notes = [
+                row[0]
+                for row in connection.execute(
+                    "select new_value from audit_entries"
+                    " where action = 'export' and entity = 'endpoint_dataset'"
+                )
+            ]
+        assert any(
+            f"path={(out / 'endpoints.parquet').resolve()}" in note and "purpose=report" in note
+            for note in notes
+        )
+        verified = run("audit", "verify", "--database", demo)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+class TestDemoCohort:
+    def test_the_cohort_has_every_kind_of_outcome_the_report_analyses(self, written):
+        """Risk groups, relapses, deaths in remission, relapse before/after HSCT and second HSCTs occur."""
+        out, _ = written
+        data = dataset(out)
+        synthetic = data[data.patient_key.str.startswith("SYN-")]
+        assert set(synthetic.risk_group) >= {"LR", "IR", "HR"}
+        assert set(synthetic.relapse_cause.dropna()) == {0, 1, 2}
+        assert set(synthetic.relapse_timing.dropna()) == {"before HSCT", "after HSCT", "no HSCT"}
+        assert (synthetic.hsct_count == 2).any()
+        assert set(synthetic.remission_before_second_hsct.dropna()) == {True, False}
+        assert set(synthetic.age_under_6_months.dropna()) == {True, False}
+        assert set(synthetic.site) == {"SYN-A", "SYN-B", "SYN-C"}
+
+    def test_a_second_demo_run_adds_no_synthetic_patient(self, demo):
+        """Running the demo again leaves the synthetic cohort as it was (no duplicates)."""
+        path = demo.removeprefix("sqlite:///")
+
+        def counts() -> tuple[int, int]:
+            with sqlite3.connect(path) as connection:
+                patients = connection.execute("select count(*) from patients where study_id like 'SYN-%'")
+                audit = connection.execute("select count(*) from audit_entries where action != 'export'")
+                return patients.fetchone()[0], audit.fetchone()[0]
+
+        before = counts()
+        assert run("demo", "--database", demo).returncode == 0
+        assert counts() == before
+
+
+class TestBadInput:
+    def test_an_unknown_database_file_exits_2(self, tmp_path: Path):
+        """A SQLite URL whose file does not exist is refused, and no file is created."""
+        missing = tmp_path / "missing.sqlite"
+        result = run("report", "--database", f"sqlite:///{missing}", "--out", str(tmp_path / "out"))
+        assert result.returncode == 2
+        assert "no database file there" in result.stderr
+        assert not missing.exists()
+
+    def test_out_naming_a_file_exits_2(self, demo: str, tmp_path: Path):
+        """--out must be a directory; a file is refused with exit 2."""
+        target = tmp_path / "report.html"
+        target.write_text("keep me")
+        result = run("report", "--database", demo, "--out", str(target))
+        assert result.returncode == 2
+        assert "is a file" in result.stderr
+        assert target.read_text() == "keep me"
+
+    def test_an_empty_study_exits_2(self, tmp_path: Path):
+        """A migrated database without enrolled patients has nothing to report: exit 2, no dataset file."""
+        url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        assert run("db", "upgrade", "--database", url).returncode == 0
+        result = run("report", "--database", url, "--out", str(tmp_path / "out"))
+        assert result.returncode == 2
+        assert "no enrolled patients" in result.stderr
+        assert not (tmp_path / "out" / "endpoints.parquet").exists()
+
+    def test_a_file_that_is_not_a_study_database_exits_2(self, tmp_path: Path):
+        """A SQLite file without the remission schema is refused with exit 2 and a hint."""
+        path = tmp_path / "other.sqlite"
+        with sqlite3.connect(path) as connection:
+            connection.execute("create table notes (text varchar)")
+        result = run("report", "--database", f"sqlite:///{path}", "--out", str(tmp_path / "out"))
+        assert result.returncode == 2
+        assert "db upgrade" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("option", "value", "message"),
+        [("--format", "docx", "html, pdf"), ("--as-of", "31/01/2026", "YYYY-MM-DD")],
+    )
+    def test_bad_options_exit_2(self, demo: str, tmp_path: Path, option: str, value: str, message: str):
+        """An unknown format or a malformed date exits 2 naming the option."""
+        result = run("report", "--database", demo, "--out", str(tmp_path), option, value)
+        assert result.returncode == 2
+        assert option in result.stderr
+        assert message in result.stderr
