@@ -20,7 +20,8 @@ from remission.record.model import Attestation
 from remission.store import accounts, events, patients
 from remission.store.actor import Actor
 from remission.store.database import Store
-from remission.store.endpoints import COLUMNS, SCHEMA, completed_months, derive_endpoints
+from remission.store.endpoint_columns import COLUMNS, SCHEMA
+from remission.store.endpoints import completed_months, derive_endpoints
 from remission.store.enrollment import enroll_patient
 from remission.store.models import (
     AdverseEvent,

@@ -16,13 +16,8 @@ from remission.record.model import Attestation
 from remission.store import accounts, events, patients
 from remission.store.actor import Actor
 from remission.store.database import Store
-from remission.store.endpoints import (
-    COLUMNS,
-    EXTENDED_COLUMNS,
-    SCHEMA,
-    dataset_schema,
-    derive_endpoints,
-)
+from remission.store.endpoint_columns import COLUMNS, EXTENDED_COLUMNS, SCHEMA, dataset_schema
+from remission.store.endpoints import derive_endpoints
 from remission.store.enrollment import enroll_patient
 from remission.store.errors import Refused
 from remission.store.models import ConsentRecord, Death, FollowUp, Relapse, Transplant

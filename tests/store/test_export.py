@@ -17,7 +17,8 @@ from remission.store import accounts, events, patients
 from remission.store.actor import AccessDenied, Actor
 from remission.store.audit import verify_chain
 from remission.store.database import Store
-from remission.store.endpoints import SCHEMA, derive_endpoints
+from remission.store.endpoint_columns import SCHEMA
+from remission.store.endpoints import derive_endpoints
 from remission.store.errors import Refused
 from remission.store.export import AUDIT_ENTITY, ExportFormat, export_dataset
 from remission.store.models import AuditEntry, Death, FollowUp, Relapse

@@ -9,7 +9,7 @@ date arithmetic are vectorised with ``pyarrow.compute`` — there is no query pe
 diagnosis (``baseline.diagnosis.date``), or with ``origin="enrollment"`` the first enrollment
 (patients never enrolled then have null times). Times are whole days. The output holds no
 names, identifiers, dates of birth or calendar dates: only the pseudonymous study id, the site
-code, categories, counts and times. ``COLUMNS`` lists the columns with type, unit and coding;
+code, categories, counts and times. ``endpoint_columns.COLUMNS`` lists the columns with type, unit and coding;
 ``docs/export.md`` defines them. With ``extended=True`` the columns of ``EXTENDED_COLUMNS``
 follow: the number of transplants, diagnosis to enrollment, disease-free survival from the
 first HSCT and overall survival from the first relapse (each with its own origin).
@@ -33,15 +33,20 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 
 from remission.protocols.stratification import PENDING
+from remission.store.endpoint_columns import (
+    ORIGINS,
+    UNDER_MONTHS,
+    Origin,
+    dataset_schema,
+)
 from remission.store.errors import Refused
 from remission.store.models import (
     AdverseEvent,
@@ -59,113 +64,8 @@ from remission.store.models import (
 )
 from remission.store.session import StudySession
 
-DATASET_NAME = "remission endpoint dataset"
-DATASET_VERSION = "1"
-#: The age threshold of ``age_under_6_months``: the JPLSG MLL03 relapse survey (seed 003)
-#: reports age under 6 months at onset; Interfant-06 and MLL-10 use the same cut
-#: (CLINICAL_FACTS.md §2). A column definition, not a treatment rule.
-UNDER_MONTHS = 6
-Origin = Literal["diagnosis", "enrollment"]
-ORIGINS: tuple[Origin, ...] = ("diagnosis", "enrollment")
-
 _DAYS = pa.int32()
 _EVENT = pa.int8()
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of the dataset, with its unit and coding."""
-
-    name: str
-    type: pa.DataType
-    unit: str
-    description: str
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("patient_key", pa.string(), "", "Pseudonymous study id of the patient."),
-    Column("site", pa.string(), "", "Code of the treating site."),
-    Column("age_at_diagnosis_days", _DAYS, "days", "Age at diagnosis in days."),
-    Column(
-        "age_under_6_months",
-        pa.bool_(),
-        "",
-        "True when fewer than 6 completed calendar months old at diagnosis.",
-    ),
-    Column("sex", pa.string(), "", "female, male or other."),
-    Column("wbc_at_diagnosis_1e9_per_l", pa.float64(), "1e9/L", "White blood cell count at diagnosis."),
-    Column("cns_status", pa.string(), "", "CNS1, CNS2 or CNS3 at diagnosis."),
-    Column("kmt2a_status", pa.string(), "", "KMT2A at diagnosis: rearranged or germline."),
-    Column("protocol_id", pa.string(), "", "Protocol of the first enrollment; null when not enrolled."),
-    Column(
-        "risk_group",
-        pa.string(),
-        "",
-        "Risk group of the current assignment under protocol_id; 'pending' until final;"
-        " null when not enrolled.",
-    ),
-    Column("hsct", pa.bool_(), "", "True when an allogeneic HSCT is recorded."),
-    Column("time_to_hsct_days", _DAYS, "days", "Diagnosis to the first HSCT."),
-    Column("os_time_days", _DAYS, "days", "Diagnosis to death, or to last contact when alive."),
-    Column("os_event", _EVENT, "0/1", "1 death from any cause, 0 censored at last contact."),
-    Column("efs_time_days", _DAYS, "days", "Diagnosis to the first of relapse or death, or to last contact."),
-    Column("efs_event", _EVENT, "0/1", "1 relapse or death, 0 censored at last contact."),
-    Column("relapse_time_days", _DAYS, "days", "Diagnosis to the first relapse, death, or last contact."),
-    Column(
-        "relapse_cause",
-        _EVENT,
-        "0/1/2",
-        "Competing risks: 0 censored, 1 relapse, 2 death without prior relapse.",
-    ),
-    Column("relapse_site", pa.string(), "", "Site of the first relapse."),
-    Column("relapse_timing", pa.string(), "", "First relapse: before HSCT, after HSCT or no HSCT."),
-    Column(
-        "remission_before_second_hsct",
-        pa.bool_(),
-        "",
-        "Recorded with the first relapse: remission before the second HSCT.",
-    ),
-)
-
-EXTENDED_COLUMNS: tuple[Column, ...] = (
-    Column("hsct_count", _EVENT, "count", "Number of allogeneic HSCTs recorded."),
-    Column("diagnosis_to_enrollment_days", _DAYS, "days", "Days from diagnosis to the first enrollment."),
-    Column(
-        "dfs_after_hsct_time_days",
-        _DAYS,
-        "days",
-        "First HSCT to the first relapse or death on or after it, or to last contact.",
-    ),
-    Column("dfs_after_hsct_event", _EVENT, "0/1", "1 relapse or death after the first HSCT, 0 censored."),
-    Column("os_after_relapse_time_days", _DAYS, "days", "First relapse to death, or to last contact."),
-    Column("os_after_relapse_event", _EVENT, "0/1", "1 death after the first relapse, 0 censored."),
-)
-
-#: Columns measured from the dataset's origin (their descriptions name it).
-_FROM_ORIGIN = frozenset({"time_to_hsct_days", "os_time_days", "efs_time_days", "relapse_time_days"})
-
-
-def dataset_schema(
-    *, origin: Origin = "diagnosis", extended: bool = False, as_of: date | None = None
-) -> pa.Schema:
-    """The schema of :func:`derive_endpoints` for these options (field and file metadata included)."""
-    columns = COLUMNS + (EXTENDED_COLUMNS if extended else ())
-    fields = []
-    for c in columns:
-        description = c.description
-        if c.name in _FROM_ORIGIN and origin != "diagnosis":
-            description = description.replace("Diagnosis to", f"{origin.capitalize()} to", 1)
-        metadata = {"unit": c.unit, "description": description}
-        fields.append(pa.field(c.name, c.type, nullable=True, metadata=metadata))
-    metadata = {"dataset": DATASET_NAME, "dataset_version": DATASET_VERSION, "time_origin": origin}
-    if extended:
-        metadata["columns"] = "extended"
-    if as_of is not None:
-        metadata["data_cut"] = as_of.isoformat()
-    return pa.schema(fields, metadata=metadata)
-
-
-SCHEMA = dataset_schema()
 
 _MONTH_LENGTHS = pa.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], pa.int64())
 
