@@ -17,6 +17,9 @@ from rich.text import Text
 
 from remission.cli import render
 from remission.cli.inputs import parse_date
+from remission.cli.trial_cohort import match_cohort
+from remission.record.consistency import FieldProblem
+from remission.record.errors import InputError
 from remission.trials import (
     ENV_VARIABLE,
     MatchReport,
@@ -61,6 +64,12 @@ RegistryOption = Annotated[
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Matching date YYYY-MM-DD (default today).")]
 NearOption = Annotated[
     str | None, typer.Option("--near", help="LAT,LON in decimal degrees: report the nearest site and km.")
+]
+CohortOption = Annotated[
+    Path | None, typer.Option("--cohort", help="Screen every record of a Parquet cohort (docs/cohorts.md).")
+]
+VerdictsFileOption = Annotated[
+    Path | None, typer.Option("--out", help="With --cohort: write each record-trial verdict (.parquet/.csv).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -166,19 +175,32 @@ def _print_news(news: list[WhatsNew]) -> None:
 
 @trials_app.command("match")
 def match(
-    record: Annotated[Path, typer.Argument(help="The child's record JSON.")],
+    record: Annotated[Path | None, typer.Argument(help="The child's record JSON.")] = None,
+    cohort: Annotated[
+        Path | None, typer.Option("--cohort", help="Screen every record of a Parquet cohort.")
+    ] = None,
+    verdicts_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="With --cohort: write each record-trial verdict (.parquet/.csv)."),
+    ] = None,
     near: NearOption = None,
     as_of: AsOfOption = None,
     trial: Annotated[list[str] | None, typer.Option("--trial", help="Only this trial (repeatable).")] = None,
     registry: RegistryOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Rank the registry's trials for one child: eligible, needs review (with unknowns), not eligible."""
-    point = _near(near)
+    """Rank the registry's trials for one child, or screen a whole cohort with --cohort."""
+    if (record is None) == (cohort is None):
+        problem = FieldProblem("RECORD / --cohort", "give one record file or --cohort FILE")
+        raise InputError("trials match", [problem])
     on = parse_date(as_of, option="--as-of")
-    patient, _ = read_record_file(record, today=date.today())
     chosen = _registry(registry)
     trials = [chosen.trial(t) for t in trial] if trial else chosen.trials()
+    if cohort is not None:
+        match_cohort(cohort, trials, as_of=on, out=verdicts_file, as_json=json_output, err=err)
+        return
+    point = _near(near)
+    patient, _ = read_record_file(record, today=date.today())
     report = match_trials(patient, trials, as_of=on, near=point)
     if json_output:
         render.print_json(report.to_dict())
