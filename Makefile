@@ -6,20 +6,24 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint lock clean system-packages
 
+# Serve the web app and the API at http://127.0.0.1:8000 with the demo study; prints the demo logins.
 run: $(STAMP)
 	$(BIN)/remission demo --database sqlite:///remission.sqlite
+	$(BIN)/remission web --demo --database sqlite:///remission.sqlite --host 127.0.0.1 --port 8000
 
 test: $(STAMP) system-packages
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
 
 # Debian packages the test tiers need: a real PostgreSQL server for the store and API suites;
-# R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite.
+# R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite;
+# Debian's Chromium for the web app's browser tests (Playwright drives it; it downloads no browser).
 system-packages:
 	scripts/ensure-debian-packages '/usr/lib/postgresql/*/bin/pg_ctl' postgresql
 	scripts/ensure-debian-packages '/usr/lib/R/site-library/cmprsk/DESCRIPTION' \
 	  r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite
 	scripts/ensure-debian-packages '/usr/lib/R/site-library/jsonlite/DESCRIPTION' r-cran-jsonlite
+	scripts/ensure-debian-packages /usr/bin/chromium chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -1,0 +1,292 @@
+"""Forms for a patient's course rows: add, change (with a reason), delete (with a reason).
+
+Every write goes through :mod:`remission.store.events` in a study session for the viewer, so
+site isolation, the audit trail and risk re-stratification after MRD changes apply as in the
+API. A change names the version it was made on; if the row moved on meanwhile the form comes
+back with the stored values beside the typed ones (409).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from remission.api.routes.events import SPECS, EventSpec
+from remission.api.schemas.family import MAX_ID
+from remission.record.anthracyclines import conversion_factors
+from remission.record.errors import InputError
+from remission.store import events as store_events
+from remission.store.actor import AccessDenied
+from remission.store.errors import NotFound, Refused, VersionConflict
+from remission.store.models import Enrollment, Patient
+from remission.store.patients import get_patient
+from remission.store.session import StudySession
+from remission.web import ctcae
+from remission.web.fields import fields_for
+from remission.web.formatting import mg_text
+from remission.web.forms import Submission, read_form, stored_text, validate
+from remission.web.pages import finish, redirect, render
+from remission.web.patient_view import dose_lines, phase_labels
+from remission.web.viewer import FormDep, Viewer, ViewerDep
+
+router = APIRouter(include_in_schema=False)
+BY_SEGMENT: dict[str, EventSpec] = {spec.segment: spec for spec in SPECS}
+PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Segment = Annotated[str, Path(max_length=40)]
+MAX_REASON = 2000
+REASON_LABELS = {"reason": "Reason for this change", "delete_reason": "Reason for deleting"}
+
+
+def _spec(segment: str) -> EventSpec:
+    spec = BY_SEGMENT.get(segment)
+    if spec is None:
+        raise NotFound("form", segment)
+    return spec
+
+
+def _writable_patient(session: StudySession, viewer: Viewer, patient_id: int) -> Patient:
+    patient = get_patient(session, patient_id)
+    if not viewer.may_write(patient.site_id):
+        raise AccessDenied(f"{viewer.username} may not change records of this site")
+    return patient
+
+
+def _phases(session: StudySession, patient_id: int) -> dict[str, str]:
+    phases: dict[str, str] = {}
+    for protocol_id in session.scalars(
+        select(Enrollment.protocol_id).where(Enrollment.patient_id == patient_id)
+    ):
+        phases |= phase_labels(protocol_id)
+    return phases
+
+
+def _page(
+    request: Request,
+    session: StudySession,
+    patient: Patient,
+    spec: EventSpec,
+    submission: Submission,
+    *,
+    row: Any = None,
+    reason: str = "",
+    conflict: dict[str, str] | None = None,
+    status: int = 200,
+    problem: str = "",
+) -> Response:
+    current = submission.raw.get("phase_id") if spec.segment == "treatment-phases" else None
+    fields = fields_for(spec.segment, phases=_phases(session, patient.id), current=current)
+    context = {
+        "nav": "patients",
+        "patient": patient,
+        "spec": spec,
+        "fields": fields,
+        "labels": {f.name: f.label for f in fields} | REASON_LABELS,
+        "submission": submission,
+        "row": row,
+        "reason": reason,
+        "conflict": conflict,
+        "problem": problem,
+        "terms": ctcae.terms() if spec.segment == "adverse-events" else (),
+        "doses": dose_lines(session, patient.id) if spec.segment == "anthracycline-doses" else [],
+    }
+    return render(request, "row_form.html", context, status=status)
+
+
+def _blank(spec: EventSpec, session: StudySession, patient_id: int) -> Submission:
+    fields = fields_for(spec.segment, phases=_phases(session, patient_id))
+    raw = {field.name: "" for field in fields}
+    if spec.segment == "adverse-events":
+        raw["terminology"] = ctcae.terminology()
+    return Submission(raw=raw, values={})
+
+
+@router.get("/patients/{patient_id}/{segment}/new")
+def new_row(request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment) -> Response:
+    spec = _spec(segment)
+    with request.app.state.store.session(viewer.actor) as session:
+        patient = _writable_patient(session, viewer, patient_id)
+        return _page(request, session, patient, spec, _blank(spec, session, patient.id))
+
+
+def _store_problem(submission: Submission, error: Exception) -> str:
+    """Put a store refusal next to its field when it names one; return the rest as a page message."""
+    if isinstance(error, Refused) and error.field in submission.raw:
+        submission.errors[error.field] = error.problem
+        return ""
+    if isinstance(error, InputError):
+        for problem in error.problems:
+            submission.errors.setdefault(problem.field.split(".")[-1], problem.problem)
+        return ""
+    if isinstance(error, IntegrityError):
+        return "This conflicts with a stored record (a patient has one death, for example)."
+    return str(error)
+
+
+@router.post("/patients/{patient_id}/{segment}/new")
+def create_row(
+    request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment
+) -> Response:
+    spec = _spec(segment)
+    store = request.app.state.store
+    with store.session(viewer.actor) as session:
+        patient = _writable_patient(session, viewer, patient_id)
+        fields = fields_for(segment, phases=_phases(session, patient.id))
+        submission = read_form(fields, form)
+        validate(segment, spec.create, submission)
+        if not submission.ok:
+            return _page(request, session, patient, spec, submission, status=422)
+    try:
+        with store.session(viewer.actor) as session:
+            store_events.create_row(session, spec.model, patient_id, submission.values)
+    except (Refused, InputError, IntegrityError) as error:
+        problem = _store_problem(submission, error)
+        with store.session(viewer.actor) as session:
+            patient = get_patient(session, patient_id)
+            return _page(request, session, patient, spec, submission, status=422, problem=problem)
+    return redirect(request, f"/patients/{patient_id}?saved={segment}")
+
+
+@router.get("/patients/{patient_id}/{segment}/{row_id}/edit")
+def edit_row(
+    request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment, row_id: RowId
+) -> Response:
+    spec = _spec(segment)
+    with request.app.state.store.session(viewer.actor) as session:
+        patient = _writable_patient(session, viewer, patient_id)
+        row = store_events.get_row(session, spec.model, patient_id, row_id)
+        fields = fields_for(
+            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
+        )
+        submission = Submission(raw=stored_text(fields, row), values={})
+        return _page(request, session, patient, spec, submission, row=row)
+
+
+def _reason(form: Any, submission: Submission) -> str:
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        submission.errors["reason"] = (
+            "Say why the saved record is changed; the reason goes into the audit trail."
+        )
+    elif len(reason) > MAX_REASON:
+        submission.errors["reason"] = f"At most {MAX_REASON} characters."
+    return reason
+
+
+def _version(form: Any) -> int:
+    text = str(form.get("version", ""))
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else 0
+
+
+@router.post("/patients/{patient_id}/{segment}/{row_id}/edit")
+def update_row(
+    request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
+) -> Response:
+    """Save a change: the reason is required, and the version read must still be current (else 409)."""
+    spec = _spec(segment)
+    store = request.app.state.store
+    with store.session(viewer.actor) as session:
+        patient = _writable_patient(session, viewer, patient_id)
+        row = store_events.get_row(session, spec.model, patient_id, row_id)
+        fields = fields_for(
+            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
+        )
+        submission = read_form(fields, form)
+        validate(segment, spec.create, submission)
+        reason = _reason(form, submission)
+        if not submission.ok:
+            return _page(request, session, patient, spec, submission, row=row, reason=reason, status=422)
+        changes = {name: value for name, value in submission.values.items() if getattr(row, name) != value}
+        if not changes:
+            return redirect(request, f"/patients/{patient_id}")
+    try:
+        with store.session(viewer.actor, reason=reason) as session:
+            store_events.update_row(
+                session, spec.model, patient_id, row_id, version=_version(form), values=changes
+            )
+    except VersionConflict:
+        with store.session(viewer.actor) as session:
+            patient = get_patient(session, patient_id)
+            row = store_events.get_row(session, spec.model, patient_id, row_id)
+            conflict = stored_text(fields, row)
+            return _page(
+                request,
+                session,
+                patient,
+                spec,
+                submission,
+                row=row,
+                reason=reason,
+                conflict=conflict,
+                status=409,
+            )
+    except (Refused, InputError, IntegrityError) as error:
+        problem = _store_problem(submission, error)
+        with store.session(viewer.actor) as session:
+            patient = get_patient(session, patient_id)
+            return _page(
+                request,
+                session,
+                patient,
+                spec,
+                submission,
+                row=row,
+                reason=reason,
+                status=422,
+                problem=problem,
+            )
+    return redirect(request, f"/patients/{patient_id}?saved={segment}")
+
+
+@router.post("/patients/{patient_id}/{segment}/{row_id}/delete")
+def delete_row(
+    request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
+) -> Response:
+    """Delete with a reason, on the version read (a stale version gets the 409 page)."""
+    spec = _spec(segment)
+    store = request.app.state.store
+    with store.session(viewer.actor) as session:
+        patient = _writable_patient(session, viewer, patient_id)
+        row = store_events.get_row(session, spec.model, patient_id, row_id)
+        fields = fields_for(
+            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
+        )
+        submission = Submission(raw=stored_text(fields, row), values={})
+        reason = str(form.get("delete_reason", "")).strip()[:MAX_REASON]
+        if not reason:
+            submission.errors["delete_reason"] = (
+                "Say why the record is deleted; the reason goes into the audit trail."
+            )
+            return _page(request, session, patient, spec, submission, row=row, status=422)
+    with store.session(viewer.actor, reason=reason) as session:
+        store_events.delete_row(session, spec.model, patient_id, row_id, version=_version(form))
+    return redirect(request, f"/patients/{patient_id}?saved=deleted")
+
+
+@router.post("/patients/{patient_id}/anthracycline-doses/preview")
+def preview_dose(request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId) -> Response:
+    """The running doxorubicin-equivalent total with the dose being typed (an htmx fragment)."""
+    with request.app.state.store.session(viewer.actor) as session:
+        get_patient(session, patient_id)
+        lines = dose_lines(session, patient_id)
+    total = lines[-1]["running_total_mg_per_m2"] if lines else 0.0
+    drug = str(form.get("drug", "")).lower()
+    try:
+        dose = float(str(form.get("dose_mg_per_m2", "")))
+    except ValueError:
+        dose = None
+    factor = conversion_factors().get(drug)
+    if dose is None or drug not in conversion_factors() or dose <= 0:
+        text = f"Total so far: {mg_text(total)}. Choose a drug and a dose to see the total with this dose."
+    elif factor is None or total is None:
+        text = f"{drug} has no agreed doxorubicin-equivalent factor: the total is unknown from this dose on."
+    else:
+        text = (
+            f"This dose: {mg_text(dose * factor)} doxorubicin-equivalent (× {factor:g}). "
+            f"Total with it: {mg_text(total + dose * factor)} (so far {mg_text(total)})."
+        )
+    return finish(request, HTMLResponse(text))

@@ -1,0 +1,166 @@
+"""Who is looking at a page: the signed-in actor behind the session cookie, and CSRF-checked forms.
+
+Every page route depends on :func:`current_viewer`; every POST route on :func:`posted_form`,
+which refuses a form without the session's CSRF token. The actor is read from the store on
+every request, so a deactivated account or a changed role takes effect on the next page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from remission.api.settings import Settings
+from remission.store.accounts import actor_for_user
+from remission.store.actor import Actor
+from remission.store.audit_reading import AUDIT_READERS
+from remission.store.database import Store
+from remission.store.export import EXPORTERS
+from remission.store.models import Site, User
+from remission.store.vocabulary import Role
+from remission.web.auth import (
+    SESSION_COOKIE,
+    WebSession,
+    csrf_matches,
+    csrf_token,
+    issue_session_token,
+    needs_refresh,
+    read_session_token,
+)
+
+#: Roles that see the study dashboard: the study-level roles.
+DASHBOARD_ROLES = (Role.ADMIN, Role.DATA_MANAGER, Role.STATISTICIAN, Role.MONITOR)
+
+
+class SignInRequired(Exception):
+    """No valid session: the page answers with a redirect to the sign-in page."""
+
+    def __init__(self, *, expired: bool) -> None:
+        self.expired = expired
+        super().__init__("sign in first")
+
+
+class FormRefused(Exception):
+    """A POST without the session's CSRF token (a forged or stale form)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as pages see them: the store's actor plus names for display."""
+
+    actor: Actor
+    session: WebSession
+    csrf: str
+    full_name: str
+    site_codes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+    @property
+    def roles_text(self) -> str:
+        """e.g. ``coordinator at SEV`` or ``statistician``."""
+        parts = [role.value.replace("_", " ") for role in sorted(self.actor.study_roles)]
+        for site_id, roles in sorted(self.actor.site_roles.items()):
+            site = self.site_codes.get(site_id, str(site_id))
+            parts.extend(f"{role.value.replace('_', ' ')} at {site}" for role in sorted(roles))
+        return ", ".join(parts) or "no role"
+
+    @property
+    def attesting_role(self) -> str:
+        """The role written with an attestation: the user's first role."""
+        roles = sorted(self.actor.study_roles) + sorted(
+            r for rs in self.actor.site_roles.values() for r in rs
+        )
+        return roles[0].value.replace("_", " ") if roles else "user"
+
+    def may_write(self, site_id: int) -> bool:
+        """True when the actor may change clinical rows of ``site_id`` (the store decides the same)."""
+        writable = self.actor.writable_sites
+        return writable is None or site_id in writable
+
+    @property
+    def writable_site_ids(self) -> list[int]:
+        writable = self.actor.writable_sites
+        return sorted(self.site_codes) if writable is None else sorted(writable)
+
+    @property
+    def may_enroll(self) -> bool:
+        return bool(self.writable_site_ids)
+
+    @property
+    def may_read_audit(self) -> bool:
+        return self.actor.has(*AUDIT_READERS)
+
+    @property
+    def may_export(self) -> bool:
+        return self.actor.has(*EXPORTERS)
+
+    @property
+    def may_see_dashboard(self) -> bool:
+        return bool(self.actor.study_roles & frozenset(DASHBOARD_ROLES))
+
+    def sees_identifiers(self, site_id: int) -> bool:
+        """True when the actor holds a role at ``site_id``, so may read its patients' identifiers."""
+        sites = self.actor.identifier_sites
+        return sites is None or site_id in sites
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def current_viewer(request: Request) -> Viewer:
+    """The viewer of a valid session; raises :class:`SignInRequired` otherwise.
+
+    A token old enough is reissued (same session id, so open forms keep their CSRF token);
+    the page helpers set it as the new cookie.
+    """
+    settings = _settings(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    session = read_session_token(token, settings=settings) if token else None
+    if session is None:
+        raise SignInRequired(expired=token is not None)
+    with _store(request).session(Actor.for_system("web session check")) as db:
+        actor = actor_for_user(db, session.user_id)
+        user = db.get(User, session.user_id)
+        sites = {site.id: site.code for site in db.scalars(select(Site).order_by(Site.code))}
+    if actor is None or user is None:
+        raise SignInRequired(expired=False)
+    if needs_refresh(session):
+        request.state.session_token = issue_session_token(
+            session.user_id, settings=settings, session_id=session.session_id, started=session.started
+        )
+    viewer = Viewer(
+        actor=actor,
+        session=session,
+        csrf=csrf_token(settings.secret_key, session.session_id),
+        full_name=user.full_name,
+        site_codes=sites,
+    )
+    request.state.viewer = viewer
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+async def posted_form(request: Request, viewer: ViewerDep) -> FormData:
+    """The submitted form, after checking its CSRF token (field ``csrf_token`` or header ``X-CSRF-Token``)."""
+    form = await request.form()
+    given = form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+    if not csrf_matches(_settings(request).secret_key, viewer.session.session_id, str(given or "")):
+        raise FormRefused("the form has no valid CSRF token")
+    return form
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
