@@ -119,6 +119,22 @@ def tamper(url: str, seq: int) -> None:
         connection.execute("UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = %s", (seq,))
 
 
+def cut_tail(url: str, seq: int) -> None:
+    """Lift the guard and delete the chain's last entry, as a rogue operator could."""
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            connection.execute("DROP TRIGGER audit_no_delete")
+            connection.execute("DELETE FROM audit_entries WHERE seq >= ?", (seq,))
+            connection.commit()
+        finally:
+            connection.close()
+        return
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        connection.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
+        connection.execute("DELETE FROM audit_entries WHERE seq >= %s", (seq,))
+
+
 class TestStoreCommands:
     def test_upgrade_add_site_and_user_then_verify(self, empty_database: str):
         """On an empty database: db upgrade, site add, user add (password on stdin), audit verify intact."""
@@ -137,9 +153,12 @@ class TestStoreCommands:
         report = chain_report(url)
         assert report.intact
         assert report.entries > 0
-        assert (verified.returncode, verified.stdout.strip()) == (
+        assert (verified.returncode, verified.stdout.strip().splitlines()) == (
             0,
-            f"audit trail intact: {report.entries} entries",
+            [
+                f"audit trail intact: {report.entries} entries",
+                f"head (keep it to verify with --anchor): {report.head[0]}:{report.head[1]}",
+            ],
         )
         store = Store.open(url)
         try:
@@ -158,6 +177,25 @@ class TestStoreCommands:
         assert verified.returncode == 1
         assert "audit trail broken at entry 2" in verified.stdout
         assert "altered" in verified.stdout
+
+    def test_anchor_reveals_entries_cut_from_the_end(self, study: str):
+        """A head printed earlier, given as --anchor, exposes a chain whose last entries were removed."""
+        head = run("audit", "verify", "--database", study).stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+        assert run("audit", "verify", "--database", study, "--anchor", head).returncode == 0
+        seq = int(head.split(":")[0])
+        cut_tail(study, seq)
+        plain = run("audit", "verify", "--database", study)
+        assert plain.returncode == 0  # the shortened chain still links: only the anchor can tell
+        anchored = run("audit", "verify", "--database", study, "--anchor", head)
+        assert anchored.returncode == 1
+        assert f"the chain ends at entry {seq - 1}, but the anchor names entry {seq}" in anchored.stdout
+
+    @pytest.mark.parametrize("anchor", ["12", "x:" + "a" * 64, "3:" + "A" * 64, "0:" + "a" * 64, "3:abc"])
+    def test_malformed_anchor_exits_2(self, sqlite_study: str, anchor: str):
+        """An anchor that is not SEQ:HASH exits 2 naming --anchor."""
+        result = run("audit", "verify", "--database", sqlite_study, "--anchor", anchor)
+        assert result.returncode == 2
+        assert "--anchor" in result.stderr
 
     def test_short_password_is_refused(self, study: str):
         """A password under 12 characters exits 2 with a message, and no user is created."""
@@ -230,4 +268,5 @@ class TestArgumentErrors:
         """Without --database the URL comes from REMISSION_DATABASE_URL."""
         result = run("audit", "verify", env={"REMISSION_DATABASE_URL": sqlite_study})
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == f"audit trail intact: {chain_report(sqlite_study).entries} entries"
+        first_line = result.stdout.strip().splitlines()[0]
+        assert first_line == f"audit trail intact: {chain_report(sqlite_study).entries} entries"

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from remission.record.consistency import FieldProblem
+from remission.record.errors import InputError
 from remission.store.actor import Actor
 from remission.store.database import Store, database_url
 from remission.store.vocabulary import Role
@@ -79,14 +81,32 @@ def user_add(
 
 
 @audit_app.command("verify")
-def audit_verify(database: DatabaseOption = None) -> None:
-    """Recompute the hash chain; report the first broken link (exit 1) or that it is intact."""
-    from remission.store.audit import verify_chain
+def audit_verify(
+    database: DatabaseOption = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option("--anchor", help="SEQ:HASH of a head printed earlier: the chain must still hold it."),
+    ] = None,
+) -> None:
+    """Recompute the hash chain; report the first broken link (exit 1) or that it is intact.
 
+    The head printed on success, kept outside the database, lets a later run with --anchor
+    show that no entries were cut from the chain's end.
+    """
+    from remission.store.audit import parse_anchor, verify_chain
+
+    try:
+        expected = parse_anchor(anchor) if anchor is not None else None
+    except ValueError as error:
+        raise InputError("--anchor", [FieldProblem(anchor or "", str(error))]) from None
     with _store(database).engine.connect() as connection:
-        report = verify_chain(connection)
+        report = verify_chain(connection, anchor=expected)
     if report.intact:
-        out.print(f"audit trail intact: {report.entries} entries")
+        out.print(f"audit trail intact: {report.entries} entries", highlight=False)
+        if report.head is not None:
+            out.print(
+                f"head (keep it to verify with --anchor): {report.head[0]}:{report.head[1]}", highlight=False
+            )
         return
     out.print(f"[bold red]audit trail broken at entry {report.broken_at}[/bold red]: {report.problem}")
     raise typer.Exit(1)

@@ -231,19 +231,61 @@ def audit_flush(session: Session, flush_context: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
+    """The verdict of :func:`verify_chain`; ``head`` is the last intact entry as ``(seq, hash)``."""
+
     entries: int
     broken_at: int | None
     problem: str | None
+    head: tuple[int, str] | None = None
 
     @property
     def intact(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first entry whose link is broken."""
+def parse_anchor(text: str) -> tuple[int, str]:
+    """An anchor written as ``SEQ:HASH`` (what ``remission audit verify`` prints as the head)."""
+    seq, _, digest = text.partition(":")
+    if (
+        not seq.isdigit()
+        or int(seq) < 1
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise ValueError(
+            "an anchor is SEQ:HASH, a positive sequence number and a 64-digit lower-case hex hash"
+        )
+    return int(seq), digest
+
+
+def verify_chain(
+    connection: Connection, *, batch: int = 5000, anchor: tuple[int, str] | None = None
+) -> ChainReport:
+    """Recompute every hash in order; report the first entry whose link is broken.
+
+    A chain cut short at its end still links correctly, so only a head recorded elsewhere can
+    reveal it: with ``anchor`` (``(seq, hash)`` of an earlier head), the chain must still hold
+    that entry with that hash.
+    """
+    report = _verify_links(connection, batch)
+    if anchor is None or not report.intact:
+        return report
+    seq, digest = anchor
+    if report.entries < seq:
+        problem = (
+            f"the chain ends at entry {report.entries}, but the anchor names entry {seq}: entries are missing"
+        )
+        return ChainReport(report.entries, report.entries + 1, problem, report.head)
+    stored = connection.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+    if stored != digest:
+        return ChainReport(report.entries, seq, "the entry's hash differs from the anchor", report.head)
+    return report
+
+
+def _verify_links(connection: Connection, batch: int) -> ChainReport:
     prev, expected_seq, count = GENESIS, 1, 0
     last_seq = 0
+    head: tuple[int, str] | None = None
     while True:
         rows = (
             connection.execute(
@@ -256,14 +298,17 @@ def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
             .all()
         )
         if not rows:
-            return ChainReport(count, None, None)
+            return ChainReport(count, None, None, head)
         for row in rows:
             entry = dict(row)
             seq = entry["seq"]
             if seq != expected_seq:
-                return ChainReport(count, expected_seq, f"entry {expected_seq} is missing (next is {seq})")
+                return ChainReport(
+                    count, expected_seq, f"entry {expected_seq} is missing (next is {seq})", head
+                )
             if entry["prev_hash"] != prev:
-                return ChainReport(count, seq, "prev_hash does not match the previous entry's hash")
+                return ChainReport(count, seq, "prev_hash does not match the previous entry's hash", head)
             if entry_hash(prev, seq, _content(entry)) != entry["hash"]:
-                return ChainReport(count, seq, "content does not match its hash (entry altered)")
+                return ChainReport(count, seq, "content does not match its hash (entry altered)", head)
             prev, expected_seq, count, last_seq = entry["hash"], seq + 1, count + 1, seq
+            head = (seq, prev)
