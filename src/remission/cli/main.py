@@ -18,9 +18,11 @@ from rich.table import Table
 
 from remission import __version__
 from remission.cli import export_commands, render, store_commands, therapy_commands
+from remission.cli.analyze_commands import analyze_app
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
 from remission.cli.report_commands import report
 from remission.cli.trial_commands import trials_app
+from remission.cli.web_commands import web
 from remission.protocols import (
     load_protocol,
     load_protocol_file,
@@ -42,10 +44,12 @@ app.add_typer(store_commands.site_app, name="site")
 app.add_typer(store_commands.user_app, name="user")
 app.add_typer(store_commands.audit_app, name="audit")
 app.add_typer(trials_app, name="trials")
+app.add_typer(analyze_app, name="analyze")
 app.command()(store_commands.serve)
 app.command()(export_commands.export)
 app.command()(report)
 app.command()(therapy_commands.therapy)
+app.command()(web)
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
