@@ -171,8 +171,8 @@ def append_changes(
     if not contents:
         return
     if connection.dialect.name == "postgresql":
-        rows = [{**content, "content_digest": content_digest(content)} for content in contents]
-        connection.execute(insert(AuditPending), rows)
+        entries = [{**content, "content_digest": content_digest(content)} for content in contents]
+        connection.execute(insert(AuditPending), {"entries": entries})
         return
     _chain_here(connection, contents)
 

@@ -217,18 +217,18 @@ class AuditEntry(AuditContent, Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class AuditPending(AuditContent, Base):
-    """An entry written in a PostgreSQL transaction, moved into the chain when it commits.
+class AuditPending(Base):
+    """One flush's audit entries in a PostgreSQL transaction, moved into the chain at COMMIT.
 
-    A deferred trigger (migration 0003) chains a transaction's pending entries at COMMIT,
-    so the chain's lock is held only inside PostgreSQL, never across a round trip to the
-    application. The table is empty outside open transactions.
+    ``entries`` is a JSON array of the entries' content with their content digests. A deferred
+    trigger (migration 0003) chains them when the transaction commits, so the chain's lock is
+    held only inside PostgreSQL, never across a round trip to the application. The table is
+    empty outside open transactions.
     """
 
     __tablename__ = "audit_pending"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # short-lived: no index
-    content_digest: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class IdempotencyKey(Base):

@@ -3,8 +3,9 @@
 Until now the application took the chain's advisory lock at its first flush and held it
 across every later round trip until COMMIT, so one write at a time owned the chain for
 several milliseconds. From this revision a PostgreSQL transaction writes its entries to
-``audit_pending``; a deferred constraint trigger takes the lock at COMMIT, links the
-entries after the chain's head and moves them into ``audit_entries``. The lock is then held
+``audit_pending`` (one row per flush, its entries as a JSON array); a deferred constraint
+trigger takes the lock at COMMIT, links the entries after the chain's head and moves them
+into ``audit_entries``. The lock is then held
 only while PostgreSQL commits. SQLite, which serialises writers itself, keeps chaining in
 the application.
 
@@ -28,24 +29,36 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_CONTENT = ("at", "user_id", "username", "action", "entity", "entity_id", "site_id", "field",
-            "old_value", "new_value", "reason")
-_COLUMNS = ", ".join(_CONTENT)
-_VALUES = ", ".join(f"pending.{name}" for name in _CONTENT)
+_CONTENT = (
+    ("at", "text"),
+    ("user_id", "integer"),
+    ("username", "text"),
+    ("action", "text"),
+    ("entity", "text"),
+    ("entity_id", "integer"),
+    ("site_id", "integer"),
+    ("field", "text"),
+    ("old_value", "text"),
+    ("new_value", "text"),
+    ("reason", "text"),
+)
+_COLUMNS = ", ".join(name for name, _ in _CONTENT)
+_VALUES = ", ".join(f"entry.{name}" for name, _ in _CONTENT)
+_RECORD = ", ".join(f"{name} {kind}" for name, kind in [*_CONTENT, ("content_digest", "text")])
 
-# Every firing after the first finds the transaction's pending rows gone and returns at once.
-# Other transactions' pending rows are never visible: they are uncommitted, or deleted by the
-# commit that chained them.
+# One pending row per flush holds that flush's entries as a JSON array, so the trigger fires
+# once per flush and reads its entries from NEW: no scan of audit_pending, one delete by key.
+# Rows of one transaction fire in the order they were inserted, each appending after the head
+# the previous one left (the lock is re-entrant within the transaction).
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION remission_audit_chain() RETURNS trigger AS $$
 DECLARE
     head_seq integer;
     head_hash text;
-    pending record;
+    prev_hash text;
+    element record;
+    entry record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM audit_pending) THEN
-        RETURN NULL;
-    END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'audit entries are chained only in READ COMMITTED transactions';
     END IF;
@@ -55,17 +68,20 @@ BEGIN
         head_seq := 0;
         head_hash := repeat('0', 64);
     END IF;
-    FOR pending IN SELECT * FROM audit_pending ORDER BY id LOOP
+    FOR element IN
+        SELECT e.value FROM json_array_elements(NEW.entries) WITH ORDINALITY AS e(value, position)
+        ORDER BY e.position
+    LOOP
+        SELECT * INTO entry FROM json_to_record(element.value) AS x({_RECORD});
         head_seq := head_seq + 1;
+        prev_hash := head_hash;
+        head_hash := encode(
+            sha256(convert_to(head_hash || ':' || head_seq || ':' || entry.content_digest, 'UTF8')), 'hex'
+        );
         INSERT INTO audit_entries (seq, {_COLUMNS}, prev_hash, hash)
-        VALUES (
-            head_seq, {_VALUES}, head_hash,
-            encode(sha256(convert_to(head_hash || ':' || head_seq || ':' || pending.content_digest, 'UTF8')),
-                   'hex')
-        )
-        RETURNING hash INTO head_hash;
+        VALUES (head_seq, {_VALUES}, prev_hash, head_hash);
     END LOOP;
-    DELETE FROM audit_pending;
+    DELETE FROM audit_pending WHERE id = NEW.id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
@@ -76,18 +92,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_pending",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.String(length=32), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("username", sa.String(length=64), nullable=False),
-        sa.Column("action", sa.String(length=40), nullable=False),
-        sa.Column("entity", sa.String(length=64), nullable=False),
-        sa.Column("entity_id", sa.Integer(), nullable=True),
-        sa.Column("site_id", sa.Integer(), nullable=True),
-        sa.Column("field", sa.String(length=64), nullable=True),
-        sa.Column("old_value", sa.Text(), nullable=True),
-        sa.Column("new_value", sa.Text(), nullable=True),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("content_digest", sa.String(length=64), nullable=False),
+        sa.Column("entries", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_pending")),
     )
     if op.get_bind().dialect.name == "postgresql":
