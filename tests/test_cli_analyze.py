@@ -569,9 +569,6 @@ class TestInstalledCommand:
 
 
 class TestEstimatorBugs:
-    @pytest.mark.xfail(
-        strict=True, reason="cumulative_incidence passes group codes to gray_test, so its groups read 0, 1"
-    )
     def test_gray_test_of_cumulative_incidence_keeps_the_group_labels(self) -> None:
         """The Gray test attached by cumulative_incidence names the groups by label, as the curves do."""
         mgus2 = dataset("mgus2")

@@ -144,10 +144,6 @@ def cuminc(
         if strata and group and result.gray_test is not None:
             test = gray_test(t, codes, cohort.values(group), strata=cohort.values(strata))
             result = dataclasses.replace(result, gray_test=test)
-        elif result.gray_test is not None:
-            # cumulative_incidence labels its test's groups by code (0, 1, ...), in the same order.
-            labelled = dataclasses.replace(result.gray_test, groups=result.groups)
-            result = dataclasses.replace(result, gray_test=labelled)
     _emit(json_output, lambda: result.to_dict(times), lambda: result.tables(times))
 
 

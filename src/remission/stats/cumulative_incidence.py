@@ -14,7 +14,7 @@ References: Kalbfleisch & Prentice (2002) ยง8.2; Gray (1988) Ann. Stat. 16:1141โ
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -188,7 +188,10 @@ def cumulative_incidence(
         subjects.append(int(member.sum()))
         events.append(tuple(int(total) for total in counts[:, 1:].sum(axis=0)))
     curves = tuple(by_group[g][j] for j in range(len(causes)) for g in range(groups.count))
-    test = gray_test(times, codes, groups.codes) if groups.count > 1 else None
+    test = None
+    if groups.count > 1:
+        # Codes 0..k-1 keep the labels' order; the test names the groups by label, as the curves do.
+        test = replace(gray_test(times, codes, groups.codes), groups=groups.labels)
     return CumulativeIncidenceResult(
         groups=groups.labels,
         causes=causes,
