@@ -50,31 +50,15 @@ from cohort_bench.measure import Machine, kept_bytes, peak_rss_mb, rss_mb, timed
 from cohort_bench.synthetic import synthetic_table
 from cohort_bench.trials import attestable, criteria_sets
 
-from remission.protocols.mrd_parameters import mrd_rules_from
-from remission.rules.columnar import Cohort, CohortScreening, read_cohort, screen_cohort, write_cohort
+from remission.rules.columnar import Cohort, CohortScreening, read_cohort, write_cohort
 from remission.rules.columnar.cohort import Cohort as _Cohort
-from remission.trials import Trial, flat_criteria, screen_for_trial
+from remission.trials import Trial, screen_for_trial
+from remission.trials.cohort_matching import screen_cohort_for_trials
 
 
 def screen_all(cohort: Cohort, trials: list[Trial], as_of: date) -> list[CohortScreening]:
     """Every trial screened over the whole cohort, with trial semantics; all results kept."""
-    results = []
-    for trial in trials:
-        flat = flat_criteria(trial)
-        rules, _ = mrd_rules_from(flat.parameter_values)
-        results.append(
-            screen_cohort(
-                cohort,
-                [(c.criterion_id, c.kind, c.expression) for c in flat.criteria],
-                flat.parameter_values,
-                as_of=as_of,
-                mrd_rules=rules,
-                attestations=trial.protocol.id,
-                study_entry="as_of",
-                unknown_attestations="ignore",
-            )
-        )
-    return results
+    return [result.screening for result in screen_cohort_for_trials(cohort, trials, as_of=as_of)]
 
 
 def compare_sample(

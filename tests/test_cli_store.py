@@ -103,36 +103,32 @@ def users(url: str) -> list[str]:
         engine.dispose()
 
 
-def tamper(url: str, seq: int) -> None:
-    """Lift the database's guard on the audit table and alter one entry, as a rogue operator could."""
+def _unguarded(url: str, trigger: str, statement: str, seq: int) -> None:
+    """Lift the database's guard on the audit table and run ``statement``, as a rogue operator could."""
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         try:
-            connection.execute("DROP TRIGGER audit_no_update")
-            connection.execute("UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = ?", (seq,))
+            connection.execute(f"DROP TRIGGER {trigger}")
+            connection.execute(statement.replace("%s", "?"), (seq,))
             connection.commit()
         finally:
             connection.close()
         return
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
         connection.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
-        connection.execute("UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = %s", (seq,))
+        connection.execute(statement, (seq,))
+
+
+def tamper(url: str, seq: int) -> None:
+    """Alter one entry behind the guard."""
+    _unguarded(
+        url, "audit_no_update", "UPDATE audit_entries SET new_value = '\"Mallory\"' WHERE seq = %s", seq
+    )
 
 
 def cut_tail(url: str, seq: int) -> None:
-    """Lift the guard and delete the chain's last entry, as a rogue operator could."""
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-        try:
-            connection.execute("DROP TRIGGER audit_no_delete")
-            connection.execute("DELETE FROM audit_entries WHERE seq >= ?", (seq,))
-            connection.commit()
-        finally:
-            connection.close()
-        return
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        connection.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
-        connection.execute("DELETE FROM audit_entries WHERE seq >= %s", (seq,))
+    """Delete the chain's entries from ``seq`` on, behind the guard."""
+    _unguarded(url, "audit_no_delete", "DELETE FROM audit_entries WHERE seq >= %s", seq)
 
 
 class TestStoreCommands:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -93,6 +93,28 @@ _FINAL = "Enrolled patients (a protocol enrollment recorded), compared by their 
 #: A risk group that is not final (no group decided yet) is not a group to compare.
 _PENDING = (PENDING,)
 
+
+def _os_after_relapse(
+    *,
+    population: Callable[[pd.DataFrame], pd.Series[bool]] = relapsed,
+    population_text: str = _RELAPSED,
+    **specific: Any,
+) -> AnalysisDefinition:
+    """Overall survival from the first relapse: the seed-003 analyses differ only in grouping."""
+    return AnalysisDefinition(
+        kind="survival",
+        time="os_after_relapse_time_days",
+        event="os_after_relapse_event",
+        population=population,
+        population_text=population_text,
+        origin=_FROM_RELAPSE,
+        endpoint=_POST_RELAPSE,
+        censoring=_LAST_CONTACT,
+        ylabel="Overall survival after relapse",
+        **specific,
+    )
+
+
 ANALYSES: tuple[AnalysisDefinition, ...] = (
     AnalysisDefinition(
         key="efs_by_risk_group",
@@ -168,80 +190,37 @@ ANALYSES: tuple[AnalysisDefinition, ...] = (
         censoring="Alive without relapse at last contact: censored at the last contact date.",
         ylabel="Disease-free survival",
     ),
-    AnalysisDefinition(
+    _os_after_relapse(
         key="os_after_relapse",
         title="Overall survival after relapse",
-        kind="survival",
-        time="os_after_relapse_time_days",
-        event="os_after_relapse_event",
-        population=relapsed,
-        population_text=_RELAPSED,
-        origin=_FROM_RELAPSE,
-        endpoint=_POST_RELAPSE,
-        censoring=_LAST_CONTACT,
-        ylabel="Overall survival after relapse",
     ),
-    AnalysisDefinition(
+    _os_after_relapse(
         key="os_after_relapse_by_age",
         title="Overall survival after relapse by age at diagnosis",
-        kind="survival",
-        time="os_after_relapse_time_days",
-        event="os_after_relapse_event",
-        population=relapsed,
-        population_text=_RELAPSED,
-        origin=_FROM_RELAPSE,
-        endpoint=_POST_RELAPSE,
-        censoring=_LAST_CONTACT,
         group="age_under_6_months",
         group_title="age at diagnosis (completed calendar months)",
         group_labels={True: "< 6 months", False: "≥ 6 months"},
-        ylabel="Overall survival after relapse",
     ),
-    AnalysisDefinition(
+    _os_after_relapse(
         key="os_after_relapse_by_site",
         title="Overall survival after relapse by relapse site",
-        kind="survival",
-        time="os_after_relapse_time_days",
-        event="os_after_relapse_event",
-        population=relapsed,
-        population_text=_RELAPSED,
-        origin=_FROM_RELAPSE,
-        endpoint=_POST_RELAPSE,
-        censoring=_LAST_CONTACT,
         group="relapse_site",
         group_title="site of the first relapse",
-        ylabel="Overall survival after relapse",
     ),
-    AnalysisDefinition(
+    _os_after_relapse(
         key="os_after_relapse_by_timing",
         title="Overall survival after relapse by relapse before or after HSCT",
-        kind="survival",
-        time="os_after_relapse_time_days",
-        event="os_after_relapse_event",
-        population=relapsed,
-        population_text=_RELAPSED,
-        origin=_FROM_RELAPSE,
-        endpoint=_POST_RELAPSE,
-        censoring=_LAST_CONTACT,
         group="relapse_timing",
         group_title="first relapse relative to the first HSCT, as the site recorded it",
-        ylabel="Overall survival after relapse",
     ),
-    AnalysisDefinition(
+    _os_after_relapse(
         key="os_after_relapse_by_remission_before_second_hsct",
         title="Overall survival after relapse by remission before a second HSCT",
-        kind="survival",
-        time="os_after_relapse_time_days",
-        event="os_after_relapse_event",
         population=relapsed_with_second_hsct,
         population_text="Relapsed enrolled patients whose remission status before a second HSCT is recorded.",
-        origin=_FROM_RELAPSE,
-        endpoint=_POST_RELAPSE,
-        censoring=_LAST_CONTACT,
         group="remission_before_second_hsct",
         group_title="remission before the second HSCT",
         group_labels={True: "in remission", False: "not in remission"},
-        ylabel="Overall survival after relapse",
         note=(
             "Only patients who lived to a second HSCT are in this comparison, yet time runs from the "
             "relapse: the time until the second HSCT is guaranteed survival (immortal-time bias). "
