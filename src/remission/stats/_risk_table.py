@@ -24,6 +24,24 @@ class RiskTable:
     n_censor: NDArray[np.int64]
 
 
+def distinct_times(time: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The sorted distinct times and each subject's index into them (``np.unique`` semantics).
+
+    Whole-number times over a range not much wider than the cohort (days, months) are counted
+    in one pass instead of sorted.
+    """
+    low, high = float(time.min()), float(time.max())
+    if high - low <= 4 * time.size + 1024:
+        offset = time - low
+        whole = offset.astype(np.int64)
+        if np.array_equal(whole, offset):
+            present = np.bincount(whole) > 0
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present).astype(np.float64) + low, rank[whole]
+    times, position = np.unique(time, return_inverse=True)
+    return times, position.reshape(-1)
+
+
 def risk_table(
     time: NDArray[np.float64],
     event: NDArray[np.int64],
@@ -35,8 +53,7 @@ def risk_table(
 
     ``entry`` (optional) are late-entry times, already checked to be ``< time``.
     """
-    times, position = np.unique(time, return_inverse=True)
-    position = position.reshape(-1)
+    times, position = distinct_times(time)
     size = times.size
     cell = position * n_groups + codes
     cells = size * n_groups
