@@ -111,7 +111,7 @@ def km(
             test = logrank_test(
                 outcome.time, outcome.event, cohort.values(group), strata=cohort.values(strata)
             )
-            fit = dataclasses.replace(fit, logrank=test)
+            fit = dataclasses.replace(fit, compare=lambda: test)
     if not any(curve.events for curve in fit.curves):
         _note(f"{cohort.field(event)} has no events (no 1): every curve stays at survival 1")
     _emit(json_output, lambda: fit.to_dict(times), lambda: fit.tables(times))

@@ -12,8 +12,9 @@ References: Kaplan & Meier (1958), JASA 53:457–481; Greenwood (1926); Therneau
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,13 @@ class KaplanMeierResult(Result):
     conf_type: str
     conf_level: float
     late_entry: bool
-    logrank: LogrankResult | None
+    #: Computes the log-rank test on first use (curves alone need no test).
+    compare: Callable[[], LogrankResult | None] = field(repr=False, default=lambda: None)
+
+    @cached_property
+    def logrank(self) -> LogrankResult | None:
+        """The log-rank test across the groups, computed on first use."""
+        return self.compare()
 
     def curve(self, group: str) -> SurvivalCurve:
         """The curve of one group by its label."""
@@ -206,13 +213,16 @@ def kaplan_meier(
         members = groups.codes == code
         group_entry = None if entries is None else entries[members]
         curves.append(_curve(label, times[members], events[members], group_entry, conf_type, z))
-    test = None
-    if groups.count > 1 and entries is None:
+
+    def compare() -> LogrankResult | None:
+        if groups.count < 2 or entries is not None:
+            return None
         try:
-            test = compare_groups(times, events, groups, as_groups(None, times.size), 0.0)
+            return compare_groups(times, events, groups, as_groups(None, times.size), 0.0)
         except InputError:
-            test = None  # a singular variance matrix: no test, the curves still stand
-    return KaplanMeierResult(tuple(curves), conf_type, float(conf_level), entries is not None, test)
+            return None  # a singular variance matrix: no test, the curves still stand
+
+    return KaplanMeierResult(tuple(curves), conf_type, float(conf_level), entries is not None, compare)
 
 
 def _curve(
