@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from remission.stats.inputs import distinct_values
+
 
 @dataclass(frozen=True, eq=False)
 class RiskTable:
@@ -25,21 +27,8 @@ class RiskTable:
 
 
 def distinct_times(time: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The sorted distinct times and each subject's index into them (``np.unique`` semantics).
-
-    Whole-number times over a range not much wider than the cohort (days, months) are counted
-    in one pass instead of sorted.
-    """
-    low, high = float(time.min()), float(time.max())
-    if high - low <= 4 * time.size + 1024:
-        offset = time - low
-        whole = offset.astype(np.int64)
-        if np.array_equal(whole, offset):
-            present = np.bincount(whole) > 0
-            rank = np.cumsum(present) - 1
-            return np.flatnonzero(present).astype(np.float64) + low, rank[whole]
-    times, position = np.unique(time, return_inverse=True)
-    return times, position.reshape(-1)
+    """The sorted distinct times and each subject's index into them (see :func:`distinct_values`)."""
+    return distinct_values(time)
 
 
 def risk_table(

@@ -56,6 +56,9 @@ def as_codes(values: ArrayLike, field: str, allowed: Sequence[int], length: int)
     codes = raw.astype(np.int64)
     if np.any(codes != raw):
         raise refuse(field, "must be whole numbers")
+    low, high = int(codes.min()), int(codes.max())
+    if set(range(low, high + 1)) <= set(allowed):
+        return codes  # every code lies in a stretch of allowed values: no need to list them
     outside = sorted(set(np.unique(codes).tolist()) - set(allowed))
     if outside:
         raise refuse(field, f"codes {outside} are outside the declared set {sorted(allowed)}")
@@ -106,12 +109,30 @@ def as_groups(values: ArrayLike | None, length: int, field: str = "group") -> Gr
     return Groups(tuple(labels[index] for index in order), rank[codes].astype(np.int64))
 
 
+def distinct_values(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The sorted distinct values and each element's index into them (``np.unique`` semantics).
+
+    Whole numbers over a range not much wider than the array (days, months, group codes) are
+    counted in one pass instead of sorted.
+    """
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 4 * values.size + 1024:
+        offset = values - low
+        whole = offset.astype(np.int64)
+        if np.array_equal(whole, offset):
+            present = np.bincount(whole) > 0
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present).astype(np.float64) + low, rank[whole]
+    levels, index = np.unique(values, return_inverse=True)
+    return levels, index.reshape(-1)
+
+
 def _numeric_groups(numbers: NDArray[np.float64], field: str) -> Groups:
     missing = np.isnan(numbers)
     if missing.any():
         raise refuse(
             field, f"{int(missing.sum())} value(s) are missing (first at row {int(np.argmax(missing))})"
         )
-    levels, codes = np.unique(numbers, return_inverse=True)
+    levels, codes = distinct_values(numbers)
     labels = tuple(str(int(level)) if float(level).is_integer() else str(level) for level in levels)
     return Groups(labels, codes.astype(np.int64))
