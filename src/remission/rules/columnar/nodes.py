@@ -8,6 +8,7 @@ fields can be gathered afterwards along unknown branches only.
 from __future__ import annotations
 
 import operator
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,11 +53,12 @@ class Outcome:
             child.collect(lifted, into)
 
 
-class Node:
+class Node(ABC):
     """A compiled expression node."""
 
-    def run(self, scope: Scope) -> Outcome:  # pragma: no cover - every node overrides it
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, scope: Scope) -> Outcome:
+        """Evaluate the node over ``scope``: truth codes and the missing fields behind unknowns."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
