@@ -1,7 +1,7 @@
 """The study session: the only kind of session the store hands out.
 
 Defining the class here, together with its event hooks, means a StudySession cannot
-exist without site scoping on every read, write checks before every flush, and the
+exist without site scoping on every read, write and length checks before every flush, and the
 audit trail after every flush — no import order can leave one out.
 """
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from remission.store.actor import Actor
 from remission.store.audit import audit_flush
+from remission.store.lengths import check_lengths
 from remission.store.scoping import check_writes, scope_reads, session_actor
 
 
@@ -25,4 +26,5 @@ class StudySession(Session):
 
 event.listen(StudySession, "do_orm_execute", scope_reads)
 event.listen(StudySession, "before_flush", check_writes)
+event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)
