@@ -151,17 +151,23 @@ def create_row(
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
 
 
+def _saved_row(
+    session: Any, viewer: Any, spec: Any, segment: str, patient_id: int, row_id: int
+) -> tuple[Any, Any, Any]:
+    """The patient (writable by the viewer), the saved row and the form fields that edit it."""
+    patient = _writable_patient(session, viewer, patient_id)
+    row = store_events.get_row(session, spec.model, patient_id, row_id)
+    fields = fields_for(segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None))
+    return patient, row, fields
+
+
 @router.get("/patients/{patient_id}/{segment}/{row_id}/edit")
 def edit_row(
     request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment, row_id: RowId
 ) -> Response:
     spec = _spec(segment)
     with request.app.state.store.session(viewer.actor) as session:
-        patient = _writable_patient(session, viewer, patient_id)
-        row = store_events.get_row(session, spec.model, patient_id, row_id)
-        fields = fields_for(
-            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
-        )
+        patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
         submission = Submission(raw=stored_text(fields, row), values={})
         return _page(request, session, patient, spec, submission, row=row)
 
@@ -190,11 +196,7 @@ def update_row(
     spec = _spec(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
-        patient = _writable_patient(session, viewer, patient_id)
-        row = store_events.get_row(session, spec.model, patient_id, row_id)
-        fields = fields_for(
-            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
-        )
+        patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
         submission = read_form(fields, form)
         validate(segment, spec.create, submission)
         reason = _reason(form, submission)
@@ -250,11 +252,7 @@ def delete_row(
     spec = _spec(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
-        patient = _writable_patient(session, viewer, patient_id)
-        row = store_events.get_row(session, spec.model, patient_id, row_id)
-        fields = fields_for(
-            segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None)
-        )
+        patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
         submission = Submission(raw=stored_text(fields, row), values={})
         reason = str(form.get("delete_reason", "")).strip()[:MAX_REASON]
         if not reason:
