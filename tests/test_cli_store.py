@@ -159,8 +159,8 @@ class TestStoreCommands:
         store = Store.open(url)
         try:
             with store.session(Actor.for_system("test")) as session:
-                alice = accounts.authenticate(session, "alice", PASSWORD)
-                assert accounts.authenticate(session, "alice", PASSWORD + "\n") is None
+                alice = accounts.authenticate(session, username="alice", password=PASSWORD)
+                assert accounts.authenticate(session, username="alice", password=PASSWORD + "\n") is None
         finally:
             store.engine.dispose()
         assert alice is not None

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from remission.api.app import API_PREFIX, create_app
-from remission.api.routes.events import SPECS as EVENT_SPECS
 from remission.api.settings import Settings
+from remission.store import COURSE_KINDS as EVENT_SPECS
 from remission.store import accounts
 from remission.store import events as store_events
 from remission.store.actor import Actor
@@ -184,11 +184,13 @@ class Api:
     def add_row(self, segment: str, patient_id: int, values: dict[str, Any]) -> int:
         """Create a course row through the store as the system; its id."""
         with self.store.session(self.system) as session:
-            return store_events.create_row(session, MODELS[segment], patient_id, dict(values)).id
+            return store_events.create_row(
+                session, model=MODELS[segment], patient_id=patient_id, values=dict(values)
+            ).id
 
     def count_rows(self, segment: str, patient_id: int) -> int:
         with self.store.session(self.system) as session:
-            return len(store_events.list_rows(session, MODELS[segment], patient_id))
+            return len(store_events.list_rows(session, model=MODELS[segment], patient_id=patient_id))
 
 
 def mrd_values(result: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,14 @@ class TestAnthracyclineExposure:
         assert exposure["cumulative_doxorubicin_equivalent_mg_per_m2"] == pytest.approx(141)
         assert exposure["doses_with_dexrazoxane"] == 1
 
+    def test_identical_doses_on_one_day_keep_their_own_dexrazoxane_flags(self, api: Api):
+        """Two equal doses of one drug on one day, one with dexrazoxane, stay two lines with their flags."""
+        _add(api, "daunorubicin", 30, "2025-01-10", dexrazoxane=True)
+        _add(api, "daunorubicin", 30, "2025-01-10", dexrazoxane=False)
+        exposure = _exposure(api)
+        assert [line["dexrazoxane"] for line in exposure["doses"]] == [True, False]
+        assert exposure["doses_with_dexrazoxane"] == 1
+
     def test_a_drug_without_an_agreed_factor_makes_the_total_unknown(self, api: Api):
         """After an idarubicin dose (no agreed factor) the running total is null, never guessed."""
         _add(api, "daunorubicin", 30, "2025-01-10")

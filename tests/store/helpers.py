@@ -96,7 +96,7 @@ class World:
                 site_id = self.sites[site] if site else None
                 session.add(RoleAssignment(user_id=user.id, role=role, site_id=site_id))
                 session.flush()
-                actor = accounts.actor_for_user(session, user.id)
+                actor = accounts.actor_for_user(session, user_id=user.id)
             assert actor is not None
             self._actors[key] = actor
         return self._actors[key]
@@ -136,9 +136,9 @@ class World:
                 given = record["consent"]
                 events.create_row(
                     session,
-                    ConsentRecord,
-                    patient.id,
-                    {
+                    model=ConsentRecord,
+                    patient_id=patient.id,
+                    values={
                         "given_by": given["given_by"],
                         "date": date.fromisoformat(given["date"]),
                         "form_version": given["form_version"],

@@ -37,7 +37,7 @@ def _pending(world: World) -> int:
 
 def _add_ae(world: World, patient_id: int, term: str) -> None:
     with world.session(_coordinator(world)) as session:
-        events.create_row(session, AdverseEvent, patient_id, {**AE, "term": term})
+        events.create_row(session, model=AdverseEvent, patient_id=patient_id, values={**AE, "term": term})
 
 
 class TestCommitTimeChaining:
@@ -68,7 +68,7 @@ class TestCommitTimeChaining:
         patient, coordinator = world.register("P-1", "SEV"), _coordinator(world)
         before = world.audit_count()
         with world.session(coordinator) as session:
-            events.create_row(session, AdverseEvent, patient, AE)
+            events.create_row(session, model=AdverseEvent, patient_id=patient, values=AE)
             session.flush()
             assert session.scalar(select(func.count()).select_from(AuditPending)) > 0
             assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
@@ -111,7 +111,7 @@ class TestCommitTimeChaining:
         refused = pytest.raises(DBAPIError, match="READ COMMITTED")
         with refused, world.session(coordinator) as session:
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            events.create_row(session, AdverseEvent, patient, AE)
+            events.create_row(session, model=AdverseEvent, patient_id=patient, values=AE)
         assert (world.audit_count(), _count_aes(world)) == (before_entries, before_rows)
         assert _pending(world) == 0
 

@@ -78,7 +78,7 @@ def register(session, study_id, site_id, sex, born, base, identifiers=None) -> i
 
 
 def add(session, model, patient_id, **values) -> None:
-    events.create_row(session, model, patient_id, values)
+    events.create_row(session, model=model, patient_id=patient_id, values=values)
 
 
 def enroll(session, patient_id: int, consented: date) -> None:
@@ -93,7 +93,7 @@ def enroll(session, patient_id: int, consented: date) -> None:
     )
     enroll_patient(
         session,
-        patient_id,
+        patient_id=patient_id,
         protocol_id=NCT,
         enrolled_on=consented + timedelta(days=1),
         attestations=[attestation],
@@ -455,9 +455,11 @@ def test_risk_group_is_the_current_assignment(store):
     """A final group that no longer holds (its MRD result deleted) is pending again."""
     ids = seed_cohort(store)
     with store.session(SYSTEM) as s:
-        (result,) = events.list_rows(s, MRDMeasurement, ids["SEV-001"])
+        (result,) = events.list_rows(s, model=MRDMeasurement, patient_id=ids["SEV-001"])
     with store.session(SYSTEM, reason="sample mislabelled") as s:
-        events.delete_row(s, MRDMeasurement, ids["SEV-001"], result.id, version=result.version)
+        events.delete_row(
+            s, model=MRDMeasurement, patient_id=ids["SEV-001"], row_id=result.id, version=result.version
+        )
     assert rows_by_key(derive(store, STATISTICIAN))["SEV-001"]["risk_group"] == "pending"
     with store.session(SYSTEM) as s:
         mrd(s, ids["SEV-001"], date(2021, 8, 3), 0.0)  # KMT2A-r and MRD negative → IR

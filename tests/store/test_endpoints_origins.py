@@ -56,7 +56,7 @@ def register(session, study_id: str, site_id: int, sex: str, born: date, diagnos
 
 
 def add(session, model, patient_id: int, **values: Any) -> None:
-    events.create_row(session, model, patient_id, values)
+    events.create_row(session, model=model, patient_id=patient_id, values=values)
 
 
 def enroll(session, patient_id: int, enrolled: date) -> None:
@@ -71,7 +71,9 @@ def enroll(session, patient_id: int, enrolled: date) -> None:
         role="treating physician",
         date=consented,
     )
-    enroll_patient(session, patient_id, protocol_id=NCT, enrolled_on=enrolled, attestations=[attestation])
+    enroll_patient(
+        session, patient_id=patient_id, protocol_id=NCT, enrolled_on=enrolled, attestations=[attestation]
+    )
 
 
 def seed(store: Store) -> None:

@@ -13,14 +13,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from remission.cli.export_commands import export
-from remission.store import accounts, events, patients
+from remission.store import AUDIT_ENTITY, ExportFormat, accounts, events, export_dataset, patients
 from remission.store.actor import AccessDenied, Actor
 from remission.store.audit import verify_chain
 from remission.store.database import Store
 from remission.store.endpoint_columns import SCHEMA
 from remission.store.endpoints import derive_endpoints
 from remission.store.errors import Refused
-from remission.store.export import AUDIT_ENTITY, ExportFormat, export_dataset
 from remission.store.models import AuditEntry, Death, FollowUp, Relapse
 from remission.store.vocabulary import AuditAction, Role
 
@@ -55,11 +54,21 @@ def seed(store: Store) -> dict[str, int]:
 
         first = register("SEV-001", "SEV", "2021-04-01")
         events.create_row(
-            s, Relapse, first, {"date": date(2021, 10, 1), "site": "marrow", "timing": "no HSCT"}
+            s,
+            model=Relapse,
+            patient_id=first,
+            values={"date": date(2021, 10, 1), "site": "marrow", "timing": "no HSCT"},
         )
-        events.create_row(s, Death, first, {"date": date(2022, 1, 1), "cause": "relapse"})
+        events.create_row(
+            s, model=Death, patient_id=first, values={"date": date(2022, 1, 1), "cause": "relapse"}
+        )
         second = register("SNU-001", "SNU", "2021-05-01")
-        events.create_row(s, FollowUp, second, {"date": date(2023, 5, 1), "status": "alive in remission"})
+        events.create_row(
+            s,
+            model=FollowUp,
+            patient_id=second,
+            values={"date": date(2023, 5, 1), "status": "alive in remission"},
+        )
         register("SNU-002", "SNU", None)
     return sites
 
@@ -78,7 +87,7 @@ def derived(store: Store) -> pa.Table:
 def test_parquet_round_trip(store, tmp_path):
     seed(store)
     path = tmp_path / "endpoints.parquet"
-    result = export_dataset(store, STATISTICIAN, path, "parquet")
+    result = export_dataset(store, actor=STATISTICIAN, path=path, format="parquet")
     assert (result.path, result.format, result.rows) == (path, ExportFormat.PARQUET, 3)
     assert path.stat().st_mode & 0o077 == 0  # confidential study data: owner only
     back = pq.read_table(path)
@@ -95,7 +104,7 @@ def test_parquet_round_trip(store, tmp_path):
 def test_csv_round_trip(store, tmp_path):
     seed(store)
     path = tmp_path / "endpoints.csv"
-    assert export_dataset(store, STATISTICIAN, path, ExportFormat.CSV).rows == 3
+    assert export_dataset(store, actor=STATISTICIAN, path=path, format=ExportFormat.CSV).rows == 3
     header = path.read_text("utf-8").splitlines()[0]
     assert header.replace('"', "").split(",") == SCHEMA.names
     back = pa_csv.read_csv(
@@ -112,7 +121,7 @@ def test_csv_round_trip(store, tmp_path):
 def test_export_writes_one_audit_entry(store, tmp_path):
     seed(store)
     path = tmp_path / "endpoints.parquet"
-    export_dataset(store, STATISTICIAN, path, "parquet")
+    export_dataset(store, actor=STATISTICIAN, path=path, format="parquet")
     (entry,) = export_entries(store)
     assert entry["username"] == "statistician-study"
     assert entry["entity"] == AUDIT_ENTITY
@@ -127,7 +136,7 @@ def test_export_writes_one_audit_entry(store, tmp_path):
 def test_study_roles_may_export_every_site(store, tmp_path, role):
     seed(store)
     path = tmp_path / "out.csv"
-    assert export_dataset(store, study_actor(role), path, "csv").rows == 3
+    assert export_dataset(store, actor=study_actor(role), path=path, format="csv").rows == 3
     assert len(export_entries(store)) == 1
 
 
@@ -139,7 +148,7 @@ def test_site_roles_may_not_export(store, tmp_path, role):
         assert derive_endpoints(session).column("patient_key").to_pylist() == ["SEV-001"]
     path = tmp_path / "out.csv"
     with pytest.raises(AccessDenied):  # ...but may not export them
-        export_dataset(store, actor, path, "csv")
+        export_dataset(store, actor=actor, path=path, format="csv")
     assert not path.exists()
     assert export_entries(store) == []
 
@@ -151,10 +160,10 @@ def test_an_existing_file_is_refused_unless_overwrite(store, tmp_path):
     path = folder / "endpoints.csv"
     path.write_text("keep me", "utf-8")
     with pytest.raises(Refused, match="exists"):
-        export_dataset(store, STATISTICIAN, path, "csv")
+        export_dataset(store, actor=STATISTICIAN, path=path, format="csv")
     assert path.read_text("utf-8") == "keep me"
     assert export_entries(store) == []
-    export_dataset(store, STATISTICIAN, path, "csv", overwrite=True)
+    export_dataset(store, actor=STATISTICIAN, path=path, format="csv", overwrite=True)
     assert pa_csv.read_csv(path).num_rows == 3
     assert len(export_entries(store)) == 1
     assert [p.name for p in folder.iterdir()] == ["endpoints.csv"]  # no temporary file left
@@ -165,11 +174,11 @@ def test_bad_format_and_missing_directory_are_refused(store, tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
     with pytest.raises(Refused, match="format"):
-        export_dataset(store, STATISTICIAN, folder / "x.xlsx", "xlsx")
+        export_dataset(store, actor=STATISTICIAN, path=folder / "x.xlsx", format="xlsx")
     with pytest.raises(Refused, match="does not exist"):
-        export_dataset(store, STATISTICIAN, folder / "missing" / "x.csv", "csv")
+        export_dataset(store, actor=STATISTICIAN, path=folder / "missing" / "x.csv", format="csv")
     with pytest.raises(Refused, match="directory"):
-        export_dataset(store, STATISTICIAN, folder, "csv", overwrite=True)
+        export_dataset(store, actor=STATISTICIAN, path=folder, format="csv", overwrite=True)
     assert list(folder.iterdir()) == []
     assert export_entries(store) == []
 
@@ -184,7 +193,7 @@ def test_a_failed_export_leaves_no_file_and_no_entry(store, tmp_path, monkeypatc
 
     monkeypatch.setattr("remission.store.export.pq.write_table", broken)
     with pytest.raises(OSError, match="disk full"):
-        export_dataset(store, STATISTICIAN, folder / "endpoints.parquet", "parquet")
+        export_dataset(store, actor=STATISTICIAN, path=folder / "endpoints.parquet", format="parquet")
     assert list(folder.iterdir()) == []
     assert export_entries(store) == []
 

@@ -44,17 +44,24 @@ STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 def add_ae(world: World, patient_id: int, site: str = "SEV") -> int:
     with world.session(world.actor(Role.COORDINATOR, site)) as session:
-        return events.create_row(session, AdverseEvent, patient_id, AE).id
+        return events.create_row(session, model=AdverseEvent, patient_id=patient_id, values=AE).id
 
 
 def regrade(world: World, patient_id: int, ae_id: int, grade: int, *, reason: str | None) -> None:
     with world.session(world.actor(Role.COORDINATOR, "SEV"), reason=reason) as session:
-        events.update_row(session, AdverseEvent, patient_id, ae_id, version=1, values={"grade": grade})
+        events.update_row(
+            session,
+            model=AdverseEvent,
+            patient_id=patient_id,
+            row_id=ae_id,
+            version=1,
+            values={"grade": grade},
+        )
 
 
 def delete_ae(world: World, patient_id: int, ae_id: int, *, reason: str | None) -> None:
     with world.session(world.actor(Role.COORDINATOR, "SEV"), reason=reason) as session:
-        events.delete_row(session, AdverseEvent, patient_id, ae_id, version=1)
+        events.delete_row(session, model=AdverseEvent, patient_id=patient_id, row_id=ae_id, version=1)
 
 
 def mixed_workload(world: World) -> None:
@@ -65,24 +72,26 @@ def mixed_workload(world: World) -> None:
     with world.session(world.actor(Role.INVESTIGATOR, "SEV")) as session:
         enroll_patient(
             session,
-            patient_id,
+            patient_id=patient_id,
             protocol_id=NCT,
             enrolled_on=date(2025, 1, 3),
             attestations=attestations_of(record),
         )
         dose = events.create_row(
             session,
-            AnthracyclineDose,
-            patient_id,
-            {"drug": "daunorubicin", "dose_mg_per_m2": 30.0, "date": date(2025, 1, 5)},
+            model=AnthracyclineDose,
+            patient_id=patient_id,
+            values={"drug": "daunorubicin", "dose_mg_per_m2": 30.0, "date": date(2025, 1, 5)},
         )
-        patients.read_identifiers(session, patient_id)
+        patients.read_identifiers(session, patient_id=patient_id)
     ae = add_ae(world, patient_id)
     regrade(world, patient_id, ae, 4, reason="re-graded at review")
     with world.session(world.actor(Role.COORDINATOR, "SEV"), reason="entered twice") as session:
-        events.delete_row(session, AnthracyclineDose, patient_id, dose.id, version=1)
+        events.delete_row(session, model=AnthracyclineDose, patient_id=patient_id, row_id=dose.id, version=1)
     with world.session(world.actor(Role.DATA_MANAGER), reason="query resolved") as session:
-        patients.update_patient(session, other, version=1, changes={"sex": "male"}, today=date(2026, 11, 21))
+        patients.update_patient(
+            session, patient_id=other, version=1, changes={"sex": "male"}, today=date(2026, 11, 21)
+        )
 
 
 def unlock_audit(connection: Connection) -> None:
@@ -216,7 +225,7 @@ class TestUpdateAndDeleteEntries:
 
         def fail_after_flush() -> None:
             with world.session(actor) as session:
-                events.create_row(session, AdverseEvent, patient_id, AE)
+                events.create_row(session, model=AdverseEvent, patient_id=patient_id, values=AE)
                 raise RuntimeError("the caller fails after the flush")
 
         with pytest.raises(RuntimeError):
@@ -259,7 +268,7 @@ class TestSecretsAndReads:
         reader = world.actor(Role.INVESTIGATOR, "SNU")
         before = world.audit_count()
         with world.session(reader) as session:
-            identifiers = patients.read_identifiers(session, patient_id)
+            identifiers = patients.read_identifiers(session, patient_id=patient_id)
         (entry,) = world.audit_rows()[before:]
         assert (entry["action"], entry["entity"], entry["entity_id"]) == (
             "read identifiers",
@@ -276,7 +285,7 @@ class TestSecretsAndReads:
         """A study role refused the identifiers leaves no 'read identifiers' entry."""
         patient_id = world.register("P-1", "SNU", identifiers={"full_name": "Park Ji-woo"})
         with world.session(world.actor(Role.MONITOR)) as session, pytest.raises(NotFound):
-            patients.read_identifiers(session, patient_id)
+            patients.read_identifiers(session, patient_id=patient_id)
         assert world.audit_rows(action="read identifiers") == []
 
 
@@ -313,7 +322,7 @@ class TestChain:
                 problems.append(error)
 
         with world.session(world.actor(Role.COORDINATOR, "SEV")) as session:
-            events.create_row(session, AdverseEvent, first, AE)
+            events.create_row(session, model=AdverseEvent, patient_id=first, values=AE)
             writer = threading.Thread(target=write_second)
             writer.start()
             time.sleep(0.3)

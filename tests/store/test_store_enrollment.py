@@ -38,7 +38,7 @@ def enroll(
     with world.session(world.actor(Role.INVESTIGATOR, site)) as session:
         return enroll_patient(
             session,
-            patient_id,
+            patient_id=patient_id,
             protocol_id=NCT,
             enrolled_on=entry_date(record),
             attestations=attestations_of(record) if attest else (),
@@ -133,7 +133,7 @@ class TestEnrollment:
         with pytest.raises(AccessDenied), world.session(world.actor(Role.MONITOR)) as session:
             enroll_patient(
                 session,
-                inf02,
+                patient_id=inf02,
                 protocol_id=NCT,
                 enrolled_on=date(2025, 3, 26),
                 attestations=attestations_of(example("INF-02")),
@@ -157,15 +157,22 @@ class TestRestratification:
         enroll(world, inf02, example("INF-02"))
         investigator = world.actor(Role.INVESTIGATOR, "SNU")
         with world.session(investigator) as session:
-            mrd = events.create_row(session, MRDMeasurement, inf02, MRD_NEGATIVE)
+            mrd = events.create_row(session, model=MRDMeasurement, patient_id=inf02, values=MRD_NEGATIVE)
         assert assignments(world, inf02) == [("pending", None), ("IR", "IR-arm")]
         with world.session(investigator, reason="corrected value from the lab") as session:
             mrd = events.update_row(
-                session, MRDMeasurement, inf02, mrd.id, version=1, values={"value_fraction": 1e-3}
+                session,
+                model=MRDMeasurement,
+                patient_id=inf02,
+                row_id=mrd.id,
+                version=1,
+                values={"value_fraction": 1e-3},
             )
         assert assignments(world, inf02)[-1] == ("HR", "HR-arm")
         with world.session(investigator, reason="sample mix-up") as session:
-            events.delete_row(session, MRDMeasurement, inf02, mrd.id, version=mrd.version)
+            events.delete_row(
+                session, model=MRDMeasurement, patient_id=inf02, row_id=mrd.id, version=mrd.version
+            )
         assert assignments(world, inf02) == [
             ("pending", None),
             ("IR", "IR-arm"),
@@ -177,7 +184,12 @@ class TestRestratification:
         """A positive MRD after consolidation 1 (1e-3) stratifies INF-02 as HR straight away."""
         enroll(world, inf02, example("INF-02"))
         with world.session(world.actor(Role.COORDINATOR, "SNU")) as session:
-            events.create_row(session, MRDMeasurement, inf02, {**MRD_NEGATIVE, "value_fraction": 1e-3})
+            events.create_row(
+                session,
+                model=MRDMeasurement,
+                patient_id=inf02,
+                values={**MRD_NEGATIVE, "value_fraction": 1e-3},
+            )
         assert assignments(world, inf02) == [("pending", None), ("HR", "HR-arm")]
 
     def test_unchanged_group_adds_no_assignment(self, world: World, inf02: int):
@@ -185,15 +197,20 @@ class TestRestratification:
         enroll(world, inf02, example("INF-02"))
         investigator = world.actor(Role.INVESTIGATOR, "SNU")
         with world.session(investigator) as session:
-            mrd = events.create_row(session, MRDMeasurement, inf02, MRD_NEGATIVE)
+            mrd = events.create_row(session, model=MRDMeasurement, patient_id=inf02, values=MRD_NEGATIVE)
         with world.session(investigator, reason="typo in the date") as session:
             events.update_row(
-                session, MRDMeasurement, inf02, mrd.id, version=1, values={"sample_date": date(2025, 6, 3)}
+                session,
+                model=MRDMeasurement,
+                patient_id=inf02,
+                row_id=mrd.id,
+                version=1,
+                values={"sample_date": date(2025, 6, 3)},
             )
         assert assignments(world, inf02) == [("pending", None), ("IR", "IR-arm")]
 
     def test_mrd_of_unenrolled_patient_assigns_nothing(self, world: World, inf02: int):
         """MRD results of a patient not enrolled in any protocol store no risk assignment."""
         with world.session(world.actor(Role.COORDINATOR, "SNU")) as session:
-            events.create_row(session, MRDMeasurement, inf02, MRD_NEGATIVE)
+            events.create_row(session, model=MRDMeasurement, patient_id=inf02, values=MRD_NEGATIVE)
         assert assignments(world, inf02) == []

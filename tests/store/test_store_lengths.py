@@ -27,7 +27,9 @@ def test_too_long_value_is_refused_naming_the_field_and_nothing_is_written(world
     coordinator = world.actor(Role.COORDINATOR, "SEV")
     rows, entries = _consents(world), world.audit_count()
     with pytest.raises(Refused) as refused, world.session(coordinator) as session:
-        events.create_row(session, ConsentRecord, patient, {**CONSENT, "form_version": "v" * 65})
+        events.create_row(
+            session, model=ConsentRecord, patient_id=patient, values={**CONSENT, "form_version": "v" * 65}
+        )
     assert (refused.value.field, refused.value.problem) == ("form_version", "at most 64 characters (got 65)")
     assert (_consents(world), world.audit_count()) == (rows, entries)
 
@@ -37,6 +39,8 @@ def test_value_at_the_limit_is_stored(world: World):
     patient = world.register("P-1", "SEV", consent=False)
     coordinator = world.actor(Role.COORDINATOR, "SEV")
     with world.session(coordinator) as session:
-        row = events.create_row(session, ConsentRecord, patient, {**CONSENT, "form_version": "v" * 64})
+        row = events.create_row(
+            session, model=ConsentRecord, patient_id=patient, values={**CONSENT, "form_version": "v" * 64}
+        )
         stored = row.form_version
     assert stored == "v" * 64

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.store.helpers import TODAY, World, baseline_of, example
 
 from remission.record.errors import InputError
-from remission.store import patients
+from remission.store import Conflict, patients
 from remission.store.errors import Refused
 from remission.store.models import Patient, PatientIdentifiers
 from remission.store.vocabulary import Role
@@ -64,10 +64,14 @@ class TestRegister:
         assert world.patient_count() == 1
 
     def test_study_id_taken_at_an_unseen_site_still_refused(self, world: World):
-        """A study id taken at a site the coordinator cannot see is still refused (unique constraint)."""
+        """A study id taken at a site the coordinator cannot see is still refused (unique constraint).
+
+        The store reports the constraint as its own Conflict, with the database's error as cause.
+        """
         world.register("P-1", "SNU")
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Conflict) as raised:
             register(world, Role.COORDINATOR, "SEV", study_id="P-1")
+        assert isinstance(raised.value.__cause__, IntegrityError)
         assert world.patient_count() == 1
 
     def test_unknown_baseline_fields_are_named(self, world: World):
@@ -102,7 +106,7 @@ class TestUpdate:
         with world.session(world.actor(Role.INVESTIGATOR, "SEV"), reason="lab report") as session:
             patient = patients.update_patient(
                 session,
-                patient_id,
+                patient_id=patient_id,
                 version=1,
                 changes={"baseline": {"wbc_at_diagnosis_1e9_per_l": 55.5}},
                 today=TODAY,
@@ -123,7 +127,11 @@ class TestUpdate:
             world.session(world.actor(Role.INVESTIGATOR, "SEV"), reason="typo") as session,
         ):
             patients.update_patient(
-                session, patient_id, version=1, changes={"date_of_birth": date(2025, 6, 1)}, today=TODAY
+                session,
+                patient_id=patient_id,
+                version=1,
+                changes={"date_of_birth": date(2025, 6, 1)},
+                today=TODAY,
             )
         assert "diagnosis.date" in problems(raised.value)
         with world.session(world.system) as session:

@@ -45,8 +45,8 @@ def two_patients(world: World) -> dict[str, Any]:
             f"{site}-001", site, identifiers={"full_name": f"Child of {site}", "medical_record_number": site}
         )
         with world.session(world.system) as session:
-            mrd = events.create_row(session, MRDMeasurement, patient_id, MRD)
-            ae = events.create_row(session, AdverseEvent, patient_id, AE)
+            mrd = events.create_row(session, model=MRDMeasurement, patient_id=patient_id, values=MRD)
+            ae = events.create_row(session, model=AdverseEvent, patient_id=patient_id, values=AE)
             ids[site] = {"patient": patient_id, "mrd": mrd.id, "ae": ae.id}
     return ids
 
@@ -60,7 +60,7 @@ def add_directly(world: World, actor: Actor, row: object) -> None:
 
 def move_patient(world: World, actor: Actor, patient_id: int, site_id: int) -> None:
     with world.session(actor, reason="transfer") as session:
-        patients.get_patient(session, patient_id).site_id = site_id
+        patients.get_patient(session, patient_id=patient_id).site_id = site_id
         session.flush()
 
 
@@ -108,9 +108,12 @@ class TestSiteRoleReads:
         """get_patient of another site's id raises NotFound, as if the id did not exist."""
         for role in SITE_ROLES:
             with world.session(world.actor(role, "SEV")) as session:
-                assert patients.get_patient(session, two_patients["SEV"]["patient"]).study_id == "SEV-001"
+                assert (
+                    patients.get_patient(session, patient_id=two_patients["SEV"]["patient"]).study_id
+                    == "SEV-001"
+                )
                 with pytest.raises(NotFound) as raised:
-                    patients.get_patient(session, two_patients["SNU"]["patient"])
+                    patients.get_patient(session, patient_id=two_patients["SNU"]["patient"])
             assert raised.value.key == two_patients["SNU"]["patient"], role
 
     def test_other_site_course_rows_are_invisible(self, world: World, two_patients: dict[str, Any]):
@@ -123,12 +126,14 @@ class TestSiteRoleReads:
             assert session.get(MRDMeasurement, snu["mrd"]) is None
             assert session.get(AdverseEvent, snu["ae"]) is None
             with pytest.raises(NotFound):
-                events.list_rows(session, MRDMeasurement, snu["patient"])
+                events.list_rows(session, model=MRDMeasurement, patient_id=snu["patient"])
             with pytest.raises(NotFound):
-                events.get_row(session, AdverseEvent, snu["patient"], snu["ae"])
+                events.get_row(session, model=AdverseEvent, patient_id=snu["patient"], row_id=snu["ae"])
             with pytest.raises(NotFound):
-                events.get_row(session, AdverseEvent, sev["patient"], snu["ae"])
-            assert [r.id for r in events.list_rows(session, AdverseEvent, sev["patient"])] == [sev["ae"]]
+                events.get_row(session, model=AdverseEvent, patient_id=sev["patient"], row_id=snu["ae"])
+            assert [
+                r.id for r in events.list_rows(session, model=AdverseEvent, patient_id=sev["patient"])
+            ] == [sev["ae"]]
 
     def test_isolation_holds_in_both_directions(self, world: World, two_patients: dict[str, Any]):
         """SNU's investigator sees SNU's patient and rows only."""
@@ -136,7 +141,7 @@ class TestSiteRoleReads:
             assert [p.study_id for p in patients.list_patients(session)] == ["SNU-001"]
             assert [row.id for row in session.scalars(select(MRDMeasurement))] == [two_patients["SNU"]["mrd"]]
             with pytest.raises(NotFound):
-                patients.get_patient(session, two_patients["SEV"]["patient"])
+                patients.get_patient(session, patient_id=two_patients["SEV"]["patient"])
 
 
 class TestStudyRoleReads:
@@ -146,7 +151,10 @@ class TestStudyRoleReads:
             with world.session(world.actor(role)) as session:
                 listed = [p.study_id for p in patients.list_patients(session)]
                 assert listed == ["SEV-001", "SNU-001"], role
-                assert patients.get_patient(session, two_patients["SNU"]["patient"]).study_id == "SNU-001"
+                assert (
+                    patients.get_patient(session, patient_id=two_patients["SNU"]["patient"]).study_id
+                    == "SNU-001"
+                )
                 assert len(list(session.scalars(select(MRDMeasurement)))) == 2, role
                 assert session.get(AdverseEvent, two_patients["SNU"]["ae"]) is not None, role
                 assert [p.study_id for p in patients.list_patients(session, site_code="SNU")] == ["SNU-001"]
@@ -157,14 +165,14 @@ class TestIdentifiers:
         """Coordinators and investigators of the patient's own site read the direct identifiers."""
         for role in SITE_ROLES:
             with world.session(world.actor(role, "SNU")) as session:
-                identifiers = patients.read_identifiers(session, two_patients["SNU"]["patient"])
+                identifiers = patients.read_identifiers(session, patient_id=two_patients["SNU"]["patient"])
                 assert (identifiers.full_name, identifiers.medical_record_number) == ("Child of SNU", "SNU")
 
     def test_other_site_roles_get_not_found(self, world: World, two_patients: dict[str, Any]):
         """A site role of another site cannot read the identifiers (the patient is not found)."""
         with world.session(world.actor(Role.INVESTIGATOR, "SEV")) as session:
             with pytest.raises(NotFound):
-                patients.read_identifiers(session, two_patients["SNU"]["patient"])
+                patients.read_identifiers(session, patient_id=two_patients["SNU"]["patient"])
             assert [row.full_name for row in session.scalars(select(PatientIdentifiers))] == ["Child of SEV"]
 
     def test_study_roles_get_not_found(self, world: World, two_patients: dict[str, Any]):
@@ -172,9 +180,9 @@ class TestIdentifiers:
         for role in STUDY_ROLES:
             with world.session(world.actor(role)) as session:
                 patient_id = two_patients["SEV"]["patient"]
-                assert patients.get_patient(session, patient_id).study_id == "SEV-001"
+                assert patients.get_patient(session, patient_id=patient_id).study_id == "SEV-001"
                 with pytest.raises(NotFound) as raised:
-                    patients.read_identifiers(session, patient_id)
+                    patients.read_identifiers(session, patient_id=patient_id)
                 assert raised.value.entity == "identifiers of patient", role
                 assert list(session.scalars(select(PatientIdentifiers))) == [], role
 
@@ -186,10 +194,15 @@ class TestWrites:
         for role in READ_ONLY_STUDY_ROLES:
             actor = world.actor(role)
             with pytest.raises(AccessDenied), world.session(actor) as session:
-                events.create_row(session, MRDMeasurement, sev["patient"], MRD)
+                events.create_row(session, model=MRDMeasurement, patient_id=sev["patient"], values=MRD)
             with pytest.raises(AccessDenied), world.session(actor, reason="correction") as session:
                 events.update_row(
-                    session, AdverseEvent, sev["patient"], sev["ae"], version=1, values={"grade": 4}
+                    session,
+                    model=AdverseEvent,
+                    patient_id=sev["patient"],
+                    row_id=sev["ae"],
+                    version=1,
+                    values={"grade": 4},
                 )
             with pytest.raises(AccessDenied):
                 register_new(world, actor, f"NEW-{role.value}", world.sev)
@@ -201,7 +214,9 @@ class TestWrites:
         """The data manager may write clinical rows of every site."""
         with world.session(world.actor(Role.DATA_MANAGER)) as session:
             for site in ("SEV", "SNU"):
-                row = events.create_row(session, AdverseEvent, two_patients[site]["patient"], AE)
+                row = events.create_row(
+                    session, model=AdverseEvent, patient_id=two_patients[site]["patient"], values=AE
+                )
                 assert row.site_id == world.sites[site]
         register_new(world, world.actor(Role.DATA_MANAGER), "SNU-002", world.snu)
         assert (count(world, AdverseEvent), count(world, Patient)) == (4, 3)
@@ -210,7 +225,9 @@ class TestWrites:
         """Coordinators and investigators write rows of their own site's patients."""
         for role in SITE_ROLES:
             with world.session(world.actor(role, "SEV")) as session:
-                row = events.create_row(session, MRDMeasurement, two_patients["SEV"]["patient"], MRD)
+                row = events.create_row(
+                    session, model=MRDMeasurement, patient_id=two_patients["SEV"]["patient"], values=MRD
+                )
             assert row.site_id == world.sev, role
         assert count(world, MRDMeasurement) == 4
 
@@ -294,8 +311,13 @@ class TestAccountManagement:
                 site_code="AMC",
             )
         with world.session(world.system) as session:
-            actor = accounts.authenticate(session, "amc-coordinator", "long enough password")
-            assert accounts.authenticate(session, "amc-coordinator", "wrong password!!") is None
+            actor = accounts.authenticate(
+                session, username="amc-coordinator", password="long enough password"
+            )
+            assert (
+                accounts.authenticate(session, username="amc-coordinator", password="wrong password!!")
+                is None
+            )
         assert actor is not None
         assert actor.user_id == user.id
         assert actor.site_roles == {site.id: frozenset({Role.COORDINATOR})}

@@ -26,13 +26,20 @@ def ae(world: World) -> tuple[int, int]:
     """A SEV patient with one adverse event: (patient id, row id)."""
     patient_id = world.register("P-1", "SEV")
     with world.session(world.actor(Role.COORDINATOR, "SEV")) as session:
-        return patient_id, events.create_row(session, AdverseEvent, patient_id, AE).id
+        return patient_id, events.create_row(session, model=AdverseEvent, patient_id=patient_id, values=AE).id
 
 
 def regrade(world: World, ids: tuple[int, int], *, version: int, grade: int) -> int:
     """Update the grade at ``version``; return the new version."""
     with world.session(world.actor(Role.COORDINATOR, "SEV"), reason="review") as session:
-        row = events.update_row(session, AdverseEvent, *ids, version=version, values={"grade": grade})
+        row = events.update_row(
+            session,
+            model=AdverseEvent,
+            patient_id=ids[0],
+            row_id=ids[1],
+            version=version,
+            values={"grade": grade},
+        )
         return row.version
 
 
@@ -44,22 +51,28 @@ def race_rows(world: World, ids: tuple[int, int]) -> None:
     """
     actor = world.actor(Role.COORDINATOR, "SEV")
     with world.session(actor, reason="late") as late:
-        read = events.get_row(late, AdverseEvent, *ids)
+        read = events.get_row(late, model=AdverseEvent, patient_id=ids[0], row_id=ids[1])
         assert read.version == 1
         with world.session(actor, reason="early") as early:
-            events.update_row(early, AdverseEvent, *ids, version=1, values={"grade": 3})
-        events.update_row(late, AdverseEvent, *ids, version=1, values={"grade": 4})
+            events.update_row(
+                early, model=AdverseEvent, patient_id=ids[0], row_id=ids[1], version=1, values={"grade": 3}
+            )
+        events.update_row(
+            late, model=AdverseEvent, patient_id=ids[0], row_id=ids[1], version=1, values={"grade": 4}
+        )
 
 
 def race_patients(world: World, patient_id: int) -> None:
     """As :func:`race_rows`, for a patient: the inner session commits sex 'male' first."""
     actor = world.actor(Role.COORDINATOR, "SEV")
     with world.session(actor, reason="late") as late:
-        read = patients.get_patient(late, patient_id)
+        read = patients.get_patient(late, patient_id=patient_id)
         assert read.version == 1
         with world.session(actor, reason="early") as early:
-            patients.update_patient(early, patient_id, version=1, changes={"sex": "male"}, today=TODAY)
-        patients.update_patient(late, patient_id, version=1, changes={"sex": "other"}, today=TODAY)
+            patients.update_patient(
+                early, patient_id=patient_id, version=1, changes={"sex": "male"}, today=TODAY
+            )
+        patients.update_patient(late, patient_id=patient_id, version=1, changes={"sex": "other"}, today=TODAY)
 
 
 def stored(world: World, row_id: int) -> AdverseEvent:
@@ -95,7 +108,7 @@ class TestVersions:
             pytest.raises(VersionConflict) as raised,
             world.session(world.actor(Role.COORDINATOR, "SEV"), reason="duplicate") as session,
         ):
-            events.delete_row(session, AdverseEvent, *ae, version=1)
+            events.delete_row(session, model=AdverseEvent, patient_id=ae[0], row_id=ae[1], version=1)
         assert raised.value.current_version == 2
         assert stored(world, ae[1]) is not None
 
@@ -120,14 +133,16 @@ class TestPatientVersions:
         actor = world.actor(Role.COORDINATOR, "SEV")
         with world.session(actor, reason="typo") as session:
             patient = patients.update_patient(
-                session, patient_id, version=1, changes={"sex": "male"}, today=TODAY
+                session, patient_id=patient_id, version=1, changes={"sex": "male"}, today=TODAY
             )
             assert patient.version == 2
         with (
             pytest.raises(VersionConflict) as raised,
             world.session(actor, reason="typo") as session,
         ):
-            patients.update_patient(session, patient_id, version=1, changes={"sex": "female"}, today=TODAY)
+            patients.update_patient(
+                session, patient_id=patient_id, version=1, changes={"sex": "female"}, today=TODAY
+            )
         assert (raised.value.entity, raised.value.current_version) == ("patients", 2)
         with world.session(world.system) as session:
             assert session.get(Patient, patient_id).sex == "male"

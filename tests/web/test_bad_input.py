@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from remission.api.routes.events import SPECS
+from remission.store import COURSE_KINDS as SPECS
 from remission.store.database import Store
 from remission.web.fields import FIELDS
 from remission.web.wizard import FIELDS as WIZARD_FIELDS

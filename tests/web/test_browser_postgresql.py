@@ -16,7 +16,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from tests.support.databases import TEMPLATE
 from tests.support.postgres_server import PostgresServer
 
-from remission.api.routes.events import SPECS
+from remission.store import COURSE_KINDS as SPECS
 from remission.store.database import Store, make_engine
 from remission.web import create_web_app
 from remission.web.fields import FIELDS

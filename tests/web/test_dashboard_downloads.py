@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from remission.store.actor import Actor
 from remission.store.database import Store
 from remission.store.models import AdverseEvent, AuditEntry, Enrollment, Patient, RiskAssignment
+from remission.web.dashboard_data import risk_group_order
 
 from .support import patient_id, sign_in, signed_in_csrf
 
@@ -39,6 +40,23 @@ def _latest_groups(store: Store) -> Counter[str]:
             latest[assignment.patient_id] = assignment.risk_group
         enrolled = set(session.scalars(select(Enrollment.patient_id)))
     return Counter(group for patient, group in latest.items() if patient in enrolled)
+
+
+class TestRiskGroupOrder:
+    def test_groups_follow_the_protocol_not_a_fixed_list(self) -> None:
+        """INTERFANT-06's groups come in its own order, MR included, before pending and unclassified."""
+        assert risk_group_order(["INTERFANT-06"]) == ("LR", "MR", "HR", "pending", "unclassified")
+
+    def test_groups_of_several_protocols_are_merged_in_protocol_order(self) -> None:
+        """Two protocols give each group once: the first protocol's order, then the other's new groups."""
+        assert risk_group_order(["NCT06516679", "INTERFANT-06"]) == (
+            "LR",
+            "MR",
+            "HR",
+            "IR",
+            "pending",
+            "unclassified",
+        )
 
 
 class TestDashboard:

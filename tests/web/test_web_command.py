@@ -49,7 +49,7 @@ class TestDemoAccounts:
         for site in ("A1", "B2", "C3"):
             assert {a.role for a in accounts if a.site == site} == {Role.COORDINATOR, Role.INVESTIGATOR}
         with store.session(Actor.for_system("web tests")) as session:
-            actor = authenticate(session, "coordinator-b2", DEMO_PASSWORD)
+            actor = authenticate(session, username="coordinator-b2", password=DEMO_PASSWORD)
         assert actor is not None
         assert set(actor.site_roles.values()) == {frozenset({Role.COORDINATOR})}
         store.engine.dispose()

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from remission.store.actor import Actor
+from remission.store import Actor
 
 #: The most users a worker keeps; beyond it the oldest entries go first.
 MAX_ENTRIES = 10_000

@@ -10,7 +10,7 @@ from remission.api.errors import install_error_handlers
 from remission.api.guards import RejectNulCharacters
 from remission.api.routes import accounts, audit, auth, events, patients
 from remission.api.settings import Settings
-from remission.store.database import Store
+from remission.store import Store
 
 API_PREFIX = "/api/v1"
 

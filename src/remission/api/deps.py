@@ -7,12 +7,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from remission.api.schemas.family import MAX_ID
 from remission.api.settings import Settings
 from remission.api.tokens import user_id_from_token
-from remission.store.accounts import actor_for_user
-from remission.store.actor import Actor
-from remission.store.database import Store
+from remission.store import MAX_ID, Actor, Store, actor_for_user
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
@@ -31,7 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def _load_actor(store: Store, user_id: int) -> Actor | None:
     with store.session(Actor.for_system("token check")) as session:
-        return actor_for_user(session, user_id)
+        return actor_for_user(session, user_id=user_id)
 
 
 def current_actor(

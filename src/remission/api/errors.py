@@ -7,12 +7,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from remission.record.errors import InputError
-from remission.store.actor import AccessDenied
-from remission.store.audit import ReasonRequired
-from remission.store.errors import NotFound, Refused, VersionConflict
+from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
 
 
 def _problems(status: int, problems: list[dict[str, object]], **extra: object) -> JSONResponse:
@@ -64,6 +61,6 @@ def install_error_handlers(app: FastAPI) -> None:
             current_version=error.current_version,
         )
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, error: IntegrityError) -> JSONResponse:
-        return _problems(409, [{"field": "(record)", "problem": "conflicts with a stored record"}])
+    @app.exception_handler(Conflict)
+    async def _conflict_with_stored(_: Request, error: Conflict) -> JSONResponse:
+        return _problems(409, [{"field": "(record)", "problem": error.problem}])

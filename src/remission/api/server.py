@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from remission.api.app import create_app
-from remission.store.database import Store
+from remission.store import Store
 
 app = create_app(Store.open())

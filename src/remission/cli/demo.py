@@ -1,7 +1,7 @@
 """The demo run by ``make run``: screen and stratify every example patient.
 
 With a store, the demo also loads the example patients and the synthetic cohort of
-:mod:`remission.cli.demo_store` (``SYN-…``: outcomes from arbitrary demo parameters, not clinical
+:mod:`remission.demo` (``SYN-…``: outcomes from arbitrary demo parameters, not clinical
 facts), so ``remission report`` has outcomes to analyse.
 """
 
@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from remission.cli.demo_store import load_examples, synthetic_cohort
 from remission.cli.inputs import read_records
+from remission.demo import load_examples, synthetic_cohort
 from remission.protocols import Protocol, screen_patients, stratify_patients
 from remission.store.database import Store
 

@@ -34,7 +34,9 @@ def export(
     # would protect nothing. The export is still written to the audit trail.
     store = Store.open(database)
     try:
-        result = export_dataset(store, Actor.for_system(as_user), out, format, overwrite=overwrite)
+        result = export_dataset(
+            store, actor=Actor.for_system(as_user), path=out, format=format, overwrite=overwrite
+        )
     finally:
         store.engine.dispose()
     console.print(f"exported {result.rows} rows to {result.path} ({result.format.value})", highlight=False)

@@ -25,18 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
+from remission.demo import synthetic_note
 from remission.record import FieldProblem, InputError
-from remission.store.actor import AccessDenied, Actor
-from remission.store.audit import record_event
-from remission.store.database import Store, database_url
-from remission.store.endpoints import derive_endpoints
-from remission.store.export import AUDIT_ENTITY, EXPORTERS
-from remission.store.vocabulary import AuditAction, Role
+from remission.store import Actor, Delivery, Role, Store, database_url, read_endpoint_dataset
 
 FORMATS = ("html", "pdf")
 DATASET_FILE = "endpoints.parquet"
-#: Study ids of the synthetic demo cohort (``remission demo``); the report labels them.
-SYNTHETIC_PREFIX = "SYN-"
 
 progress = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
@@ -69,68 +63,50 @@ def _open(database: str | None) -> Store:
     return Store.open(url)
 
 
-def read_dataset(store: Store, actor: Actor, as_of: date) -> pa.Table:
-    """The extended endpoint dataset at the data cut, read in one snapshot on PostgreSQL."""
-    if not actor.has(*EXPORTERS):
-        raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
-    with store.session(actor) as session:
-        if store.engine.dialect.name == "postgresql":
-            session.connection(
-                execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-            )
-        return derive_endpoints(session, extended=True, as_of=as_of)
-
-
-def write_dataset(store: Store, actor: Actor, table: pa.Table, path: Path, as_of: date) -> None:
-    """Write ``table`` to ``path`` as Parquet and log the export in the audit trail.
-
-    As :func:`remission.store.export.export_dataset` does (same audit entity and note): the file
-    is written beside the target, the export is logged, and only then is it moved into place.
-    """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        pq.write_table(table, temporary)
-        note = f"format=parquet rows={table.num_rows} path={path.resolve()} as_of={as_of} purpose=report"
-        with store.session(actor) as session:
-            record_event(session, AuditAction.EXPORT, AUDIT_ENTITY, None, None, note=note)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-
-
 def _notes(table: pa.Table, path: Path, as_of: date) -> list[str]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     notes = [
         f"Dataset: {path.name}, {table.num_rows} rows, SHA-256 {digest}; derived at the data cut {as_of}."
     ]
-    synthetic = sum(str(key).startswith(SYNTHETIC_PREFIX) for key in table["patient_key"].to_pylist())
-    if synthetic:
-        notes.insert(
-            0,
-            f"{synthetic} patients ({SYNTHETIC_PREFIX}…) are SYNTHETIC demo data: their outcomes come from "
-            "arbitrary demo parameters and mean nothing clinically.",
-        )
+    if (warning := synthetic_note(table["patient_key"].to_pylist())) is not None:
+        notes.insert(0, warning)
     return notes
 
 
-def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> tuple[pa.Table, Path]:
-    """Read the dataset, refuse a study with no one to analyse, then write and log it."""
+def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> pa.Table:
+    """Read the dataset through the store (audited), refuse a study with no one to analyse, write it."""
     url = store.engine.url.render_as_string()
-    try:
-        table = read_dataset(store, actor, cut)
+
+    temporary: Path | None = None
+
+    def deliver(table: pa.Table) -> Delivery:
+        nonlocal temporary
         if not pc.any(table["protocol_id"].is_valid()).as_py():
             problem = f"the study has no enrolled patients diagnosed by {cut}: nothing to report"
             raise InputError("--database", [FieldProblem(url, problem)])
-        write_dataset(store, actor, table, path, cut)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(handle)
+        temporary = Path(name)
+        pq.write_table(table, temporary)
+        return Delivery("parquet", path)
+
+    try:
+        # Written beside the target, logged, and only then moved into place (as remission export does).
+        table = read_endpoint_dataset(
+            store, actor=actor, deliver=deliver, purpose="report", extended=True, as_of=cut
+        )
+        if temporary is not None:
+            os.replace(temporary, path)
+        return table
     except SQLAlchemyError as error:
         problem = f"cannot read a remission study there ({type(error).__name__}); run remission db upgrade?"
         raise InputError("--database", [FieldProblem(url, problem)]) from None
     except OSError as error:
         raise InputError("--out", [FieldProblem(str(path.parent), error.strerror or str(error))]) from None
     finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         store.engine.dispose()
-    return table, path
 
 
 def report(
@@ -161,7 +137,8 @@ def report(
     steps = 2 + len(chosen)
     url = store.engine.url.render_as_string()
     progress.print(f"[1/{steps}] reading the endpoint dataset from {url} (data cut {cut})")
-    table, dataset_path = _dataset(store, actor, target / DATASET_FILE, cut)
+    dataset_path = target / DATASET_FILE
+    table = _dataset(store, actor, dataset_path, cut)
     progress.print(f"       wrote {dataset_path} ({table.num_rows} rows; export logged in the audit trail)")
     progress.print(f"[2/{steps}] running the analyses")
     built = build_report(

@@ -1,7 +1,7 @@
 """``remission web``: serve the API and the web pages; ``--demo`` loads demo data and demo accounts.
 
 ``--demo`` is for development only (``REMISSION_ENV=development``, the default): it loads the
-example patients and the synthetic cohort with :func:`remission.cli.demo_store.load_examples`
+example patients and the synthetic cohort with :func:`remission.demo.load_examples`
 (skipping what the database holds already) and makes one account per role — a coordinator and
 an investigator at each site, a data manager, a statistician, a monitor and an administrator —
 all with the development password :data:`DEMO_PASSWORD`, printed at start.
@@ -88,8 +88,8 @@ def load_demo_data(
 
     ``synthetic_size`` makes a smaller (or larger) synthetic cohort than the demo's default.
     """
-    from remission.cli.demo_store import load_examples, synthetic_cohort
     from remission.cli.inputs import read_records
+    from remission.demo import load_examples, synthetic_cohort
     from remission.protocols import load_protocol, screen_patients
 
     protocol = load_protocol(DEMO_PROTOCOL)

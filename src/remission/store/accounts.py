@@ -21,7 +21,8 @@ def add_site(session: Session, *, code: str, name: str) -> Site:
     return site
 
 
-def site_by_code(session: Session, code: str) -> Site:
+def site_by_code(session: Session, *, code: str) -> Site:
+    """The site with ``code``; :class:`NotFound` otherwise."""
     site = session.scalar(select(Site).where(Site.code == code))
     if site is None:
         raise NotFound("site", code)
@@ -45,13 +46,13 @@ def add_user(
     user = User(username=username, full_name=full_name, password_hash=password_hash, active=True)
     session.add(user)
     session.flush()
-    site_id = site_by_code(session, site_code).id if site_code else None
+    site_id = site_by_code(session, code=site_code).id if site_code else None
     session.add(RoleAssignment(user_id=user.id, role=role, site_id=site_id))
     session.flush()
     return user
 
 
-def actor_for_user(session: Session, user_id: int) -> Actor | None:
+def actor_for_user(session: Session, *, user_id: int) -> Actor | None:
     """The actor of an active user, or ``None``."""
     user = session.get(User, user_id)
     if user is None or not user.active:
@@ -62,9 +63,27 @@ def actor_for_user(session: Session, user_id: int) -> Actor | None:
     return Actor.from_assignments(user.username, user.id, [(row.role, row.site_id) for row in rows])
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor | None:
+def authenticate(session: Session, *, username: str, password: str) -> Actor | None:
     """The actor for a correct username and password, else ``None``."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
         return None
-    return actor_for_user(session, user.id)
+    return actor_for_user(session, user_id=user.id)
+
+
+def list_sites(session: Session) -> list[Site]:
+    """Every site, by code (sites are not site-scoped: any signed-in user may list them)."""
+    return list(session.scalars(select(Site).order_by(Site.code)))
+
+
+def site_codes(session: Session) -> dict[int, str]:
+    """Site id to code, for every site."""
+    return {site.id: site.code for site in list_sites(session)}
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """The user with ``user_id``; :class:`NotFound` otherwise."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from remission.record.consistency import FieldProblem
 from remission.record.errors import InputError
 from remission.store.actor import Actor
+from remission.store.audit import ChainReport, verify_chain
+from remission.store.errors import Conflict
 from remission.store.session import StudySession
 
 DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
@@ -67,15 +69,27 @@ class Store:
     def open(cls, url: str | None = None) -> Store:
         return cls(make_engine(database_url(url)))
 
+    def verify_audit(self, *, anchor: tuple[int, str] | None = None) -> ChainReport:
+        """Recompute the audit chain (see :func:`remission.store.audit.verify_chain`)."""
+        with self.engine.connect() as connection:
+            return verify_chain(connection, anchor=anchor)
+
     @contextmanager
     def session(self, actor: Actor, *, reason: str | None = None) -> Iterator[StudySession]:
-        """One transaction for ``actor``: committed on success, rolled back on any error."""
+        """One transaction for ``actor``: committed on success, rolled back on any error.
+
+        A write that breaks a uniqueness or foreign-key constraint raises :class:`Conflict`
+        (the database's own error is its cause), so no caller handles driver exceptions.
+        """
         with self._sessions() as session:
             session.info["actor"] = actor
             session.info["reason"] = reason
             try:
                 yield session
                 session.commit()
+            except IntegrityError as error:
+                session.rollback()
+                raise Conflict() from error
             except BaseException:
                 session.rollback()
                 raise

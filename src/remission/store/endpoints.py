@@ -23,7 +23,8 @@ Rules:
 - Missing inputs give nulls, never guesses: without an origin date every time from it and its
   event indicator are null; without a date of birth the ages are null. An endpoint whose
   event date precedes its origin (an inconsistent record) is null too, both time and event.
-- ``risk_group`` is null when the patient is not enrolled; ``pending`` when enrolled but the
+- ``risk_group`` is the current risk group (:mod:`remission.store.current_risk`, the one
+  definition): null when the patient is not enrolled; ``pending`` when enrolled but the
   current (latest) assignment under the first enrollment's protocol is not final.
 - ``as_of`` (the data cut) drops every dated row after it — patients diagnosed later,
   enrollments, events, visits, samples, doses — as if the store were read on that day; phase
@@ -41,6 +42,7 @@ import pyarrow.compute as pc
 from sqlalchemy import select
 
 from remission.protocols.stratification import PENDING
+from remission.store.current_risk import current_risk_statement
 from remission.store.endpoint_columns import (
     ORIGINS,
     UNDER_MONTHS,
@@ -52,12 +54,10 @@ from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
     Death,
-    Enrollment,
     FollowUp,
     MRDMeasurement,
     Patient,
     Relapse,
-    RiskAssignment,
     Site,
     Transplant,
     TreatmentPhaseRecord,
@@ -195,35 +195,18 @@ def _patients(session: StudySession, as_of: date | None) -> pa.Table:
     return _until(table, "diagnosed", as_of).sort_by("patient_key")
 
 
-def _risk(session: StudySession, as_of: date | None) -> tuple[pa.Table, pa.Table]:
-    """The first enrollment of each patient and the latest assignment under its protocol."""
-    enrollments = _load(
+def _risk(session: StudySession, as_of: date | None) -> pa.Table:
+    """Each enrolled patient's first enrollment and current risk group (:mod:`.current_risk`)."""
+    current = current_risk_statement(as_of=as_of, primary_only=True).subquery()
+    return _load(
         session,
         {
-            "patient_id": (Enrollment.patient_id, pa.int64()),
-            "enrolled_on": (Enrollment.enrolled_on, pa.date32()),
-            "enrollment_id": (Enrollment.id, pa.int64()),
-            "protocol_id": (Enrollment.protocol_id, pa.string()),
+            "patient_id": (current.c.patient_id, pa.int64()),
+            "enrolled_on": (current.c.enrolled_on, pa.date32()),
+            "protocol_id": (current.c.protocol_id, pa.string()),
+            "risk_group": (current.c.risk_group, pa.string()),
         },
     )
-    enrollments = _until(enrollments, "enrolled_on", as_of)
-    first = _first_per_patient(enrollments, [("enrolled_on", "ascending"), ("enrollment_id", "ascending")])
-    assignments = _load(
-        session,
-        {
-            "patient_id": (RiskAssignment.patient_id, pa.int64()),
-            "protocol_id": (RiskAssignment.protocol_id, pa.string()),
-            "assignment_id": (RiskAssignment.id, pa.int64()),
-            "risk_group": (RiskAssignment.risk_group, pa.string()),
-        },
-    )
-    under_first = assignments.join(
-        first.select(["patient_id", "protocol_id"]), keys=["patient_id", "protocol_id"], join_type="inner"
-    )
-    latest = _first_per_patient(
-        under_first.select(["patient_id", "assignment_id", "risk_group"]), [("assignment_id", "descending")]
-    )
-    return first, latest
 
 
 def _contacts(session: StudySession, as_of: date | None) -> list[pa.Table]:
@@ -289,7 +272,7 @@ def derive_endpoints(
     )
     relapses = _until(relapses, "date", as_of)
     transplants = _dated(session, Transplant, Transplant.date, as_of)
-    first_enrollment, latest_assignment = _risk(session, as_of)
+    first_enrollment = _risk(session, as_of)
 
     diagnosed = people["diagnosed"].combine_chunks()
     enrolled_on = _lookup(keys, first_enrollment, "enrolled_on")
@@ -325,7 +308,7 @@ def derive_endpoints(
     relapse_time, relapse_cause = _endpoint(start, first_event, censored, cause)
 
     protocol = _lookup(keys, first_enrollment, "protocol_id")
-    group = _lookup(keys, latest_assignment, "risk_group")
+    group = _lookup(keys, first_enrollment, "risk_group")
     enrolled = pc.is_valid(protocol)
     group = pc.if_else(enrolled, pc.fill_null(group, PENDING), _null(pa.string()))
 

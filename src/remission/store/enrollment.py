@@ -19,15 +19,15 @@ from remission.store.session import StudySession
 
 def enroll_patient(
     session: StudySession,
-    patient_id: int,
     *,
+    patient_id: int,
     protocol_id: str,
     enrolled_on: date,
     attestations: Sequence[Attestation] = (),
 ) -> Enrollment:
     """Enroll after screening on ``enrolled_on``. Refused unless the screening, with the
     attestations given, is *eligible*; the result and protocol version are stored."""
-    patient = get_patient(session, patient_id)
+    patient = get_patient(session, patient_id=patient_id)
     protocol = load_protocol(protocol_id)
     if session.scalar(
         select(Enrollment).where(Enrollment.patient_id == patient.id, Enrollment.protocol_id == protocol.id)

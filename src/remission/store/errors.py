@@ -25,3 +25,11 @@ class Refused(ValueError):
     def __init__(self, field: str, problem: str, detail: object = None) -> None:
         self.field, self.problem, self.detail = field, problem, detail
         super().__init__(f"{field}: {problem}")
+
+
+class Conflict(RuntimeError):
+    """A write that a stored row's uniqueness forbids (a second death of one patient, say)."""
+
+    def __init__(self, problem: str = "conflicts with a stored record") -> None:
+        self.problem = problem
+        super().__init__(problem)

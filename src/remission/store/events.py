@@ -26,23 +26,26 @@ _STRATIFYING = (MRDMeasurement,)
 
 def _after_change(session: StudySession, model: type, patient_id: int) -> None:
     if issubclass(model, _STRATIFYING):
-        restratify(session, get_patient(session, patient_id))
+        restratify(session, get_patient(session, patient_id=patient_id))
 
 
-def list_rows(session: StudySession, model: type[Row], patient_id: int) -> list[Row]:
-    get_patient(session, patient_id)
+def list_rows(session: StudySession, *, model: type[Row], patient_id: int) -> list[Row]:
+    """The patient's rows of ``model`` in entry order."""
+    get_patient(session, patient_id=patient_id)
     return list(session.scalars(select(model).where(model.patient_id == patient_id).order_by(model.id)))
 
 
-def get_row(session: StudySession, model: type[Row], patient_id: int, row_id: int) -> Row:
+def get_row(session: StudySession, *, model: type[Row], patient_id: int, row_id: int) -> Row:
+    """One row of the patient; another patient's or site's row is :class:`NotFound`."""
     row = session.get(model, row_id)
     if row is None or row.patient_id != patient_id:
         raise NotFound(model.__tablename__, row_id)
     return row
 
 
-def create_row(session: StudySession, model: type[Row], patient_id: int, values: dict[str, Any]) -> Row:
-    patient = get_patient(session, patient_id)
+def create_row(session: StudySession, *, model: type[Row], patient_id: int, values: dict[str, Any]) -> Row:
+    """A new row of the patient at the patient's site; an MRD row re-runs stratification."""
+    patient = get_patient(session, patient_id=patient_id)
     row = model(patient_id=patient.id, site_id=patient.site_id, **values)
     session.add(row)
     session.flush()
@@ -51,17 +54,17 @@ def create_row(session: StudySession, model: type[Row], patient_id: int, values:
 
 
 def _current(session: StudySession, model: type[Row], patient_id: int, row_id: int, version: int) -> Row:
-    row = get_row(session, model, patient_id, row_id)
+    row = get_row(session, model=model, patient_id=patient_id, row_id=row_id)
     require_version(row, version)
     return row
 
 
 def update_row(
     session: StudySession,
+    *,
     model: type[Row],
     patient_id: int,
     row_id: int,
-    *,
     version: int,
     values: dict[str, Any],
 ) -> Row:
@@ -74,7 +77,7 @@ def update_row(
 
 
 def delete_row(
-    session: StudySession, model: type[Row], patient_id: int, row_id: int, *, version: int
+    session: StudySession, *, model: type[Row], patient_id: int, row_id: int, version: int
 ) -> None:
     row = _current(session, model, patient_id, row_id, version)
     session.delete(row)

@@ -1,8 +1,7 @@
 """Writing the endpoint dataset to a CSV or Parquet file, with one ``export`` audit entry.
 
-Only statisticians, data managers, administrators and monitors (and the operator acting
-through the command line) may export. The dataset is read in one snapshot on PostgreSQL
-(``REPEATABLE READ``), written to a temporary file beside the target, the export is
+The dataset is read through :func:`remission.store.dataset.read_endpoint_dataset` (role check,
+one snapshot, audit entry), written to a temporary file beside the target, the export is
 logged, and only then is the file moved into place: a failed export leaves no file and
 no entry. An existing file is refused unless ``overwrite`` is given.
 """
@@ -20,16 +19,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from remission.store.actor import AccessDenied, Actor
-from remission.store.audit import record_event
 from remission.store.database import Store
-from remission.store.endpoints import derive_endpoints
+from remission.store.dataset import Delivery, may_read_dataset, read_endpoint_dataset
 from remission.store.errors import Refused
-from remission.store.vocabulary import AuditAction, Role
-
-#: Roles that may export the (de-identified) endpoint dataset of every site.
-EXPORTERS = (Role.STATISTICIAN, Role.DATA_MANAGER, Role.ADMIN, Role.MONITOR)
-#: The ``entity`` of the audit entry an export writes.
-AUDIT_ENTITY = "endpoint_dataset"
 
 
 class ExportFormat(StrEnum):
@@ -42,16 +34,6 @@ class ExportResult:
     path: Path
     format: ExportFormat
     rows: int
-
-
-def _read(store: Store, actor: Actor) -> pa.Table:
-    with store.session(actor) as session:
-        if store.engine.dialect.name == "postgresql":
-            # One snapshot for every table read; the audit entry is written in its own transaction.
-            session.connection(
-                execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-            )
-        return derive_endpoints(session)
 
 
 def _write(table: pa.Table, path: Path, format: ExportFormat) -> None:
@@ -73,10 +55,10 @@ def _reserve(path: Path) -> None:
 
 def export_dataset(
     store: Store,
+    *,
     actor: Actor,
     path: Path | str,
     format: ExportFormat | str,
-    *,
     overwrite: bool = False,
 ) -> ExportResult:
     """Write the endpoint dataset the actor may read to ``path`` as CSV or Parquet.
@@ -84,7 +66,7 @@ def export_dataset(
     Raises :class:`AccessDenied` for other roles, :class:`Refused` for an existing file
     (without ``overwrite``), a missing directory or an unknown format.
     """
-    if not actor.has(*EXPORTERS):
+    if not may_read_dataset(actor):
         raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
     try:
         chosen = ExportFormat(format)
@@ -103,17 +85,13 @@ def export_dataset(
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(handle)
-        table = _read(store, actor)
-        _write(table, Path(temporary), chosen)
-        with store.session(actor) as session:
-            record_event(
-                session,
-                AuditAction.EXPORT,
-                AUDIT_ENTITY,
-                None,
-                None,
-                note=f"format={chosen.value} rows={table.num_rows} path={target.resolve()}",
-            )
+        written = Path(temporary)
+
+        def deliver(table: pa.Table) -> Delivery:
+            _write(table, written, chosen)
+            return Delivery(chosen.value, target)
+
+        table = read_endpoint_dataset(store, actor=actor, deliver=deliver)
         os.replace(temporary, target)
         done = True
     finally:

@@ -51,11 +51,25 @@ def check_baseline(
     return record.model_dump(mode="json", include=set(BASELINE_FIELDS), exclude_none=True)
 
 
-def get_patient(session: StudySession, patient_id: int) -> Patient:
+def get_patient(session: StudySession, *, patient_id: int) -> Patient:
+    """The patient with ``patient_id``; another site's patient is :class:`NotFound` like a missing one."""
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise NotFound("patient", patient_id)
     return patient
+
+
+def find_patient(session: StudySession, *, study_id: str) -> Patient | None:
+    """The patient with ``study_id`` among those the actor may read, or ``None``."""
+    return session.scalar(select(Patient).where(Patient.study_id == study_id))
+
+
+def study_ids(session: StudySession, *, prefix: str = "") -> set[str]:
+    """The study ids the actor may read that start with ``prefix``."""
+    query = select(Patient.study_id)
+    if prefix:
+        query = query.where(Patient.study_id.startswith(prefix, autoescape=True))
+    return set(session.scalars(query))
 
 
 def list_patients(
@@ -63,9 +77,10 @@ def list_patients(
     *,
     site_code: str | None = None,
     search: str | None = None,
-    limit: int = 100,
+    limit: int | None = 100,
     offset: int = 0,
 ) -> list[Patient]:
+    """Patients the actor may read, by id; ``limit=None`` gives all of them."""
     query = select(Patient).order_by(Patient.id).limit(limit).offset(offset)
     if site_code is not None:
         query = query.join(Site, Site.id == Patient.site_id).where(Site.code == site_code)
@@ -101,9 +116,9 @@ def register_patient(
 
 
 def update_patient(
-    session: StudySession, patient_id: int, *, version: int, changes: dict[str, Any], today: date
+    session: StudySession, *, patient_id: int, version: int, changes: dict[str, Any], today: date
 ) -> Patient:
-    patient = get_patient(session, patient_id)
+    patient = get_patient(session, patient_id=patient_id)
     require_version(patient, version)
     sex = changes.get("sex", patient.sex)
     born = changes.get("date_of_birth", patient.date_of_birth)
@@ -114,9 +129,9 @@ def update_patient(
     return patient
 
 
-def read_identifiers(session: StudySession, patient_id: int) -> PatientIdentifiers:
+def read_identifiers(session: StudySession, *, patient_id: int) -> PatientIdentifiers:
     """The patient's direct identifiers; the read is written to the audit trail."""
-    patient = get_patient(session, patient_id)
+    patient = get_patient(session, patient_id=patient_id)
     identifiers = session.scalar(
         select(PatientIdentifiers).where(PatientIdentifiers.patient_id == patient.id)
     )

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from remission.api.app import create_app
 from remission.api.settings import Settings
-from remission.store.database import Store
+from remission.store import Store
 from remission.web.errors import install_page_errors
 from remission.web.pages import HERE
 from remission.web.routes import audit, course, dashboard, downloads, enrollment, patients, signin

@@ -1,8 +1,9 @@
-"""The study dashboard's numbers and figures, from the endpoint dataset and two grouped queries.
+"""The study dashboard's numbers and figures, from the endpoint dataset and two grouped counts.
 
-Survival curves use :mod:`remission.stats` on the endpoint dataset that
-:func:`remission.store.endpoints.derive_endpoints` derives for the viewer (origin: diagnosis;
-enrolled patients only; groups are the current risk group, *pending* included). Figures are
+Survival curves use :mod:`remission.stats` on the endpoint dataset the store hands the
+dashboard (:func:`remission.store.read_dashboard_dataset`; origin: diagnosis; enrolled patients
+only; groups are the current risk group, *pending* included). Risk groups are shown in the
+order their protocols declare them. Figures are
 SVG from :mod:`remission.stats.plots` with the numbers at risk under the axis; the same numbers
 are also given as a table for screen readers.
 """
@@ -15,8 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import distinct, func, select
 
+from remission.demo import synthetic_note
+from remission.protocols import PENDING, UNCLASSIFIED, load_protocol
 from remission.record.errors import InputError
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
@@ -28,15 +30,9 @@ from remission.stats.plots import (
     survival_plot,
     tick_times,
 )
-from remission.store.endpoints import derive_endpoints
-from remission.store.models import AdverseEvent, Enrollment, Site
-from remission.store.session import StudySession
+from remission.store import StudySession, adverse_events_by_grade, enrollment_dates, read_dashboard_dataset
 
 YEAR_DAYS = 365.25
-#: The order risk groups are shown in; others follow alphabetically.
-GROUP_ORDER = ("LR", "IR", "HR", "pending", "unclassified")
-#: Study ids of the synthetic demo cohort, labelled as such on the dashboard.
-SYNTHETIC_PREFIX = "SYN-"
 
 
 @dataclass(frozen=True)
@@ -65,14 +61,26 @@ class Dashboard:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _group_key(group: str) -> tuple[int, str]:
-    return (GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER), group)
+def risk_group_order(protocol_ids: list[str]) -> tuple[str, ...]:
+    """Risk group ids as the protocols declare them (protocols by id), then pending and unclassified."""
+    order: list[str] = []
+    for protocol_id in sorted(set(protocol_ids)):
+        stratification = load_protocol(protocol_id).stratification
+        for group in stratification.risk_groups if stratification else []:
+            if group.id not in order:
+                order.append(group.id)
+    return (*order, PENDING, UNCLASSIFIED)
+
+
+def _group_key(order: tuple[str, ...]) -> Any:
+    def key(group: str) -> tuple[int, str]:
+        return (order.index(group) if group in order else len(order), group)
+
+    return key
 
 
 def _enrollment(session: StudySession) -> tuple[tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]:
-    rows = session.execute(
-        select(Site.code, Enrollment.enrolled_on).join(Site, Site.id == Enrollment.site_id)
-    ).all()
+    rows = enrollment_dates(session)
     if not rows:
         return (), (), ()
     frame = pd.DataFrame(rows, columns=["site", "on"])
@@ -153,34 +161,21 @@ def _incidence_figure(frame: pd.DataFrame) -> Figure | None:
     )
 
 
-def _adverse_events(session: StudySession) -> tuple[tuple[int, int, int], ...]:
-    rows = session.execute(
-        select(AdverseEvent.grade, func.count(AdverseEvent.id), func.count(distinct(AdverseEvent.patient_id)))
-        .group_by(AdverseEvent.grade)
-        .order_by(AdverseEvent.grade)
-    ).all()
-    found = {int(grade): (int(events), int(patients)) for grade, events, patients in rows}
-    return tuple((grade, *found.get(grade, (0, 0))) for grade in range(1, 6))
-
-
 def build_dashboard(session: StudySession) -> Dashboard:
     """Every number of the dashboard for the session's actor (site scope applies)."""
-    dataset = derive_endpoints(session).to_pandas()
+    dataset = read_dashboard_dataset(session).to_pandas()
     enrolled = dataset[dataset["protocol_id"].notna()].copy()
-    enrolled["risk_group"] = enrolled["risk_group"].fillna("pending").astype(str)
+    enrolled["risk_group"] = enrolled["risk_group"].fillna(PENDING).astype(str)
     counts = enrolled["risk_group"].value_counts()
     total = int(counts.sum())
+    order = risk_group_order(list(enrolled["protocol_id"].astype(str).unique()))
     groups = tuple(
         (str(group), int(counts[group]), 100.0 * int(counts[group]) / total)
-        for group in sorted(counts.index, key=_group_key)
+        for group in sorted(counts.index, key=_group_key(order))
     )
     notes: list[str] = []
-    synthetic = int(dataset["patient_key"].str.startswith(SYNTHETIC_PREFIX).sum())
-    if synthetic:
-        notes.append(
-            f"{synthetic} patients ({SYNTHETIC_PREFIX}…) are synthetic demo data: their outcomes come from "
-            "arbitrary demo parameters and mean nothing clinically."
-        )
+    if (warning := synthetic_note(list(dataset["patient_key"]))) is not None:
+        notes.append(warning)
     figures: list[Figure] = []
     try:
         for figure in (
@@ -201,6 +196,6 @@ def build_dashboard(session: StudySession) -> Dashboard:
         enrollment_by_month=by_month,
         risk_groups=groups,
         figures=tuple(figures),
-        adverse_events=_adverse_events(session),
+        adverse_events=adverse_events_by_grade(session),
         notes=tuple(notes),
     )

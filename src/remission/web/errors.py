@@ -16,14 +16,11 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remission.api.app import API_PREFIX
 from remission.record.errors import InputError
-from remission.store.actor import AccessDenied
-from remission.store.audit import ReasonRequired
-from remission.store.errors import NotFound, Refused, VersionConflict
+from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
 from remission.web.pages import error_page, finish
 from remission.web.viewer import FormRefused, SignInRequired
 
@@ -51,7 +48,7 @@ def _message(error: Exception) -> tuple[int, str, str]:
         return 422, "Not done", "; ".join(f"{p.field}: {p.problem}" for p in error.problems)
     if isinstance(error, ReasonRequired):
         return 422, "Reason needed", "Give a reason for the change."
-    if isinstance(error, IntegrityError):
+    if isinstance(error, Conflict):
         return 409, "Conflict", "This conflicts with a stored record (for example a second death)."
     if isinstance(error, StarletteHTTPException) and error.status_code == 404:
         return 404, "Not found", NOT_FOUND
@@ -99,7 +96,7 @@ def install_page_errors(app: FastAPI) -> None:
         Refused,
         InputError,
         ReasonRequired,
-        IntegrityError,
+        Conflict,
         RequestValidationError,
         ValidationError,
         StarletteHTTPException,

@@ -1,7 +1,8 @@
 """The fields of each course form: label, input kind, choices and help, in the order shown.
 
-Names are those of the API's create schemas (:mod:`remission.api.schemas.events`), which the
-forms validate against, so the web and the API accept the same rows.
+Names are those of the store's course-row kinds (:data:`remission.store.COURSE_KINDS`), whose
+``create`` schemas the forms validate against, so the web and the API accept the same rows; a
+test checks every form field against the schema and the table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from enum import Enum
 
 from remission.record.anthracyclines import known_drugs
 from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
-from remission.store.vocabulary import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
+from remission.store import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
 
 Choices = tuple[tuple[str, str], ...]
 #: CTCAE grade meanings (CLINICAL_FACTS.md §5).

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from remission import __version__
-from remission.api.routes.events import SPECS
+from remission.store import COURSE_KINDS
 from remission.web import formatting
 from remission.web.auth import set_session_cookie
 from remission.web.fields import field_id
@@ -25,7 +25,9 @@ templates.env.filters.update(
     mg=formatting.mg_text,
     field_id=field_id,
 )
-templates.env.globals.update(version=__version__, course_forms=[(spec.segment, spec.title) for spec in SPECS])
+templates.env.globals.update(
+    version=__version__, course_forms=[(kind.segment, kind.title) for kind in COURSE_KINDS]
+)
 #: Security headers of every page: no framing, no sniffing, scripts and styles only from here.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

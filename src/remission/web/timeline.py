@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from remission.api.routes.events import SPECS, EventSpec
-from remission.store.models import Enrollment, RiskAssignment
+from remission.store import DoseLine, Enrollment, RiskAssignment, course_kind
 from remission.web.formatting import mg_text, mrd_text, value_text
 
 #: Order of kinds on the same day: what happens first in a child's course comes first.
@@ -46,7 +45,7 @@ class TimelineEntry:
 
 
 def _summary(
-    segment: str, row: Any, phases: dict[str, str], exposure: dict[int, dict[str, Any]]
+    segment: str, row: Any, phases: dict[str, str], exposure: dict[int, DoseLine]
 ) -> tuple[date | None, str, list[str]]:
     if segment == "consents":
         return row.date, f"Consent given by {row.given_by}", [f"form {row.form_version}"]
@@ -75,10 +74,10 @@ def _summary(
         ]
         return row.onset_date, f"Adverse event: {row.term}, grade {row.grade}", details
     if segment == "anthracycline-doses":
-        line = exposure.get(row.id, {})
+        line = exposure.get(row.id)
         details = [
-            f"doxorubicin equivalent {mg_text(line.get('doxorubicin_equivalent_mg_per_m2'))}",
-            f"running total {mg_text(line.get('running_total_mg_per_m2'))}",
+            f"doxorubicin equivalent {mg_text(line.doxorubicin_equivalent_mg_per_m2 if line else None)}",
+            f"running total {mg_text(line.running_total_mg_per_m2 if line else None)}",
         ]
         if row.dexrazoxane:
             details.append("with dexrazoxane")
@@ -102,7 +101,7 @@ def build_timeline(
     assignments: list[RiskAssignment],
     rows: dict[str, list[Any]],
     phases: dict[str, str],
-    exposure_by_row: dict[int, dict[str, Any]],
+    exposure_by_row: dict[int, DoseLine],
 ) -> list[TimelineEntry]:
     """Every event in date order (undated last); the latest follow-up is marked *last follow-up*."""
     entries = [TimelineEntry(diagnosed, "diagnosis", "Diagnosis")] if diagnosed else []
@@ -113,11 +112,10 @@ def build_timeline(
     for assignment in assignments:
         title = f"Risk assignment: {assignment.risk_group}"
         entries.append(TimelineEntry(assignment.assigned_at.date(), "risk", title, risk=assignment))
-    specs: dict[str, EventSpec] = {spec.segment: spec for spec in SPECS}
     for segment, segment_rows in rows.items():
         for row in segment_rows:
             on, title, details = _summary(segment, row, phases, exposure_by_row)
-            entity = specs[segment].model.__tablename__
+            entity = course_kind(segment).model.__tablename__
             entries.append(TimelineEntry(on, segment, title, details, segment, row.id, entity))
     entries.sort(key=lambda entry: entry.sort_key)
     follow_ups = [entry for entry in entries if entry.kind == "follow-ups"]

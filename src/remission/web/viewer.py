@@ -11,17 +11,20 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from remission.api.settings import Settings
-from remission.store.accounts import actor_for_user
-from remission.store.actor import Actor
-from remission.store.audit_reading import AUDIT_READERS
-from remission.store.database import Store
-from remission.store.export import EXPORTERS
-from remission.store.models import Site, User
-from remission.store.vocabulary import Role
+from remission.store import (
+    Actor,
+    NotFound,
+    Store,
+    actor_for_user,
+    get_user,
+    may_read_audit,
+    may_read_dataset,
+    may_see_dashboard,
+    site_codes,
+)
 from remission.web.auth import (
     SESSION_COOKIE,
     WebSession,
@@ -31,9 +34,6 @@ from remission.web.auth import (
     needs_refresh,
     read_session_token,
 )
-
-#: Roles that see the study dashboard: the study-level roles.
-DASHBOARD_ROLES = (Role.ADMIN, Role.DATA_MANAGER, Role.STATISTICIAN, Role.MONITOR)
 
 
 class SignInRequired(Exception):
@@ -93,17 +93,18 @@ class Viewer:
     def may_enroll(self) -> bool:
         return bool(self.writable_site_ids)
 
+    # The three below only choose which links to show; the store enforces each itself.
     @property
     def may_read_audit(self) -> bool:
-        return self.actor.has(*AUDIT_READERS)
+        return may_read_audit(self.actor)
 
     @property
     def may_export(self) -> bool:
-        return self.actor.has(*EXPORTERS)
+        return may_read_dataset(self.actor)
 
     @property
     def may_see_dashboard(self) -> bool:
-        return bool(self.actor.study_roles & frozenset(DASHBOARD_ROLES))
+        return may_see_dashboard(self.actor)
 
     def sees_identifiers(self, site_id: int) -> bool:
         """True when the actor holds a role at ``site_id``, so may read its patients' identifiers."""
@@ -131,10 +132,13 @@ def current_viewer(request: Request) -> Viewer:
     if session is None:
         raise SignInRequired(expired=token is not None)
     with _store(request).session(Actor.for_system("web session check")) as db:
-        actor = actor_for_user(db, session.user_id)
-        user = db.get(User, session.user_id)
-        sites = {site.id: site.code for site in db.scalars(select(Site).order_by(Site.code))}
-    if actor is None or user is None:
+        actor = actor_for_user(db, user_id=session.user_id)
+        try:
+            full_name = get_user(db, user_id=session.user_id).full_name
+        except NotFound:
+            raise SignInRequired(expired=False) from None
+        sites = site_codes(db)
+    if actor is None:
         raise SignInRequired(expired=False)
     if needs_refresh(session):
         request.state.session_token = issue_session_token(
@@ -144,7 +148,7 @@ def current_viewer(request: Request) -> Viewer:
         actor=actor,
         session=session,
         csrf=csrf_token(settings.secret_key, session.session_id),
-        full_name=user.full_name,
+        full_name=full_name,
         site_codes=sites,
     )
     request.state.viewer = viewer

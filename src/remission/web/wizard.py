@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from remission.api.schemas.events import ConsentCreate
 from remission.api.schemas.patients import IdentifiersIn
 from remission.protocols import Protocol, ScreeningResult, screen_patient
 from remission.record.consistency import FieldProblem
@@ -34,6 +33,7 @@ from remission.record.vocabulary import (
     WhoType,
 )
 from remission.rules.truth import Truth
+from remission.store import ConsentCreate
 from remission.web.fields import FormField, enum_choices
 from remission.web.forms import read_form
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from remission.cli.demo_store import load_synthetic, synthetic_cohort
+from remission.demo import load_synthetic, synthetic_cohort
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.report import ALL, build_report, render_html
 from remission.store.actor import Actor

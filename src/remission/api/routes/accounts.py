@@ -6,15 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
 
+from remission import store as study_store
 from remission.api.deps import ActorDep, StoreDep
 from remission.api.idempotency import request_fingerprint, run_post
-from remission.api.schemas.family import Strict
-from remission.store.accounts import add_site, add_user
-from remission.store.models import Site
-from remission.store.session import StudySession
-from remission.store.vocabulary import Role
+from remission.store import Role, Strict, StudySession, add_site, add_user
 
 router = APIRouter(tags=["accounts"])
 
@@ -40,7 +36,8 @@ class UserCreate(Strict):
 @router.get("/sites", response_model=list[SitePublic])
 def list_sites(actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
-        return [SitePublic.model_validate(site) for site in session.scalars(select(Site).order_by(Site.id))]
+        sites = sorted(study_store.list_sites(session), key=lambda site: site.id)
+        return [SitePublic.model_validate(site) for site in sites]
 
 
 @router.post("/sites", status_code=201, response_model=SitePublic)

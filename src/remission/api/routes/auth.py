@@ -9,8 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from remission.api.deps import SettingsDep, StoreDep
 from remission.api.tokens import issue_token
-from remission.store.accounts import authenticate
-from remission.store.actor import Actor
+from remission.store import Actor, authenticate
 
 router = APIRouter(tags=["auth"])
 
@@ -20,7 +19,7 @@ def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], store: StoreDep, settings: SettingsDep
 ) -> Any:
     with store.session(Actor.for_system("sign-in")) as session:
-        actor = authenticate(session, form.username, form.password)
+        actor = authenticate(session, username=form.username, password=form.password)
     if actor is None or actor.user_id is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}

@@ -1,51 +1,23 @@
-"""Routes for a patient's course rows, generated from one table of entity specs.
+"""Routes for a patient's course rows, generated from the store's course-row kinds.
 
 No ``from __future__ import annotations`` here: the route signatures name each
 spec's schemas, which FastAPI must see as real classes, not strings.
 """
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel
 
+from remission import store as study_store
 from remission.api.deps import ActorDep, PatientId, RowId, StoreDep
 from remission.api.idempotency import request_fingerprint, run_post
-from remission.api.schemas import events as schemas
 from remission.api.schemas.family import public_schema, update_schema
-from remission.store import events as store_events
-from remission.store import models
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    segment: str
-    model: type
-    create: type[BaseModel]
-    title: str
-
-
-SPECS = (
-    EventSpec("consents", models.ConsentRecord, schemas.ConsentCreate, "consent"),
-    EventSpec("mrd", models.MRDMeasurement, schemas.MRDCreate, "MRD result"),
-    EventSpec(
-        "treatment-phases", models.TreatmentPhaseRecord, schemas.TreatmentPhaseCreate, "treatment phase"
-    ),
-    EventSpec("transplants", models.Transplant, schemas.TransplantCreate, "allogeneic HSCT"),
-    EventSpec("adverse-events", models.AdverseEvent, schemas.AdverseEventCreate, "adverse event"),
-    EventSpec(
-        "anthracycline-doses", models.AnthracyclineDose, schemas.AnthracyclineDoseCreate, "anthracycline dose"
-    ),
-    EventSpec("relapses", models.Relapse, schemas.RelapseCreate, "relapse"),
-    EventSpec("deaths", models.Death, schemas.DeathCreate, "death"),
-    EventSpec("follow-ups", models.FollowUp, schemas.FollowUpCreate, "follow-up"),
-)
+from remission.store import COURSE_KINDS, CourseKind
 
 IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-def _add_routes(router: APIRouter, spec: EventSpec) -> None:
+def _add_routes(router: APIRouter, spec: CourseKind) -> None:
     update, public = update_schema(spec.create), public_schema(spec.create)
     path, item = (
         f"/patients/{{patient_id}}/{spec.segment}",
@@ -56,7 +28,8 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
     def list_rows(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> list[Any]:
         with store.session(actor) as session:
             return [
-                public.model_validate(row) for row in store_events.list_rows(session, spec.model, patient_id)
+                public.model_validate(row)
+                for row in study_store.list_rows(session, model=spec.model, patient_id=patient_id)
             ]
 
     def create_row(
@@ -74,29 +47,31 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
             key=key,
             fingerprint=request_fingerprint("POST", request.url.path, values),
             work=lambda session: public.model_validate(
-                store_events.create_row(session, spec.model, patient_id, values)
+                study_store.create_row(session, model=spec.model, patient_id=patient_id, values=values)
             ),
         )
 
     def get_row(patient_id: PatientId, row_id: RowId, actor: ActorDep, store: StoreDep) -> Any:
         with store.session(actor) as session:
-            return public.model_validate(store_events.get_row(session, spec.model, patient_id, row_id))
+            return public.model_validate(
+                study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
+            )
 
     def update_row(
         patient_id: PatientId, row_id: RowId, body: update, actor: ActorDep, store: StoreDep
     ) -> Any:  # type: ignore[valid-type]
         values = body.model_dump(exclude_unset=True, exclude={"version", "reason"})  # type: ignore[attr-defined]
         with store.session(actor, reason=body.reason) as session:  # type: ignore[attr-defined]
-            current = store_events.get_row(session, spec.model, patient_id, row_id)
+            current = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
             # The changed row must still be a valid row: required fields, checks across fields.
             spec.create.model_validate(
                 {name: getattr(current, name) for name in spec.create.model_fields} | values
             )
-            row = store_events.update_row(
+            row = study_store.update_row(
                 session,
-                spec.model,
-                patient_id,
-                row_id,
+                model=spec.model,
+                patient_id=patient_id,
+                row_id=row_id,
                 version=body.version,
                 values=values,  # type: ignore[attr-defined]
             )
@@ -112,7 +87,9 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
         reason: Annotated[str, Query(min_length=1)],
     ) -> Response:
         with store.session(actor, reason=reason) as session:
-            store_events.delete_row(session, spec.model, patient_id, row_id, version=version)
+            study_store.delete_row(
+                session, model=spec.model, patient_id=patient_id, row_id=row_id, version=version
+            )
         return Response(status_code=204)
 
     router.add_api_route(
@@ -139,5 +116,5 @@ def _add_routes(router: APIRouter, spec: EventSpec) -> None:
 
 
 router = APIRouter()
-for _spec in SPECS:
-    _add_routes(router, _spec)
+for _kind in COURSE_KINDS:
+    _add_routes(router, _kind)

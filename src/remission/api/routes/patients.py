@@ -6,11 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from sqlalchemy import select
 
+from remission import store as study_store
 from remission.api.deps import ActorDep, PatientId, StoreDep
 from remission.api.idempotency import request_fingerprint, run_post
-from remission.api.schemas.family import MAX_ID
 from remission.api.schemas.patients import (
     EnrollmentCreate,
     EnrollmentPublic,
@@ -20,14 +19,14 @@ from remission.api.schemas.patients import (
     PatientUpdate,
     RiskAssignmentPublic,
 )
-from remission.store import patients as store_patients
-from remission.store.accounts import site_by_code
-from remission.store.anthracycline_exposure import exposure
-from remission.store.assembly import assemble_record
-from remission.store.enrollment import enroll_patient
-from remission.store.errors import Refused
-from remission.store.models import Enrollment, RiskAssignment
-from remission.store.session import StudySession
+from remission.store import (
+    MAX_ID,
+    Refused,
+    StudySession,
+    enroll_patient,
+    exposure,
+    site_by_code,
+)
 
 router = APIRouter(tags=["patients"])
 IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -36,7 +35,7 @@ IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 def _site_for_new_patient(session: StudySession, requested: str | None) -> int:
     actor = session.actor
     if requested is not None:
-        return site_by_code(session, requested).id
+        return site_by_code(session, code=requested).id
     own = sorted(actor.site_roles)
     if len(own) != 1:
         raise Refused("site", "give the site code of the new patient")
@@ -53,9 +52,7 @@ def list_patients(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
     with store.session(actor) as session:
-        rows = store_patients.list_patients(
-            session, site_code=site, search=search, limit=limit, offset=offset
-        )
+        rows = study_store.list_patients(session, site_code=site, search=search, limit=limit, offset=offset)
         return [PatientPublic.model_validate(row) for row in rows]
 
 
@@ -64,7 +61,7 @@ def create_patient(
     body: PatientCreate, actor: ActorDep, store: StoreDep, request: Request, key: IdempotencyHeader = None
 ) -> Any:
     def work(session: StudySession) -> PatientPublic:
-        patient = store_patients.register_patient(
+        patient = study_store.register_patient(
             session,
             study_id=body.study_id,
             site_id=_site_for_new_patient(session, body.site),
@@ -83,15 +80,15 @@ def create_patient(
 @router.get("/patients/{patient_id}", response_model=PatientPublic)
 def read_patient(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
-        return PatientPublic.model_validate(store_patients.get_patient(session, patient_id))
+        return PatientPublic.model_validate(study_store.get_patient(session, patient_id=patient_id))
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientPublic)
 def update_patient(patient_id: PatientId, body: PatientUpdate, actor: ActorDep, store: StoreDep) -> Any:
     changes = body.model_dump(exclude_unset=True, exclude={"version", "reason"})
     with store.session(actor, reason=body.reason) as session:
-        patient = store_patients.update_patient(
-            session, patient_id, version=body.version, changes=changes, today=date.today()
+        patient = study_store.update_patient(
+            session, patient_id=patient_id, version=body.version, changes=changes, today=date.today()
         )
         return PatientPublic.model_validate(patient)
 
@@ -100,24 +97,21 @@ def update_patient(patient_id: PatientId, body: PatientUpdate, actor: ActorDep, 
 def read_identifiers(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     """Direct identifiers, for roles of the patient's own site only; every read is audited."""
     with store.session(actor) as session:
-        return IdentifiersPublic.model_validate(store_patients.read_identifiers(session, patient_id))
+        return IdentifiersPublic.model_validate(study_store.read_identifiers(session, patient_id=patient_id))
 
 
 @router.get("/patients/{patient_id}/record")
 def read_record(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     """The record the decision engines read, assembled from the stored rows."""
     with store.session(actor) as session:
-        patient = store_patients.get_patient(session, patient_id)
-        return assemble_record(session, patient).model_dump(mode="json", exclude_none=True)
+        record = study_store.read_record(session, patient_id=patient_id)
+        return record.model_dump(mode="json", exclude_none=True)
 
 
 @router.get("/patients/{patient_id}/enrollments", response_model=list[EnrollmentPublic])
 def list_enrollments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
-        store_patients.get_patient(session, patient_id)
-        rows = session.scalars(
-            select(Enrollment).where(Enrollment.patient_id == patient_id).order_by(Enrollment.id)
-        )
+        rows = study_store.list_enrollments(session, patient_id=patient_id)
         return [EnrollmentPublic.model_validate(row) for row in rows]
 
 
@@ -136,7 +130,7 @@ def enroll(
     def work(session: StudySession) -> EnrollmentPublic:
         enrollment = enroll_patient(
             session,
-            patient_id,
+            patient_id=patient_id,
             protocol_id=body.protocol_id,
             enrolled_on=body.enrolled_on,
             attestations=body.attestations,
@@ -150,10 +144,7 @@ def enroll(
 @router.get("/patients/{patient_id}/risk-assignments", response_model=list[RiskAssignmentPublic])
 def list_risk_assignments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
-        store_patients.get_patient(session, patient_id)
-        rows = session.scalars(
-            select(RiskAssignment).where(RiskAssignment.patient_id == patient_id).order_by(RiskAssignment.id)
-        )
+        rows = study_store.list_risk_assignments(session, patient_id=patient_id)
         return [RiskAssignmentPublic.model_validate(row) for row in rows]
 
 
@@ -162,4 +153,4 @@ def read_anthracycline_exposure(patient_id: PatientId, actor: ActorDep, store: S
     """Doses with their doxorubicin equivalents and the running total (mg/m²); the total is
     null from the first dose of a drug without an agreed conversion factor."""
     with store.session(actor) as session:
-        return exposure(session, patient_id)
+        return exposure(session, patient_id=patient_id)

@@ -7,11 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-MAX_ID = 2**31 - 1  # ids and versions fit a 32-bit integer column on every back end
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+from remission.store import MAX_ID, Strict
 
 
 class ChangeMeta(Strict):

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from remission.api.schemas.family import ChangeMeta, Strict
+from remission.api.schemas.family import ChangeMeta
 from remission.record.model import Attestation
 from remission.record.vocabulary import Sex
+from remission.store import Strict
 
 
 class IdentifiersIn(Strict):

@@ -1,4 +1,8 @@
-"""The audit trail of one record (or the latest entries), for administrators, data managers and monitors."""
+"""The audit trail of one record (or the latest entries), for administrators, data managers and monitors.
+
+Who may read the trail, and which identifier values they see, is decided by the store
+(:func:`remission.store.read_audit`); this page only lays the entries out.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from remission.api.schemas.family import MAX_ID
-from remission.store.actor import AccessDenied
-from remission.store.audit_reading import read_entries
-from remission.store.base import PatientOwned, SiteScoped
-from remission.store.errors import NotFound
-from remission.store.models import AUDITED, AuditEntry, Patient
+from remission.store import MAX_ID, NotFound, audit_subject, read_audit, read_latest_audit
 from remission.web.pages import render
 from remission.web.viewer import ViewerDep
 
@@ -29,28 +27,15 @@ def audit_view(
     entity_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Entries of one record in chain order (old and new value, who, when, reason), or the latest ones."""
-    if not viewer.may_read_audit:
-        raise AccessDenied(f"{viewer.username} may not read the audit trail")
     with request.app.state.store.session(viewer.actor) as session:
         patient = None
         if entity:
-            model = AUDITED.get(entity)
-            if model is None or entity_id is None:
+            if entity_id is None:
                 raise NotFound("audit record", entity)
-            if issubclass(model, SiteScoped):
-                row = session.get(model, entity_id)
-                # A deleted row has no row left but keeps its history.
-                if row is not None and isinstance(row, PatientOwned):
-                    patient = session.get(Patient, row.patient_id)
-                elif isinstance(row, Patient):
-                    patient = row
-            entries = read_entries(session, entity=entity, entity_id=entity_id, after_seq=0, limit=1000)
+            patient = audit_subject(session, entity=entity, entity_id=entity_id)
+            entries = read_audit(session, entity=entity, entity_id=entity_id, limit=1000)
         else:
-            last = session.scalar(select(func.max(AuditEntry.seq))) or 0
-            entries = read_entries(
-                session, entity=None, entity_id=None, after_seq=max(0, last - LATEST), limit=LATEST
-            )
-            entries.reverse()
+            entries = read_latest_audit(session, limit=LATEST)
     context = {
         "nav": "audit",
         "entries": entries,

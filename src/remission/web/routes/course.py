@@ -1,6 +1,6 @@
 """Forms for a patient's course rows: add, change (with a reason), delete (with a reason).
 
-Every write goes through :mod:`remission.store.events` in a study session for the viewer, so
+Every write goes through the store's course-row functions in a study session for the viewer, so
 site isolation, the audit trail and risk re-stratification after MRD changes apply as in the
 API. A change names the version it was made on; if the row moved on meanwhile the form comes
 back with the stored values beside the typed ones (409).
@@ -12,29 +12,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from remission.api.routes.events import SPECS, EventSpec
-from remission.api.schemas.family import MAX_ID
+from remission import store as study_store
 from remission.record.anthracyclines import conversion_factors
 from remission.record.errors import InputError
-from remission.store import events as store_events
-from remission.store.actor import AccessDenied
-from remission.store.errors import NotFound, Refused, VersionConflict
-from remission.store.models import Enrollment, Patient
-from remission.store.patients import get_patient
-from remission.store.session import StudySession
+from remission.store import (
+    MAX_ID,
+    AccessDenied,
+    Conflict,
+    CourseKind,
+    Patient,
+    Refused,
+    StudySession,
+    VersionConflict,
+    course_kind,
+    dose_lines,
+    enrolled_protocol_ids,
+    get_patient,
+)
 from remission.web import ctcae
 from remission.web.fields import fields_for
 from remission.web.formatting import mg_text
 from remission.web.forms import Submission, read_form, stored_text, validate
 from remission.web.pages import finish, redirect, render
-from remission.web.patient_view import dose_lines, phase_labels
+from remission.web.patient_view import protocol_phases
 from remission.web.viewer import FormDep, Viewer, ViewerDep
 
 router = APIRouter(include_in_schema=False)
-BY_SEGMENT: dict[str, EventSpec] = {spec.segment: spec for spec in SPECS}
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Segment = Annotated[str, Path(max_length=40)]
@@ -42,34 +46,22 @@ MAX_REASON = 2000
 REASON_LABELS = {"reason": "Reason for this change", "delete_reason": "Reason for deleting"}
 
 
-def _spec(segment: str) -> EventSpec:
-    spec = BY_SEGMENT.get(segment)
-    if spec is None:
-        raise NotFound("form", segment)
-    return spec
-
-
 def _writable_patient(session: StudySession, viewer: Viewer, patient_id: int) -> Patient:
-    patient = get_patient(session, patient_id)
+    patient = get_patient(session, patient_id=patient_id)
     if not viewer.may_write(patient.site_id):
         raise AccessDenied(f"{viewer.username} may not change records of this site")
     return patient
 
 
 def _phases(session: StudySession, patient_id: int) -> dict[str, str]:
-    phases: dict[str, str] = {}
-    for protocol_id in session.scalars(
-        select(Enrollment.protocol_id).where(Enrollment.patient_id == patient_id)
-    ):
-        phases |= phase_labels(protocol_id)
-    return phases
+    return protocol_phases(enrolled_protocol_ids(session, patient_id=patient_id))
 
 
 def _page(
     request: Request,
     session: StudySession,
     patient: Patient,
-    spec: EventSpec,
+    spec: CourseKind,
     submission: Submission,
     *,
     row: Any = None,
@@ -92,12 +84,12 @@ def _page(
         "conflict": conflict,
         "problem": problem,
         "terms": ctcae.terms() if spec.segment == "adverse-events" else (),
-        "doses": dose_lines(session, patient.id) if spec.segment == "anthracycline-doses" else [],
+        "doses": dose_lines(session, patient_id=patient.id) if spec.segment == "anthracycline-doses" else [],
     }
     return render(request, "row_form.html", context, status=status)
 
 
-def _blank(spec: EventSpec, session: StudySession, patient_id: int) -> Submission:
+def _blank(spec: CourseKind, session: StudySession, patient_id: int) -> Submission:
     fields = fields_for(spec.segment, phases=_phases(session, patient_id))
     raw = {field.name: "" for field in fields}
     if spec.segment == "adverse-events":
@@ -107,7 +99,7 @@ def _blank(spec: EventSpec, session: StudySession, patient_id: int) -> Submissio
 
 @router.get("/patients/{patient_id}/{segment}/new")
 def new_row(request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment) -> Response:
-    spec = _spec(segment)
+    spec = course_kind(segment)
     with request.app.state.store.session(viewer.actor) as session:
         patient = _writable_patient(session, viewer, patient_id)
         return _page(request, session, patient, spec, _blank(spec, session, patient.id))
@@ -122,7 +114,7 @@ def _store_problem(submission: Submission, error: Exception) -> str:
         for problem in error.problems:
             submission.errors.setdefault(problem.field.split(".")[-1], problem.problem)
         return ""
-    if isinstance(error, IntegrityError):
+    if isinstance(error, Conflict):
         return "This conflicts with a stored record (a patient has one death, for example)."
     return str(error)
 
@@ -131,7 +123,7 @@ def _store_problem(submission: Submission, error: Exception) -> str:
 def create_row(
     request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment
 ) -> Response:
-    spec = _spec(segment)
+    spec = course_kind(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient = _writable_patient(session, viewer, patient_id)
@@ -142,11 +134,11 @@ def create_row(
             return _page(request, session, patient, spec, submission, status=422)
     try:
         with store.session(viewer.actor) as session:
-            store_events.create_row(session, spec.model, patient_id, submission.values)
-    except (Refused, InputError, IntegrityError) as error:
+            study_store.create_row(session, model=spec.model, patient_id=patient_id, values=submission.values)
+    except (Refused, InputError, Conflict) as error:
         problem = _store_problem(submission, error)
         with store.session(viewer.actor) as session:
-            patient = get_patient(session, patient_id)
+            patient = get_patient(session, patient_id=patient_id)
             return _page(request, session, patient, spec, submission, status=422, problem=problem)
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
 
@@ -156,7 +148,7 @@ def _saved_row(
 ) -> tuple[Any, Any, Any]:
     """The patient (writable by the viewer), the saved row and the form fields that edit it."""
     patient = _writable_patient(session, viewer, patient_id)
-    row = store_events.get_row(session, spec.model, patient_id, row_id)
+    row = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
     fields = fields_for(segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None))
     return patient, row, fields
 
@@ -165,7 +157,7 @@ def _saved_row(
 def edit_row(
     request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment, row_id: RowId
 ) -> Response:
-    spec = _spec(segment)
+    spec = course_kind(segment)
     with request.app.state.store.session(viewer.actor) as session:
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
         submission = Submission(raw=stored_text(fields, row), values={})
@@ -193,7 +185,7 @@ def update_row(
     request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
 ) -> Response:
     """Save a change: the reason is required, and the version read must still be current (else 409)."""
-    spec = _spec(segment)
+    spec = course_kind(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
@@ -207,13 +199,18 @@ def update_row(
             return redirect(request, f"/patients/{patient_id}")
     try:
         with store.session(viewer.actor, reason=reason) as session:
-            store_events.update_row(
-                session, spec.model, patient_id, row_id, version=_version(form), values=changes
+            study_store.update_row(
+                session,
+                model=spec.model,
+                patient_id=patient_id,
+                row_id=row_id,
+                version=_version(form),
+                values=changes,
             )
     except VersionConflict:
         with store.session(viewer.actor) as session:
-            patient = get_patient(session, patient_id)
-            row = store_events.get_row(session, spec.model, patient_id, row_id)
+            patient = get_patient(session, patient_id=patient_id)
+            row = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
             conflict = stored_text(fields, row)
             return _page(
                 request,
@@ -226,10 +223,10 @@ def update_row(
                 conflict=conflict,
                 status=409,
             )
-    except (Refused, InputError, IntegrityError) as error:
+    except (Refused, InputError, Conflict) as error:
         problem = _store_problem(submission, error)
         with store.session(viewer.actor) as session:
-            patient = get_patient(session, patient_id)
+            patient = get_patient(session, patient_id=patient_id)
             return _page(
                 request,
                 session,
@@ -249,7 +246,7 @@ def delete_row(
     request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
 ) -> Response:
     """Delete with a reason, on the version read (a stale version gets the 409 page)."""
-    spec = _spec(segment)
+    spec = course_kind(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
@@ -261,7 +258,9 @@ def delete_row(
             )
             return _page(request, session, patient, spec, submission, row=row, status=422)
     with store.session(viewer.actor, reason=reason) as session:
-        store_events.delete_row(session, spec.model, patient_id, row_id, version=_version(form))
+        study_store.delete_row(
+            session, model=spec.model, patient_id=patient_id, row_id=row_id, version=_version(form)
+        )
     return redirect(request, f"/patients/{patient_id}?saved=deleted")
 
 
@@ -269,9 +268,8 @@ def delete_row(
 def preview_dose(request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId) -> Response:
     """The running doxorubicin-equivalent total with the dose being typed (an htmx fragment)."""
     with request.app.state.store.session(viewer.actor) as session:
-        get_patient(session, patient_id)
-        lines = dose_lines(session, patient_id)
-    total = lines[-1]["running_total_mg_per_m2"] if lines else 0.0
+        lines = dose_lines(session, patient_id=patient_id)
+    total = lines[-1].running_total_mg_per_m2 if lines else 0.0
     drug = str(form.get("drug", "")).lower()
     try:
         dose = float(str(form.get("dose_mg_per_m2", "")))

@@ -1,8 +1,9 @@
 """Downloads for the roles that may export: the de-identified endpoint dataset and the study report.
 
 Both are POST forms with the CSRF token, since each download writes an ``export`` entry to the
-audit trail. The dataset is written by :func:`remission.store.export.export_dataset`; the report
-is built by :mod:`remission.stats.report` from the extended dataset derived at today's data cut.
+audit trail. The dataset is written by :func:`remission.store.export_dataset`; the report is
+built by :mod:`remission.stats.report` from the extended dataset the store hands out at today's
+data cut (:func:`remission.store.read_endpoint_dataset`: role check, snapshot, audit entry).
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from remission.store.actor import AccessDenied
-from remission.store.audit import record_event
-from remission.store.endpoints import derive_endpoints
-from remission.store.errors import NotFound
-from remission.store.export import AUDIT_ENTITY, ExportFormat, export_dataset
-from remission.store.vocabulary import AuditAction
-from remission.web.dashboard_data import SYNTHETIC_PREFIX
+from remission.demo import synthetic_note
+from remission.store import (
+    AccessDenied,
+    Delivery,
+    ExportFormat,
+    NotFound,
+    export_dataset,
+    read_endpoint_dataset,
+)
 from remission.web.pages import finish, render
 from remission.web.viewer import FormDep, Viewer, ViewerDep
 
@@ -57,7 +61,7 @@ def download_dataset(request: Request, viewer: ViewerDep, form: FormDep, kind: s
         raise NotFound("download", kind)
     with tempfile.TemporaryDirectory(prefix="remission-export-") as folder:
         path = Path(folder) / f"endpoints.{kind}"
-        export_dataset(request.app.state.store, viewer.actor, path, ExportFormat(kind))
+        export_dataset(request.app.state.store, actor=viewer.actor, path=path, format=ExportFormat(kind))
         content = path.read_bytes()
     return _attachment(request, content, f"remission-endpoints-{date.today().isoformat()}.{kind}", kind)
 
@@ -70,30 +74,29 @@ def download_report(request: Request, viewer: ViewerDep, form: FormDep, kind: st
     _require_exporter(viewer)
     if kind not in ("html", "pdf"):
         raise NotFound("download", kind)
-    store, cut = request.app.state.store, date.today()
-    with store.session(viewer.actor) as session:
-        if store.engine.dialect.name == "postgresql":
-            session.connection(
-                execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-            )
-        table = derive_endpoints(session, extended=True, as_of=cut)
-    notes = [
-        f"Dataset: {table.num_rows} rows derived at the data cut {cut} for {viewer.username} (web download)."
-    ]
-    synthetic = sum(str(key).startswith(SYNTHETIC_PREFIX) for key in table["patient_key"].to_pylist())
-    if synthetic:
-        notes.insert(
-            0,
-            f"{synthetic} patients ({SYNTHETIC_PREFIX}…) are SYNTHETIC demo data: their outcomes come from "
-            "arbitrary demo parameters and mean nothing clinically.",
-        )
-    report = build_report(table, as_of=cut, title="remission study report", notes=notes)
-    with store.session(viewer.actor) as session:
-        note = f"format=report-{kind} rows={table.num_rows} as_of={cut} purpose=report (web)"
-        record_event(session, AuditAction.EXPORT, AUDIT_ENTITY, None, None, note=note)
-    if kind == "html":
-        content = render_html(report).encode("utf-8")
-    else:
-        with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
-            content = write_pdf(report, Path(folder) / "report.pdf").read_bytes()
+    cut = date.today()
+    built: list[bytes] = []
+
+    def deliver(table: pa.Table) -> Delivery:
+        who = f"for {viewer.username} (web download)"
+        notes = [f"Dataset: {table.num_rows} rows derived at the data cut {cut} {who}."]
+        if (warning := synthetic_note(table["patient_key"].to_pylist())) is not None:
+            notes.insert(0, warning)
+        report = build_report(table, as_of=cut, title="remission study report", notes=notes)
+        if kind == "html":
+            built.append(render_html(report).encode("utf-8"))
+        else:
+            with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
+                built.append(write_pdf(report, Path(folder) / "report.pdf").read_bytes())
+        return Delivery(f"report-{kind}")
+
+    read_endpoint_dataset(
+        request.app.state.store,
+        actor=viewer.actor,
+        deliver=deliver,
+        purpose="report (web)",
+        extended=True,
+        as_of=cut,
+    )
+    (content,) = built
     return _attachment(request, content, f"remission-report-{cut.isoformat()}.{kind}", kind)

@@ -15,17 +15,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from remission.api.schemas.family import MAX_ID
 from remission.protocols import Protocol, load_protocol, shipped_protocol_ids
 from remission.record.errors import InputError
 from remission.record.model import Attestation
-from remission.store.actor import AccessDenied
-from remission.store.assembly import assemble_record
-from remission.store.enrollment import enroll_patient
-from remission.store.errors import Refused
-from remission.store.events import create_row
-from remission.store.models import ConsentRecord
-from remission.store.patients import BASELINE_FIELDS, get_patient, register_patient
+from remission.store import (
+    BASELINE_FIELDS,
+    MAX_ID,
+    AccessDenied,
+    Refused,
+    course_kind,
+    create_row,
+    enroll_patient,
+    get_patient,
+    read_record,
+    register_patient,
+)
 from remission.web.fields import FormField
 from remission.web.forms import read_form
 from remission.web.pages import redirect, render
@@ -205,11 +209,16 @@ def wizard_submit(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
                 today=date.today(),
             )
             if base.consent is not None:
-                create_row(session, ConsentRecord, patient.id, base.consent.model_dump())
+                create_row(
+                    session,
+                    model=course_kind("consents").model,
+                    patient_id=patient.id,
+                    values=base.consent.model_dump(),
+                )
             if enrolling:
                 enroll_patient(
                     session,
-                    patient.id,
+                    patient_id=patient.id,
                     protocol_id=context["protocol"].id,
                     enrolled_on=on,
                     attestations=attestations,
@@ -233,12 +242,12 @@ def _existing_context(request: Request, viewer: Viewer, patient_id: int, form: A
     errors: dict[str, str] = {}
     protocol, on = _entry(form, errors)
     with request.app.state.store.session(viewer.actor) as session:
-        patient = get_patient(session, patient_id)
+        patient = get_patient(session, patient_id=patient_id)
         if not viewer.may_write(patient.site_id):
             raise AccessDenied(f"{viewer.username} may not enroll patients of this site")
 
         def build(attestations: list[Attestation]) -> Any:
-            return assemble_record(session, patient, study_entry_date=on, attestations=attestations)
+            return read_record(session, patient_id=patient.id, study_entry_date=on, attestations=attestations)
 
         check: Checklist = checklist(
             build,
@@ -292,7 +301,7 @@ def enroll_existing(request: Request, viewer: ViewerDep, form: FormDep, patient_
         with request.app.state.store.session(viewer.actor) as session:
             enroll_patient(
                 session,
-                patient_id,
+                patient_id=patient_id,
                 protocol_id=context["protocol"].id,
                 enrolled_on=on,
                 attestations=attestations,

@@ -7,13 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from remission.api.schemas.family import MAX_ID
-from remission.store.models import Site
-from remission.store.patients import get_patient, read_identifiers
+from remission.store import (
+    MAX_ID,
+    PER_PAGE,
+    STATUSES,
+    get_patient,
+    list_sites,
+    patient_page,
+    read_identifiers,
+)
 from remission.web.pages import render
-from remission.web.patient_list import PER_PAGE, STATUSES, patient_page
 from remission.web.patient_view import patient_view
 from remission.web.viewer import ViewerDep
 
@@ -34,7 +38,7 @@ def list_patients(
     status = status if status in STATUSES else ""
     with request.app.state.store.session(viewer.actor) as session:
         rows, total = patient_page(session, search=search.strip(), status=status, site=site, page=page)
-        sites = [s.code for s in session.scalars(select(Site).order_by(Site.code))]
+        sites = [s.code for s in list_sites(session)]
     pages = max(1, -(-total // PER_PAGE))
     context = {
         "nav": "patients",
@@ -73,7 +77,7 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
 def show_identifiers(request: Request, viewer: ViewerDep, patient_id: PatientId) -> Response:
     """Direct identifiers, for roles of the patient's own site; the read is written to the audit trail."""
     with request.app.state.store.session(viewer.actor) as session:
-        patient = get_patient(session, patient_id)
-        identifiers = read_identifiers(session, patient_id)
+        patient = get_patient(session, patient_id=patient_id)
+        identifiers = read_identifiers(session, patient_id=patient_id)
         context = {"nav": "patients", "patient": patient, "identifiers": identifiers}
         return render(request, "identifiers.html", context)

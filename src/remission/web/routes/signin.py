@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from remission.store.accounts import authenticate
-from remission.store.actor import Actor
+from remission.store import Actor, authenticate
 from remission.web.auth import (
     SIGN_IN_COOKIE,
     clear_session_cookie,
@@ -69,7 +68,7 @@ async def sign_in(request: Request) -> Response:
         message = "The sign-in form expired. Please try again."
         return _sign_in_page(request, next_url=next_url, error=message, username=username, status=403)
     with store.session(Actor.for_system("web sign-in")) as session:
-        actor = authenticate(session, username, password) if username and password else None
+        actor = authenticate(session, username=username, password=password) if username and password else None
     if actor is None or actor.user_id is None:
         message = "Wrong username or password."
         return _sign_in_page(request, next_url=next_url, error=message, username=username, status=401)

@@ -1,16 +1,37 @@
-"""Create schemas of a patient's course rows; Update and Public are derived."""
+"""The kinds of a patient's course rows: the one description of each, from which the rest is derived.
+
+Each :class:`CourseKind` names its table (the model), the schema of a new row (field names,
+types, limits and checks across fields), its URL segment and its title. The API derives its
+Create, Update and Public schemas from ``create``; the web forms validate against ``create``
+and their fields (``remission.web.fields``) are checked against it and the table by a test.
+Adding a kind is one entry in :data:`COURSE_KINDS` plus a model, a migration and form fields
+(see ``docs/architecture.md``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from remission.api.schemas.family import Strict
 from remission.record.anthracyclines import known_drugs
 from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
+from remission.store import models
+from remission.store.base import PatientOwned
+from remission.store.errors import NotFound
 from remission.store.vocabulary import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
+
+#: Ids and versions fit a 32-bit integer column on every back end.
+MAX_ID = 2**31 - 1
+
+
+class Strict(BaseModel):
+    """A schema that refuses unknown fields, NaN and infinity."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -91,3 +112,37 @@ class DeathCreate(Strict):
 class FollowUpCreate(Strict):
     date: date
     status: FollowUpStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CourseKind:
+    """One kind of course row: its URL segment, table, new-row schema and title."""
+
+    segment: str
+    model: type[PatientOwned]
+    create: type[Strict]
+    title: str
+
+
+COURSE_KINDS: tuple[CourseKind, ...] = (
+    CourseKind("consents", models.ConsentRecord, ConsentCreate, "consent"),
+    CourseKind("mrd", models.MRDMeasurement, MRDCreate, "MRD result"),
+    CourseKind("treatment-phases", models.TreatmentPhaseRecord, TreatmentPhaseCreate, "treatment phase"),
+    CourseKind("transplants", models.Transplant, TransplantCreate, "allogeneic HSCT"),
+    CourseKind("adverse-events", models.AdverseEvent, AdverseEventCreate, "adverse event"),
+    CourseKind(
+        "anthracycline-doses", models.AnthracyclineDose, AnthracyclineDoseCreate, "anthracycline dose"
+    ),
+    CourseKind("relapses", models.Relapse, RelapseCreate, "relapse"),
+    CourseKind("deaths", models.Death, DeathCreate, "death"),
+    CourseKind("follow-ups", models.FollowUp, FollowUpCreate, "follow-up"),
+)
+_BY_SEGMENT = {kind.segment: kind for kind in COURSE_KINDS}
+
+
+def course_kind(segment: str) -> CourseKind:
+    """The kind with URL segment ``segment``; an unknown one is :class:`NotFound`."""
+    kind = _BY_SEGMENT.get(segment)
+    if kind is None:
+        raise NotFound("course row kind", segment)
+    return kind

@@ -1,48 +1,20 @@
-"""Loading the demo into the embedded study store: the example patients and a synthetic cohort.
+"""The synthetic demo cohort: children generated from a fixed seed, as plain values (no store here).
 
-The synthetic cohort (study ids ``SYN-…`` at sites ``SYN-A``, ``SYN-B``, ``SYN-C``) exists so the
-study report has outcomes to analyse. It is generated from a fixed seed, so every run produces
-the same children, and it is written only through the store's own functions (registration,
-enrollment with screening, MRD results that re-run risk stratification, course rows), so the
-audit trail covers it like any other data. **Every rate below is an arbitrary demo parameter
+The cohort (study ids ``SYN-…`` at sites ``SYN-A``, ``SYN-B``, ``SYN-C``) exists so the study
+report has outcomes to analyse. The same seed gives the same children. Course rows are
+``(kind segment, values)`` pairs naming the store's course-row kinds; :mod:`remission.demo.loading`
+writes them through the store's public functions. **Every rate below is an arbitrary demo parameter
 chosen to make risk groups, relapses, deaths in remission and transplants occur; none is a
 clinical fact and the outcomes mean nothing clinically.**
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import select
-
-from remission.protocols import Protocol, Verdict
-from remission.record.model import Attestation, PatientRecord
-from remission.store.accounts import add_site
-from remission.store.actor import Actor
-from remission.store.audit import verify_chain
-from remission.store.database import Store
-from remission.store.enrollment import enroll_patient
-from remission.store.events import create_row
-from remission.store.migrations_api import upgrade
-from remission.store.models import (
-    AdverseEvent,
-    ConsentRecord,
-    Death,
-    FollowUp,
-    MRDMeasurement,
-    Patient,
-    Relapse,
-    Site,
-    Transplant,
-    TreatmentPhaseRecord,
-)
-from remission.store.patients import BASELINE_FIELDS, register_patient
-from remission.store.risk import latest_assignment
-from remission.store.session import StudySession
 
 SYNTHETIC_SEED = 20261121
 SYNTHETIC_SIZE = 240
@@ -50,8 +22,8 @@ SYNTHETIC_PROTOCOL = "NCT06516679"
 SYNTHETIC_SITES = ("SYN-A", "SYN-B", "SYN-C")
 #: Diagnoses fall in [FIRST, LAST]; nothing is dated after DATA_CUT (the synthetic data cut).
 FIRST_DIAGNOSIS, LAST_DIAGNOSIS, DATA_CUT = date(2016, 1, 1), date(2024, 6, 30), date(2025, 12, 31)
-#: Patients written per transaction: a failed batch leaves no half-written patient behind.
-_BATCH = 40
+#: Study ids of the synthetic cohort start with this; pages and reports label them as synthetic.
+SYNTHETIC_PREFIX = "SYN-"
 _YEAR = 365.25
 _RELAPSE_SITES = ("marrow", "CNS", "testis", "other extramedullary", "combined")
 #: Demo parameters (arbitrary, not clinical): probabilities, and hazards per year.
@@ -86,7 +58,7 @@ _SITE_X = np.array([1.0, 0.8, 0.6, 0.15, 1.2])
 
 @dataclass
 class SyntheticPatient:
-    """One generated child: baseline values and course rows as (model, values) pairs."""
+    """One generated child: baseline values and course rows as (kind segment, values) pairs."""
 
     study_id: str
     site: str
@@ -94,7 +66,7 @@ class SyntheticPatient:
     born: date
     baseline: dict[str, object]
     consented: date
-    rows: list[tuple[type, dict[str, object]]] = field(default_factory=list)
+    rows: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
 
 def _draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -165,7 +137,7 @@ def _patient(i: int, d: dict[str, np.ndarray]) -> SyntheticPatient:
     }
     j = d["jitter"]
     child = SyntheticPatient(
-        f"SYN-{site[-1]}-{i + 1:03}",
+        f"{SYNTHETIC_PREFIX}{site[-1]}-{i + 1:03}",
         site,
         sex,
         diagnosed - timedelta(days=int(d["age"])),
@@ -178,23 +150,23 @@ def _patient(i: int, d: dict[str, np.ndarray]) -> SyntheticPatient:
     end_induction = (entry - diagnosed).days + 34
     rows.append(
         (
-            TreatmentPhaseRecord,
+            "treatment-phases",
             {"phase_id": "induction", "actual_start": entry, "actual_end": on(end_induction)},
         )
     )
     if d["ae"] and not np.isfinite(d["induction_death"]):
         onset = end_induction - 20 + j[1]
-        rows.append((AdverseEvent, _adverse("Febrile neutropenia", 3, on(onset), on(onset + 5 + j[2]))))
+        rows.append(("adverse-events", _adverse("Febrile neutropenia", 3, on(onset), on(onset + 5 + j[2]))))
     if np.isfinite(d["induction_death"]):
         day = float(d["induction_death"])
         rows[0][1]["actual_end"] = on(day)
-        rows.append((AdverseEvent, _adverse("Sepsis", 5, on(day - 3), None)))
-        rows.append((Death, {"date": on(day), "cause": "induction death: infection (synthetic)"}))
+        rows.append(("adverse-events", _adverse("Sepsis", 5, on(day - 3), None)))
+        rows.append(("deaths", {"date": on(day), "cause": "induction death: infection (synthetic)"}))
         return child
     block = "hr_consolidation_1" if d["rearranged"] else "lr_consolidation_1"
     start, end = end_induction + 3, end_induction + 30
-    rows.append((TreatmentPhaseRecord, {"phase_id": block, "actual_start": on(start), "actual_end": on(end)}))
-    rows.append((MRDMeasurement, _mrd(on(end + 1), float(d["mrd"]))))
+    rows.append(("treatment-phases", {"phase_id": block, "actual_start": on(start), "actual_end": on(end)}))
+    rows.append(("mrd", _mrd(on(end + 1), float(d["mrd"]))))
     _course(child, d, on, cut)
     return child
 
@@ -208,7 +180,7 @@ def _course(
     hsct = float(d["hsct"])
     remission_death = min(float(d["death_in_remission"]), hsct + float(d["trm"]))
     if hsct < min(relapse, remission_death, lost, cut):
-        rows.append((Transplant, _transplant(on(hsct), j[3])))
+        rows.append(("transplants", _transplant(on(hsct), j[3])))
     else:
         hsct, remission_death = np.inf, float(d["death_in_remission"])
     death, relapsed = remission_death, relapse < min(remission_death, lost, cut)
@@ -233,21 +205,21 @@ def _course(
         }
         if after and np.isfinite(second):
             values.update(remission_before_second_hsct=in_remission, second_hsct_conditioning="demo regimen")
-        rows.append((Relapse, values))
+        rows.append(("relapses", values))
         if np.isfinite(second):
-            rows.append((Transplant, _transplant(on(second), j[3] + 1)))
+            rows.append(("transplants", _transplant(on(second), j[3] + 1)))
     end = min(death, lost, cut)
     for visit in np.arange(_YEAR, end, _YEAR):
         status = "alive with disease" if relapse <= visit < relapse + _YEAR else "alive in remission"
-        rows.append((FollowUp, {"date": on(visit), "status": status}))
+        rows.append(("follow-ups", {"date": on(visit), "status": status}))
     if death <= min(lost, cut):
         cause = "relapse (synthetic)" if relapsed else "treatment-related (synthetic)"
-        rows.append((Death, {"date": on(death), "cause": cause}))
+        rows.append(("deaths", {"date": on(death), "cause": cause}))
     elif lost < cut:
-        rows.append((FollowUp, {"date": on(lost), "status": "lost to follow-up"}))
+        rows.append(("follow-ups", {"date": on(lost), "status": "lost to follow-up"}))
     else:
         last_status = "alive with disease" if relapse <= cut < relapse + _YEAR else "alive in remission"
-        rows.append((FollowUp, {"date": on(cut - 7 * j[2]), "status": last_status}))
+        rows.append(("follow-ups", {"date": on(cut - 7 * j[2]), "status": last_status}))
 
 
 def _adverse(term: str, grade: int, onset: date, resolved: date | None) -> dict[str, object]:
@@ -276,123 +248,12 @@ def _transplant(on: date, k: int) -> dict[str, object]:
     return {"date": on, "donor_type": donors[int(k) % 4], "conditioning_regimen": "demo regimen (synthetic)"}
 
 
-def _load_one(store: Store, record: PatientRecord, protocol: Protocol, eligible: bool) -> None:
-    operator = Actor.for_system("demo")
-    with store.session(operator) as session:
-        if session.scalar(select(Patient).where(Patient.study_id == record.patient.study_id)):
-            return
-        site = session.scalar(select(Site).where(Site.code == record.patient.site))
-        site = site or add_site(
-            session, code=record.patient.site or "DEMO", name=f"Demo site {record.patient.site}"
-        )
-        baseline = record.model_dump(mode="json", include=set(BASELINE_FIELDS), exclude_none=True)
-        patient = register_patient(
-            session,
-            study_id=record.patient.study_id,
-            site_id=site.id,
-            sex=record.patient.sex,
-            date_of_birth=record.patient.date_of_birth,
-            baseline=baseline,
-            identifiers=None,
-            today=date.today(),
-        )
-        if record.consent is not None:
-            create_row(session, ConsentRecord, patient.id, record.consent.model_dump())
-        if eligible and record.study_entry_date is not None:
-            enroll_patient(
-                session,
-                patient.id,
-                protocol_id=protocol.id,
-                enrolled_on=record.study_entry_date,
-                attestations=record.attestations,
-            )
-        for result in record.mrd:
-            create_row(session, MRDMeasurement, patient.id, result.model_dump())
-
-
-def _write_synthetic(session: StudySession, child: SyntheticPatient, sites: dict[str, int]) -> None:
-    """Register, consent and enroll one synthetic child, then write its course row by row."""
-    patient = register_patient(
-        session,
-        study_id=child.study_id,
-        site_id=sites[child.site],
-        sex=child.sex,
-        date_of_birth=child.born,
-        baseline=child.baseline,
-        identifiers=None,
-        today=date.today(),
+def synthetic_note(patient_keys: list[str]) -> str | None:
+    """The warning a page or report shows when it includes synthetic patients, or ``None``."""
+    synthetic = sum(str(key).startswith(SYNTHETIC_PREFIX) for key in patient_keys)
+    if not synthetic:
+        return None
+    return (
+        f"{synthetic} patients ({SYNTHETIC_PREFIX}…) are SYNTHETIC demo data: their outcomes come from "
+        "arbitrary demo parameters and mean nothing clinically."
     )
-    consent = {"given_by": "parents", "date": child.consented, "form_version": "synthetic ICF v1"}
-    create_row(session, ConsentRecord, patient.id, consent)
-    attestation = Attestation(
-        protocol_id=SYNTHETIC_PROTOCOL,
-        criterion_id="excl-contraindication",
-        outcome="not met",
-        attested_by="Synthetic investigator",
-        role="investigator",
-        date=child.consented,
-    )
-    enrolled = child.consented + timedelta(days=1)
-    enroll_patient(
-        session, patient.id, protocol_id=SYNTHETIC_PROTOCOL, enrolled_on=enrolled, attestations=[attestation]
-    )
-    for model, values in child.rows:
-        create_row(session, model, patient.id, values)
-
-
-def load_synthetic(store: Store, cohort: list[SyntheticPatient]) -> int:
-    """Write the children of ``cohort`` not yet in the store, in batches; return how many were written."""
-    operator = Actor.for_system("demo")
-    with store.session(operator) as session:
-        present = set(session.scalars(select(Patient.study_id).where(Patient.study_id.like("SYN-%"))))
-        sites = {site.code: site.id for site in session.scalars(select(Site))}
-        for code in SYNTHETIC_SITES:
-            if code not in sites:
-                sites[code] = add_site(session, code=code, name=f"Synthetic demo site {code[-1]}").id
-    missing = [child for child in cohort if child.study_id not in present]
-    for start in range(0, len(missing), _BATCH):
-        with store.session(operator) as session:
-            for child in missing[start : start + _BATCH]:
-                _write_synthetic(session, child, sites)
-    return len(missing)
-
-
-def load_examples(
-    store: Store,
-    records: list[PatientRecord],
-    verdicts: list[Verdict],
-    protocol: Protocol,
-    *,
-    synthetic: list[SyntheticPatient] | None = None,
-) -> dict[str, object]:
-    """Create the schema, load the records (enrolling the eligible) and the synthetic cohort; summarise.
-
-    The summary counts ``patients`` (all), ``examples`` and ``synthetic`` patients, the latest
-    risk groups under ``protocol``, and the audit trail's length and integrity.
-    """
-    upgrade(store.engine)
-    for record, verdict in zip(records, verdicts, strict=True):
-        _load_one(store, record, protocol, verdict is Verdict.ELIGIBLE)
-    if synthetic:
-        load_synthetic(store, synthetic)
-    with store.session(Actor.for_system("demo")) as session:
-        patients = list(session.scalars(select(Patient)))
-        groups = Counter(
-            (
-                assignment.risk_group
-                if (assignment := latest_assignment(session, p.id, protocol.id))
-                else "not enrolled"
-            )
-            for p in patients
-        )
-    with store.engine.connect() as connection:
-        chain = verify_chain(connection)
-    synthetic_count = sum(p.study_id.startswith("SYN-") for p in patients)
-    return {
-        "patients": len(patients),
-        "examples": len(patients) - synthetic_count,
-        "synthetic": synthetic_count,
-        "risk_groups": dict(sorted(groups.items())),
-        "audit_entries": chain.entries,
-        "audit_intact": chain.intact,
-    }

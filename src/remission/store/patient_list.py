@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 
-from remission.store.models import Death, Enrollment, Patient, Relapse, RiskAssignment, Site
+from remission.store.current_risk import current_risk_groups
+from remission.store.models import Death, Enrollment, Patient, Relapse, Site
 from remission.store.session import StudySession
 
 STATUSES = ("registered", "enrolled", "relapsed", "died")
@@ -60,7 +61,10 @@ def diagnosis_date(baseline: dict[str, Any]) -> date | None:
 def patient_page(
     session: StudySession, *, search: str = "", status: str = "", site: str = "", page: int = 1
 ) -> tuple[list[PatientRow], int]:
-    """The rows of page ``page`` (1-based, :data:`PER_PAGE` a page) and the number of matching patients."""
+    """The rows of page ``page`` (1-based, :data:`PER_PAGE` a page) and the number of matching patients.
+
+    ``risk_group`` is the current risk group (:mod:`remission.store.current_risk`).
+    """
     query = select(Patient)
     if search:
         query = query.where(func.lower(Patient.study_id).contains(search.lower(), autoescape=True))
@@ -78,11 +82,7 @@ def patient_page(
     died = set(session.scalars(select(Death.patient_id).where(Death.patient_id.in_(ids))))
     relapsed = set(session.scalars(select(Relapse.patient_id).where(Relapse.patient_id.in_(ids))))
     enrolled = set(session.scalars(select(Enrollment.patient_id).where(Enrollment.patient_id.in_(ids))))
-    latest: dict[int, RiskAssignment] = {}
-    for assignment in session.scalars(
-        select(RiskAssignment).where(RiskAssignment.patient_id.in_(ids)).order_by(RiskAssignment.id)
-    ):
-        latest[assignment.patient_id] = assignment
+    current = current_risk_groups(session, patient_ids=ids)
     rows = []
     for patient in patients:
         state = (
@@ -94,7 +94,7 @@ def patient_page(
             if patient.id in enrolled
             else "registered"
         )
-        assignment = latest.get(patient.id)
+        risk = current.get(patient.id)
         rows.append(
             PatientRow(
                 id=patient.id,
@@ -104,8 +104,8 @@ def patient_page(
                 diagnosed=diagnosis_date(patient.baseline),
                 born=patient.date_of_birth,
                 status=state,
-                protocol=assignment.protocol_id if assignment else None,
-                risk_group=assignment.risk_group if assignment else None,
+                protocol=risk.protocol_id if risk else None,
+                risk_group=risk.risk_group if risk else None,
             )
         )
     return rows, total
