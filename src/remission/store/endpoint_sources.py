@@ -1,0 +1,146 @@
+"""The source tables of the endpoint dataset, each read with one SELECT through the session's scope.
+
+No derivation happens here (see :mod:`remission.store.endpoint_derivation`): each table is the
+stored rows as Arrow columns, with no data cut applied. Site scope applies to every SELECT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import select
+
+from remission.store.current_risk import current_risk_statement
+from remission.store.models import (
+    AdverseEvent,
+    AnthracyclineDose,
+    Death,
+    FollowUp,
+    MRDMeasurement,
+    Patient,
+    Relapse,
+    Site,
+    Transplant,
+    TreatmentPhaseRecord,
+)
+from remission.store.session import StudySession
+
+
+@dataclass(frozen=True)
+class EndpointSources:
+    """The stored rows the dataset is derived from; ``patient_id`` keys every table but ``sites``.
+
+    ``patients``: patient_key, site_id, sex, born, diagnosed, wbc_at_diagnosis_1e9_per_l,
+    cns_status, kmt2a_status. ``first_enrollment``: enrolled_on, protocol_id and the current
+    risk group (:mod:`remission.store.current_risk`). ``relapses``: date, relapse_id, site,
+    timing, remission_before_second_hsct. ``adverse_events``: onset, resolution. ``phases``:
+    start, end. ``deaths``, ``transplants``, ``follow_ups``, ``mrd_samples``, ``doses``: date.
+    """
+
+    patients: pa.Table
+    sites: pa.Table
+    first_enrollment: pa.Table
+    deaths: pa.Table
+    relapses: pa.Table
+    transplants: pa.Table
+    follow_ups: pa.Table
+    mrd_samples: pa.Table
+    doses: pa.Table
+    adverse_events: pa.Table
+    phases: pa.Table
+
+
+def _load(session: StudySession, columns: dict[str, tuple[Any, pa.DataType]]) -> pa.Table:
+    """One SELECT of ``columns`` through the session's site scope, as an Arrow table."""
+    statement = select(*(expression.label(name) for name, (expression, _) in columns.items()))
+    rows = session.execute(statement).all()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pa.table(
+        {
+            name: pa.array(column, type=kind)
+            for (name, (_, kind)), column in zip(columns.items(), values, strict=True)
+        }
+    )
+
+
+def _dated(session: StudySession, model: Any, column: Any) -> pa.Table:
+    return _load(session, {"patient_id": (model.patient_id, pa.int64()), "date": (column, pa.date32())})
+
+
+def _patients(session: StudySession) -> pa.Table:
+    table = _load(
+        session,
+        {
+            "patient_id": (Patient.id, pa.int64()),
+            "patient_key": (Patient.study_id, pa.string()),
+            "site_id": (Patient.site_id, pa.int64()),
+            "sex": (Patient.sex, pa.string()),
+            "born": (Patient.date_of_birth, pa.date32()),
+            "diagnosed": (Patient.baseline[("diagnosis", "date")].as_string(), pa.string()),
+            "wbc_at_diagnosis_1e9_per_l": (
+                Patient.baseline["wbc_at_diagnosis_1e9_per_l"].as_float(),
+                pa.float64(),
+            ),
+            "cns_status": (Patient.baseline["cns_status"].as_string(), pa.string()),
+            "kmt2a_status": (Patient.baseline[("genetics", "kmt2a", "status")].as_string(), pa.string()),
+        },
+    )
+    return table.set_column(
+        table.schema.get_field_index("diagnosed"), "diagnosed", table["diagnosed"].cast(pa.date32())
+    )
+
+
+def _first_enrollment(session: StudySession) -> pa.Table:
+    current = current_risk_statement(primary_only=True).subquery()
+    return _load(
+        session,
+        {
+            "patient_id": (current.c.patient_id, pa.int64()),
+            "enrolled_on": (current.c.enrolled_on, pa.date32()),
+            "protocol_id": (current.c.protocol_id, pa.string()),
+            "risk_group": (current.c.risk_group, pa.string()),
+        },
+    )
+
+
+def load_endpoint_sources(session: StudySession) -> EndpointSources:
+    """Every source table the session's actor may read (a fixed number of SELECTs)."""
+    return EndpointSources(
+        patients=_patients(session),
+        sites=_load(session, {"site_id": (Site.id, pa.int64()), "code": (Site.code, pa.string())}),
+        first_enrollment=_first_enrollment(session),
+        deaths=_dated(session, Death, Death.date),
+        relapses=_load(
+            session,
+            {
+                "patient_id": (Relapse.patient_id, pa.int64()),
+                "date": (Relapse.date, pa.date32()),
+                "relapse_id": (Relapse.id, pa.int64()),
+                "site": (Relapse.site, pa.string()),
+                "timing": (Relapse.timing, pa.string()),
+                "remission_before_second_hsct": (Relapse.remission_before_second_hsct, pa.bool_()),
+            },
+        ),
+        transplants=_dated(session, Transplant, Transplant.date),
+        follow_ups=_dated(session, FollowUp, FollowUp.date),
+        mrd_samples=_dated(session, MRDMeasurement, MRDMeasurement.sample_date),
+        doses=_dated(session, AnthracyclineDose, AnthracyclineDose.date),
+        adverse_events=_load(
+            session,
+            {
+                "patient_id": (AdverseEvent.patient_id, pa.int64()),
+                "onset": (AdverseEvent.onset_date, pa.date32()),
+                "resolution": (AdverseEvent.resolution_date, pa.date32()),
+            },
+        ),
+        phases=_load(
+            session,
+            {
+                "patient_id": (TreatmentPhaseRecord.patient_id, pa.int64()),
+                "start": (TreatmentPhaseRecord.actual_start, pa.date32()),
+                "end": (TreatmentPhaseRecord.actual_end, pa.date32()),
+            },
+        ),
+    )
