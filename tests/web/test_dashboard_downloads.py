@@ -11,6 +11,8 @@ from collections import Counter
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from remission.stats.report import ANALYSES, MIN_GROUP_SIZE, YEAR_DAYS, at_risk_table, run_analysis
+from remission.store import read_dashboard_dataset
 from remission.store.actor import Actor
 from remission.store.database import Store
 from remission.store.models import AdverseEvent, AuditEntry, Enrollment, Patient, RiskAssignment
@@ -68,6 +70,20 @@ class TestDashboard:
             for group, cells in _table(client.get("/dashboard").text, "risk-groups").items()
         }
         assert shown == dict(_latest_groups(web_store))
+
+    def test_the_curves_are_the_reports_analyses(self, client: TestClient, web_store: Store) -> None:
+        """The OS figure's numbers at risk are those of the report's OS-by-risk-group analysis."""
+        sign_in(client, "statistician")
+        html = client.get("/dashboard").text
+        section = re.search(r'id="figure-os">(.*?)</section>', html, re.S).group(1)
+        shown = _table(section.replace('class="numbers at-risk"', 'class="numbers at-risk" id="t"'), "t")
+        with web_store.session(Actor.for_system("web tests")) as session:
+            frame = read_dashboard_dataset(session).to_pandas()
+        (definition,) = (d for d in ANALYSES if d.key == "os_by_risk_group")
+        result = run_analysis(frame, definition, (), MIN_GROUP_SIZE)
+        table = at_risk_table(result, year_days=YEAR_DAYS)
+        assert table is not None
+        assert shown == {group: [str(n) for n in counts] for group, counts in table.rows}
 
     def test_adverse_events_are_counted_by_grade(self, client: TestClient, web_store: Store) -> None:
         """The AE table gives, per grade, the number of events and of patients with one."""

@@ -1,38 +1,43 @@
 """The study dashboard's numbers and figures, from the endpoint dataset and two grouped counts.
 
-Survival curves use :mod:`remission.stats` on the endpoint dataset the store hands the
-dashboard (:func:`remission.store.read_dashboard_dataset`; origin: diagnosis; enrolled patients
-only; groups are the current risk group, *pending* included). Risk groups are shown in the
-order their protocols declare them. Figures are
-SVG from :mod:`remission.stats.plots` with the numbers at risk under the axis; the same numbers
-are also given as a table for screen readers.
+The dataset is the one the store hands the dashboard (:func:`remission.store.read_dashboard_dataset`;
+origin: diagnosis). The curves are the study report's own analyses (OS, EFS and relapse
+incidence by risk group, :mod:`remission.stats.report`), run and drawn by the same functions, so
+the dashboard and the report cannot disagree: final risk groups are compared, *pending* ones are
+counted in the table but left out of the curves, as in the report. Risk groups are listed in the
+order their protocols declare them. The numbers at risk are also given as a table for screen
+readers.
 """
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from remission.demo import synthetic_note
 from remission.protocols import PENDING, UNCLASSIFIED, load_protocol
 from remission.record.errors import InputError
-from remission.stats.cumulative_incidence import cumulative_incidence
-from remission.stats.kaplan_meier import kaplan_meier
-from remission.stats.plots import (
-    axis_end,
-    figure_svg,
-    incidence_plot,
-    number_at_risk,
-    survival_plot,
-    tick_times,
+from remission.stats.report import (
+    ALL,
+    ANALYSES,
+    MIN_GROUP_SIZE,
+    YEAR_DAYS,
+    alt_text,
+    analysis_svg_uri,
+    at_risk_table,
+    run_analysis,
 )
 from remission.store import StudySession, adverse_events_by_grade, enrollment_dates, read_dashboard_dataset
 
-YEAR_DAYS = 365.25
+#: Dashboard figure id, its title, and the report analysis it shows.
+FIGURES = (
+    ("os", "Overall survival", "os_by_risk_group"),
+    ("efs", "Event-free survival", "efs_by_risk_group"),
+    ("relapse", "Cumulative incidence of relapse", "relapse_incidence_by_risk_group"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def risk_group_order(protocol_ids: list[str]) -> tuple[str, ...]:
     return (*order, PENDING, UNCLASSIFIED)
 
 
-def _group_key(order: tuple[str, ...]) -> Any:
+def _group_key(order: tuple[str, ...]) -> Callable[[str], tuple[int, str]]:
     def key(group: str) -> tuple[int, str]:
         return (order.index(group) if group in order else len(order), group)
 
@@ -98,67 +103,21 @@ def _enrollment(session: StudySession) -> tuple[tuple[str, ...], tuple[Any, ...]
     return sites, table("Y"), table("M")
 
 
-def _svg_uri(figure: Any) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure)).decode("ascii")
-
-
-def _survival_figure(key: str, title: str, frame: pd.DataFrame, time: str, event: str) -> Figure | None:
-    data = frame[frame[time].notna() & frame[event].notna()]
-    if data.empty:
+def _figure(frame: pd.DataFrame, key: str, title: str, analysis: str) -> Figure | None:
+    """One report analysis run on the dashboard's dataset and drawn as the report draws it."""
+    (definition,) = (d for d in ANALYSES if d.key == analysis)
+    result = run_analysis(frame, definition, (), MIN_GROUP_SIZE)
+    svg = analysis_svg_uri(result, year_days=YEAR_DAYS)
+    table = at_risk_table(result, year_days=YEAR_DAYS)
+    if svg is None or table is None:
         return None
-    fit = kaplan_meier(
-        data[time].to_numpy(float), data[event].to_numpy(int), group=data["risk_group"].to_numpy(str)
-    )
-    ticks = tick_times(axis_end(None, float(data[time].max())), YEAR_DAYS)
-    rows = tuple((curve.group, tuple(row["n_risk"] for row in curve.at(ticks))) for curve in fit.curves)
     events = tuple(
-        (curve.group, int(np.sum(data["risk_group"] == curve.group)), int(curve.n_event.sum()))
-        for curve in fit.curves
+        (row.group, row.n, row.events)
+        for row in result.rows
+        if row.group != ALL and row.cause in (None, "relapse")
     )
-    alt = f"{title}: Kaplan–Meier curves by risk group, " + "; ".join(
-        f"{group} {n} patients, {e} events" for group, n, e in events
-    )
-    svg = _svg_uri(survival_plot(fit, title=title, ylabel="Probability"))
-    return Figure(key, title, svg, alt, tuple(int(t / YEAR_DAYS) for t in ticks), rows, events)
-
-
-def _incidence_figure(frame: pd.DataFrame) -> Figure | None:
-    data = frame[frame["relapse_time_days"].notna() & frame["relapse_cause"].notna()]
-    if data.empty or not (data["relapse_cause"] == 1).any():
-        return None
-    times = data["relapse_time_days"].to_numpy(float)
-    causes = data["relapse_cause"].to_numpy(int)
-    groups = data["risk_group"].to_numpy(str)
-    fit = cumulative_incidence(times, causes, group=groups)
-    title = "Cumulative incidence of relapse"
-    figure = incidence_plot(
-        fit,
-        times,
-        causes,
-        group=groups,
-        causes=(1,),
-        cause_labels={1: "relapse"},
-        title=title,
-        ylabel="Cumulative incidence",
-    )
-    ticks = tick_times(axis_end(None, float(times.max())), YEAR_DAYS)
-    at_risk = number_at_risk(times, ticks, group=groups)
-    events = tuple(
-        (label, int(np.sum(groups == label)), int(np.sum((groups == label) & (causes == 1))))
-        for label in at_risk.labels
-    )
-    alt = f"{title} by risk group (death without relapse competing): " + "; ".join(
-        f"{group} {n} patients, {e} relapses" for group, n, e in events
-    )
-    return Figure(
-        "relapse",
-        title,
-        _svg_uri(figure),
-        alt,
-        tuple(int(t / YEAR_DAYS) for t in ticks),
-        tuple(zip(at_risk.labels, at_risk.rows, strict=True)),
-        events,
-    )
+    years = tuple(int(t / YEAR_DAYS) for t in table.ticks_days)
+    return Figure(key, title, svg, alt_text(result), years, table.rows, events)
 
 
 def build_dashboard(session: StudySession) -> Dashboard:
@@ -178,12 +137,8 @@ def build_dashboard(session: StudySession) -> Dashboard:
         notes.append(warning)
     figures: list[Figure] = []
     try:
-        for figure in (
-            _survival_figure("os", "Overall survival", enrolled, "os_time_days", "os_event"),
-            _survival_figure("efs", "Event-free survival", enrolled, "efs_time_days", "efs_event"),
-            _incidence_figure(enrolled),
-        ):
-            if figure is not None:
+        for key, title, analysis in FIGURES:
+            if (figure := _figure(dataset, key, title, analysis)) is not None:
                 figures.append(figure)
     except InputError as error:
         notes.append("; ".join(f"{p.field}: {p.problem}" for p in error.problems))

@@ -16,7 +16,8 @@ from remission.stats.report.build import (
     build_report,
 )
 from remission.stats.report.definitions import ANALYSES, REQUIRED_COLUMNS, AnalysisDefinition
-from remission.stats.report.estimates import ALL, AnalysisResult, Cell, GroupRow, GroupTest
+from remission.stats.report.estimates import ALL, AnalysisResult, Cell, GroupRow, GroupTest, run_analysis
+from remission.stats.report.figures import AtRiskTable, alt_text, analysis_svg_uri, at_risk_table
 from remission.stats.report.formatting import NOT_ESTIMABLE
 from remission.stats.report.html import render_html, write_html
 from remission.stats.report.pdf import write_pdf
@@ -31,13 +32,18 @@ __all__ = [
     "YEAR_DAYS",
     "AnalysisDefinition",
     "AnalysisResult",
+    "AtRiskTable",
     "Cell",
     "GroupRow",
     "GroupTest",
     "StudyReport",
+    "alt_text",
+    "analysis_svg_uri",
     "as_frame",
+    "at_risk_table",
     "build_report",
     "render_html",
+    "run_analysis",
     "write_html",
     "write_pdf",
 ]

@@ -1,13 +1,35 @@
-"""The plot of each report analysis, drawn by :mod:`remission.stats.plots`."""
+"""The plot of each report analysis, drawn by :mod:`remission.stats.plots`, with its number-at-risk table.
+
+The study report and the web dashboard both draw analyses through these functions.
+"""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
+
+import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
 from remission.stats.cumulative_incidence import CumulativeIncidenceResult
-from remission.stats.plots import incidence_plot, survival_plot
+from remission.stats.plots import (
+    axis_end,
+    figure_svg,
+    incidence_plot,
+    number_at_risk,
+    survival_plot,
+    tick_times,
+)
 from remission.stats.report.definitions import CAUSE_LABELS
-from remission.stats.report.estimates import AnalysisResult
+from remission.stats.report.estimates import ALL, AnalysisResult
+
+
+@dataclass(frozen=True)
+class AtRiskTable:
+    """The number at risk under a plot's time axis: tick times (days) and one row per curve."""
+
+    ticks_days: tuple[float, ...]
+    rows: tuple[tuple[str, tuple[int, ...]], ...]
 
 
 def analysis_figure(
@@ -59,3 +81,24 @@ def alt_text(result: AnalysisResult) -> str:
         f"{kind} curves of {definition.title.lower()}{grouping}, with censoring marks and the number at "
         "risk under the time axis; the table above gives the estimates."
     )
+
+
+def analysis_svg_uri(result: AnalysisResult, *, year_days: float) -> str | None:
+    """The analysis's plot as an SVG data URI; ``None`` when nothing was estimated."""
+    figure = analysis_figure(result, year_days=year_days)
+    if not isinstance(figure, Figure):
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(figure)).decode("ascii")
+
+
+def at_risk_table(result: AnalysisResult, *, year_days: float) -> AtRiskTable | None:
+    """The plot's number-at-risk table, for readers who cannot see the image; ``None`` without a fit."""
+    if result.fit is None:
+        return None
+    ticks = tick_times(axis_end(None, float(np.max(result.time))), year_days)
+    counts = number_at_risk(result.time, ticks, group=result.group)
+    labels = counts.labels if result.group is not None else (ALL,)
+    rows = tuple(
+        (str(label), tuple(int(n) for n in row)) for label, row in zip(labels, counts.rows, strict=True)
+    )
+    return AtRiskTable(tuple(float(t) for t in ticks), rows)
