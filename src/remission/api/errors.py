@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +14,7 @@ from remission.record.errors import InputError
 from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
 
 
-def _problems(status: int, problems: list[dict[str, object]], **extra: object) -> JSONResponse:
+def _problems(status: int, problems: Sequence[Mapping[str, object]], **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status, content=jsonable_encoder({"detail": problems, **extra}))
 
 

@@ -68,7 +68,7 @@ def _notes(table: pa.Table, path: Path, as_of: date) -> list[str]:
     notes = [
         f"Dataset: {path.name}, {table.num_rows} rows, SHA-256 {digest}; derived at the data cut {as_of}."
     ]
-    if (warning := synthetic_note(table["patient_key"].to_pylist())) is not None:
+    if (warning := synthetic_note([str(key) for key in table["patient_key"].to_pylist()])) is not None:
         notes.insert(0, warning)
     return notes
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
 from remission.protocols import Protocol, Verdict
 from remission.record.model import Attestation, PatientRecord
+from remission.record.vocabulary import AttestedOutcome
 from remission.store import (
     BASELINE_FIELDS,
     Actor,
@@ -88,7 +89,7 @@ def _write_synthetic(session: StudySession, child: SyntheticPatient, sites: dict
     attestation = Attestation(
         protocol_id=SYNTHETIC_PROTOCOL,
         criterion_id="excl-contraindication",
-        outcome="not met",
+        outcome=AttestedOutcome.NOT_MET,
         attested_by="Synthetic investigator",
         role="investigator",
         date=child.consented,

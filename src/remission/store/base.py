@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -52,7 +52,8 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+        table: Table = cls.__table__  # type: ignore[attr-defined]  # set on the mapped subclass
+        return {"version_id_col": table.c.version}
 
 
 class SiteScoped:
@@ -64,7 +65,19 @@ class SiteScoped:
 
 
 class PatientOwned(SiteScoped):
-    """A row about one patient; its site is the patient's site, set by the store."""
+    """A row about one patient; its site is the patient's site, set by the store.
+
+    Every patient-owned table is also :class:`Versioned` and mapped on :class:`Base`; the
+    declarations under ``TYPE_CHECKING`` say so to the type checker, which cannot express
+    "a subclass of both" in a type variable's bound.
+    """
+
+    if TYPE_CHECKING:
+        __tablename__: str
+        id: Mapped[int]
+        version: Mapped[int]
+
+        def __init__(self, **values: Any) -> None: ...
 
     @declared_attr
     def patient_id(cls) -> Mapped[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, select
 
@@ -43,7 +44,7 @@ class CurrentRisk:
 
 def current_risk_statement(
     *, patient_ids: Iterable[int] | None = None, as_of: date | None = None, primary_only: bool = False
-) -> Select[tuple[int, str, date, int, int | None, str | None, str | None]]:
+) -> Select[Any]:
     """Rows ``(patient_id, protocol_id, enrolled_on, enrollment_rank, assignment_id, risk_group, arm)``.
 
     One row per enrollment (rank 1 = the first), with the latest assignment under its protocol
@@ -106,9 +107,8 @@ def current_assignments(
 ) -> dict[int, list[CurrentRisk]]:
     """Per patient, the current assignment under each protocol, first enrollment first."""
     found: dict[int, list[CurrentRisk]] = {}
-    for patient_id, protocol_id, enrolled_on, rank, assignment_id, group, arm in session.execute(
-        current_risk_statement(patient_ids=patient_ids, as_of=as_of)
-    ):
+    rows = session.execute(current_risk_statement(patient_ids=patient_ids, as_of=as_of)).tuples()
+    for patient_id, protocol_id, enrolled_on, rank, assignment_id, group, arm in rows:
         found.setdefault(patient_id, []).append(
             CurrentRisk(
                 patient_id=patient_id,

@@ -110,12 +110,16 @@ def dataset_schema(
             description = description.replace("Diagnosis to", f"{origin.capitalize()} to", 1)
         metadata = {"unit": c.unit, "description": description}
         fields.append(pa.field(c.name, c.type, nullable=True, metadata=metadata))
-    metadata = {"dataset": DATASET_NAME, "dataset_version": DATASET_VERSION, "time_origin": origin}
+    schema_metadata: dict[bytes | str, bytes | str] = {
+        "dataset": DATASET_NAME,
+        "dataset_version": DATASET_VERSION,
+        "time_origin": origin,
+    }
     if extended:
-        metadata["columns"] = "extended"
+        schema_metadata["columns"] = "extended"
     if as_of is not None:
-        metadata["data_cut"] = as_of.isoformat()
-    return pa.schema(fields, metadata=metadata)
+        schema_metadata["data_cut"] = as_of.isoformat()
+    return pa.schema(fields, metadata=schema_metadata)
 
 
 SCHEMA = dataset_schema()

@@ -9,14 +9,20 @@ tables. The definitions (origins, last contact, competing causes, the data cut) 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.compute as _compute
 
 from remission.protocols.stratification import PENDING
 from remission.store.endpoint_columns import ORIGINS, UNDER_MONTHS, Origin, dataset_schema
 from remission.store.endpoint_sources import EndpointSources
 from remission.store.errors import Refused
+
+# pyarrow-stubs' overloads of the compute functions reject calls pyarrow accepts and the tests
+# exercise (``equal(Int64Array, int)``, ``is_leap_year(Array)``, scalars as arguments), so the
+# compute module is typed loosely here; the tables and arrays around it keep their types.
+pc: Any = _compute
 
 _DAYS = pa.int32()
 _EVENT = pa.int8()
@@ -44,7 +50,15 @@ def _blank_after(table: pa.Table, column: str, as_of: date | None) -> pa.Table:
     return table.set_column(table.schema.get_field_index(column), column, blanked)
 
 
-def _first_per_patient(table: pa.Table, order: list[tuple[str, str]]) -> pa.Table:
+SortOrder = list[tuple[str, Literal["ascending", "descending"]]]
+
+
+def _columns(columns: dict[str, Any]) -> pa.Table:
+    """A table of named arrays or chunked arrays (the stubs accept only the former)."""
+    return pa.table(columns)
+
+
+def _first_per_patient(table: pa.Table, order: SortOrder) -> pa.Table:
     """The first row of each patient after sorting by ``order`` (nulls kept, not skipped)."""
     ordered = table.sort_by([("patient_id", "ascending"), *order])
     values = [name for name in ordered.column_names if name != "patient_id"]
@@ -93,7 +107,7 @@ def _days(origin: pa.Array, end: pa.Array) -> pa.Array:
 
 
 def _endpoint(
-    origin: pa.Array, event_date: pa.Array, censor_date: pa.Array, code: pa.Array
+    origin: pa.Array, event_date: pa.Array, censor_date: pa.Array, code: pa.Array | pa.Scalar
 ) -> tuple[pa.Array, pa.Array]:
     """(time, code): the time to ``event_date`` if any, else to ``censor_date`` with code 0.
 
@@ -118,7 +132,7 @@ def _contacts(sources: EndpointSources, as_of: date | None) -> list[pa.Table]:
     return [
         _dated(sources.follow_ups, as_of),
         _dated(sources.mrd_samples, as_of),
-        *(pa.table({"patient_id": table["patient_id"], "date": table[name]}) for table, name in pairs),
+        *(_columns({"patient_id": table["patient_id"], "date": table[name]}) for table, name in pairs),
         _dated(sources.doses, as_of),
     ]
 
@@ -148,8 +162,8 @@ def derive_endpoint_table(
     start = diagnosed if origin == "diagnosis" else enrolled_on
     contacts = pa.concat_tables(
         [
-            pa.table({"patient_id": keys, "date": diagnosed}),
-            pa.table({"patient_id": keys, "date": start}),
+            _columns({"patient_id": keys, "date": diagnosed}),
+            _columns({"patient_id": keys, "date": start}),
             deaths,
             relapses.select(["patient_id", "date"]),
             transplants,
@@ -225,7 +239,7 @@ def _later_origins(
     """DFS from the first HSCT and OS from the first relapse (``EXTENDED_COLUMNS``)."""
     # Relapses on or after each patient's first HSCT: the DFS event is the earliest of them or death.
     hsct_of_row = _lookup(
-        relapses["patient_id"], pa.table({"patient_id": keys, "hsct": transplanted}), "hsct"
+        relapses["patient_id"], _columns({"patient_id": keys, "hsct": transplanted}), "hsct"
     )
     after = relapses.filter(pc.fill_null(pc.greater_equal(relapses["date"], hsct_of_row), False))
     relapse_after = _lookup(keys, after.group_by("patient_id").aggregate([("date", "min")]), "date_min")

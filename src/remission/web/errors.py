@@ -102,6 +102,8 @@ def install_page_errors(app: FastAPI) -> None:
         StarletteHTTPException,
     )
     for kind in kinds:
-        app.add_exception_handler(kind, _wrap(app.exception_handlers.get(kind)))
+        # The API's handlers are registered with this signature by api/errors.py.
+        api_handler: Handler | None = app.exception_handlers.get(kind)  # type: ignore[assignment]
+        app.add_exception_handler(kind, _wrap(api_handler))
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(FormRefused, _form_refused)

@@ -22,6 +22,7 @@ from remission.record.errors import InputError
 from remission.record.model import Attestation, PatientRecord
 from remission.record.parse import parse_record
 from remission.record.vocabulary import (
+    AttestedOutcome,
     CNSStatus,
     ConsentGiver,
     KMT2AStatus,
@@ -323,7 +324,7 @@ def checklist(
         Attestation(
             protocol_id=protocol.id,
             criterion_id=cid,
-            outcome=outcome,
+            outcome=AttestedOutcome(outcome),
             attested_by=name,
             role=role or None,
             date=on,

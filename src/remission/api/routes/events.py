@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: the route signatures name each
 spec's schemas, which FastAPI must see as real classes, not strings.
 """
 
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -23,7 +24,7 @@ def _add_routes(router: APIRouter, spec: CourseKind) -> None:
         f"/patients/{{patient_id}}/{spec.segment}",
         f"/patients/{{patient_id}}/{spec.segment}/{{row_id}}",
     )
-    tag = [spec.segment]
+    tag: list[str | Enum] = [spec.segment]
 
     def list_rows(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> list[Any]:
         with store.session(actor) as session:
@@ -34,11 +35,11 @@ def _add_routes(router: APIRouter, spec: CourseKind) -> None:
 
     def create_row(
         patient_id: PatientId,
-        body: spec.create,
+        body: spec.create,  # type: ignore[name-defined]  # the kind's schema, a class FastAPI reads at run time
         actor: ActorDep,
         store: StoreDep,
         request: Request,
-        key: IdempotencyHeader = None,  # type: ignore[name-defined]
+        key: IdempotencyHeader = None,
     ) -> Any:
         values = body.model_dump()
         return run_post(
@@ -58,10 +59,15 @@ def _add_routes(router: APIRouter, spec: CourseKind) -> None:
             )
 
     def update_row(
-        patient_id: PatientId, row_id: RowId, body: update, actor: ActorDep, store: StoreDep
-    ) -> Any:  # type: ignore[valid-type]
-        values = body.model_dump(exclude_unset=True, exclude={"version", "reason"})  # type: ignore[attr-defined]
-        with store.session(actor, reason=body.reason) as session:  # type: ignore[attr-defined]
+        patient_id: PatientId,
+        row_id: RowId,
+        body: update,  # type: ignore[valid-type]  # derived from the kind's schema at run time
+        actor: ActorDep,
+        store: StoreDep,
+    ) -> Any:
+        change: Any = body
+        values = change.model_dump(exclude_unset=True, exclude={"version", "reason"})
+        with store.session(actor, reason=change.reason) as session:
             current = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
             # The changed row must still be a valid row: required fields, checks across fields.
             spec.create.model_validate(
@@ -72,8 +78,8 @@ def _add_routes(router: APIRouter, spec: CourseKind) -> None:
                 model=spec.model,
                 patient_id=patient_id,
                 row_id=row_id,
-                version=body.version,
-                values=values,  # type: ignore[attr-defined]
+                version=change.version,
+                values=values,
             )
             result = public.model_validate(row)
         return result
@@ -93,7 +99,12 @@ def _add_routes(router: APIRouter, spec: CourseKind) -> None:
         return Response(status_code=204)
 
     router.add_api_route(
-        path, list_rows, methods=["GET"], response_model=list[public], tags=tag, summary=f"List {spec.title}s"
+        path,
+        list_rows,
+        methods=["GET"],
+        response_model=list[public],  # type: ignore[valid-type]  # derived at run time
+        tags=tag,
+        summary=f"List {spec.title}s",
     )
     router.add_api_route(
         path,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from remission.store import MAX_ID, Strict
 
@@ -17,6 +18,14 @@ class ChangeMeta(Strict):
     reason: str = Field(min_length=1, description="Why the saved record is changed (audit trail).")
 
 
+def _optional(info: FieldInfo) -> Any:
+    """The field's type, with its constraints, or None."""
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return annotation | None
+
+
 def update_schema(create: type[BaseModel]) -> type[BaseModel]:
     """Every field of ``create`` made optional (keeping its constraints), plus ``version`` and ``reason``.
 
@@ -24,10 +33,7 @@ def update_schema(create: type[BaseModel]) -> type[BaseModel]:
     checks across fields still hold after a partial change.
     """
     fields: dict[str, Any] = {
-        name: (
-            Annotated[info.annotation, *info.metadata] | None if info.metadata else info.annotation | None,
-            Field(default=None, description=info.description),
-        )
+        name: (_optional(info), Field(default=None, description=info.description))
         for name, info in create.model_fields.items()
     }
     return create_model(create.__name__.replace("Create", "Update"), __base__=ChangeMeta, **fields)

@@ -80,7 +80,7 @@ def download_report(request: Request, viewer: ViewerDep, form: FormDep, kind: st
     def deliver(table: pa.Table) -> Delivery:
         who = f"for {viewer.username} (web download)"
         notes = [f"Dataset: {table.num_rows} rows derived at the data cut {cut} {who}."]
-        if (warning := synthetic_note(table["patient_key"].to_pylist())) is not None:
+        if (warning := synthetic_note([str(key) for key in table["patient_key"].to_pylist()])) is not None:
             notes.insert(0, warning)
         report = build_report(table, as_of=cut, title="remission study report", notes=notes)
         if kind == "html":
