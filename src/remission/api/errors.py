@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store.actor import AccessDenied
 from remission.store.audit import ReasonRequired
 from remission.store.errors import NotFound, Refused, VersionConflict

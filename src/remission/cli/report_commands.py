@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
-from remission.record import FieldProblem, InputError
+from remission.errors import FieldProblem, InputError
 from remission.store.actor import AccessDenied, Actor
 from remission.store.audit import record_event
 from remission.store.database import Store, database_url

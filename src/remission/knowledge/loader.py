@@ -12,14 +12,12 @@ import jsonschema
 import yaml
 from pydantic import ValidationError
 
+from remission.errors import FieldProblem, InputError, problems_from_validation
 from remission.knowledge.base import KnowledgeBase
 from remission.knowledge.checks import entry_label, file_problems, knowledge_base_problems
 from remission.knowledge.model import KnowledgeFile
 from remission.knowledge.vocabulary import BiomarkerKind
 from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
-from remission.record.parse import problems_from_validation
 
 _PACKAGE = resources.files("remission.knowledge")
 _KINDS = {kind.value for kind in BiomarkerKind}

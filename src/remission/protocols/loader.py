@@ -13,12 +13,10 @@ import jsonschema
 import yaml
 from pydantic import ValidationError
 
+from remission.errors import FieldProblem, InputError, problems_from_validation
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.model import Protocol
 from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
-from remission.record.parse import problems_from_validation
 
 _DATA = resources.files("remission.protocols") / "data"
 

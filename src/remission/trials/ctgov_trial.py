@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from remission.errors import problems_from_validation
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.model import Protocol
-from remission.record.parse import problems_from_validation
 from remission.trials.ages import RegisteredAge, parse_registered_age
 from remission.trials.criteria_text import split_criteria
 from remission.trials.ctgov_read import TrialFileError

@@ -21,12 +21,11 @@ import jsonschema
 import yaml
 from pydantic import ValidationError
 
+from remission.errors import FieldProblem, problems_from_validation
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.loader import ProtocolError, load_protocol
 from remission.protocols.model import Protocol
 from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.parse import problems_from_validation
 from remission.trials.ctgov_read import TrialFileError
 from remission.trials.genes import fusion_problem, symbol_problem
 from remission.trials.model import CuratedTrial, Trial

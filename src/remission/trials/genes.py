@@ -15,8 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from remission.errors import FieldProblem
 from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
 from remission.record.model import FUSION_PATTERN, GENE_SYMBOL_PATTERN
 
 _SYMBOL = re.compile(GENE_SYMBOL_PATTERN)

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from remission.record.consistency import FieldProblem
+from remission.errors import FieldProblem
 from remission.trials.ctgov_read import StudyInFile, TrialFileError, read_study_file, study_problems
 from remission.trials.ctgov_trial import study_to_trial
 from remission.trials.curated import (

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import distinct, func, select
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.plots import (

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remission.api.app import API_PREFIX
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store.actor import AccessDenied
 from remission.store.audit import ReasonRequired
 from remission.store.errors import NotFound, Refused, VersionConflict

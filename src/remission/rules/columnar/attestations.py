@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.vocabulary import AttestedOutcome
 from remission.rules.columnar.cohort import Cohort
 from remission.rules.columnar.predicates import lookup_hits

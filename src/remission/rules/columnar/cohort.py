@@ -17,8 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
 from remission.rules.columnar.arrays import ListParts, booleans, codes, days, floats, list_parts, valid_mask
 from remission.rules.columnar.convert import records_table, row_record
@@ -156,7 +155,7 @@ def read_cohort(
 ) -> Cohort:
     """Read and validate a Parquet cohort file (layout in ``docs/cohorts.md``).
 
-    Raises :class:`~remission.record.InputError` when the file cannot be read or a column
+    Raises :class:`~remission.errors.InputError` when the file cannot be read or a column
     has the wrong type or a value the record model refuses (naming column and row).
     """
     try:

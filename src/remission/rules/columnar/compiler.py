@@ -17,10 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError, problems_from_validation
 from remission.record.model import PatientRecord
-from remission.record.parse import problems_from_validation
 from remission.rules.checks import expression_problems
 from remission.rules.columnar.cohort import Cohort
 from remission.rules.columnar.frame import Frame, Scope, StudyEntry
@@ -203,7 +201,7 @@ def compile_expression(
 ) -> CompiledExpression:
     """Compile ``expression`` once; ``{param: NAME}`` references are resolved from ``parameters``.
 
-    Raises :class:`~remission.record.InputError` naming each problem: a field the record lacks,
+    Raises :class:`~remission.errors.InputError` naming each problem: a field the record lacks,
     a value outside a field's vocabulary, an unknown parameter, an ``mrd`` test without
     ``mrd_rules``.
     """

@@ -3,7 +3,7 @@
 A table that passes holds, row by row, exactly what :class:`~remission.record.PatientRecord`
 accepts (and, given ``today``, what :func:`~remission.record.parse_record` accepts), in the
 canonical types of :mod:`.layout`. A table that fails raises one
-:class:`~remission.record.InputError` naming every bad column, and the rows (0-based) where a
+:class:`~remission.errors.InputError` naming every bad column, and the rows (0-based) where a
 value is wrong.
 """
 
@@ -152,7 +152,7 @@ def canonical_table(
     ``today``, when given, also refuses dates in the future and dates before birth, as
     :func:`~remission.record.parse_record` does. ``allow_missing_columns`` reads an absent
     column as not recorded (an absent ``mrd`` as empty lists); by default it is refused.
-    Raises :class:`~remission.record.InputError` naming each column, and each row (0-based).
+    Raises :class:`~remission.errors.InputError` naming each column, and each row (0-based).
     """
     problems = Problems(source)
     arrays = _columns(table, problems, allow_missing_columns)

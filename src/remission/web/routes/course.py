@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from remission.api.routes.events import SPECS, EventSpec
 from remission.api.schemas.family import MAX_ID
+from remission.errors import InputError
 from remission.record.anthracyclines import conversion_factors
-from remission.record.errors import InputError
 from remission.store import events as store_events
 from remission.store.actor import AccessDenied
 from remission.store.errors import NotFound, Refused, VersionConflict

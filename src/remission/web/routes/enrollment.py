@@ -16,8 +16,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from remission.api.schemas.family import MAX_ID
+from remission.errors import InputError
 from remission.protocols import Protocol, load_protocol, shipped_protocol_ids
-from remission.record.errors import InputError
 from remission.record.model import Attestation
 from remission.store.actor import AccessDenied
 from remission.store.assembly import assemble_record
