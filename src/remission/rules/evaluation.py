@@ -174,6 +174,7 @@ def _field_test(test: FieldTest, node: object, prefix: str, ctx: EvaluationConte
     path = prefix + test.field
     value = plain(read_path(node, test.field))
     inputs = {path: value}
+    check: Callable[[Any], bool]
     if test.present is not None:
         label = f"{path} is {'recorded' if test.present else 'not recorded'}"
         return Evaluation(Truth.of((value is not None) == test.present), label, inputs)
@@ -227,7 +228,7 @@ def _any_item(test: AnyItemTest, node: object, prefix: str, ctx: EvaluationConte
     children = tuple(
         _evaluate(spec.where, item, f"{path}[{index}].", ctx) for index, item in enumerate(items)
     )
-    inputs = {} if items else {path: []}
+    inputs: dict[str, Any] = {} if items else {path: []}
     return Evaluation(any_of(c.truth for c in children), label, inputs, children=children)
 
 

@@ -85,7 +85,7 @@ def find_attestations(
         raise InputError("cohort", problems)
     picked = np.flatnonzero(for_protocol & ~unknown)
     key = items.parents[picked] * count + which[picked]
-    order = np.lexsort((picked, views["date"].data[picked], key))  # by key, then date, then position
+    order = np.lexsort((picked, views["date"].values[picked], key))  # by key, then date, then position
     key, picked = key[order], picked[order]
     last = np.ones(len(key), dtype=bool)
     last[:-1] = key[1:] != key[:-1]  # the last of each (record, criterion) group decides

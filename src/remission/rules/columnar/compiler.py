@@ -55,7 +55,7 @@ from remission.rules.expressions import (
 )
 from remission.rules.mrd import MRDRules
 
-_EXPRESSION: TypeAdapter[Any] = TypeAdapter(Expression)
+_EXPRESSION: TypeAdapter[Expression] = TypeAdapter(Expression)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,7 @@ def screen_cohort(
     warns. A malformed criterion is always refused.
     """
     specs = _checked(criteria)
-    options = {"study_entry": (study_entry, ("recorded", "as_of"))}
+    options: dict[str, tuple[str, tuple[str, ...]]] = {"study_entry": (study_entry, ("recorded", "as_of"))}
     options["unknown_attestations"] = (unknown_attestations, ("refuse", "ignore"))
     for name, (value, allowed) in options.items():
         if value not in allowed:
