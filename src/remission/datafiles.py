@@ -45,9 +45,10 @@ class DataFileKind(Generic[M]):
 
     ``schema`` returns the JSON Schema the decoded YAML must satisfy (``None``: the model alone
     checks the shape); ``whole`` names the file itself in a schema problem without a field path;
-    ``checks`` returns the problems across fields of a valid model (empty when consistent);
-    ``field_name`` rewrites a field path for the message, given the decoded YAML (e.g. to name
-    an entry by its id instead of its index).
+    ``checks`` returns the problems across fields of a valid model (empty when consistent), each
+    named as the kind wants it; ``field_name`` rewrites the field path of a schema or model
+    problem for the message, given the decoded YAML (e.g. to name an entry by its id instead of
+    its index).
     """
 
     model: type[M]
