@@ -18,7 +18,7 @@ from remission.protocols import (
     shipped_protocol_ids,
     with_parameters,
 )
-from remission.protocols.yaml12 import load_yaml12
+from remission.yaml12 import load_yaml12
 
 SHIPPED = ["INTERFANT-06", "NCT06516679"]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from remission.errors import InputError
 from remission.protocols import (
     CriterionResult,
     Protocol,
@@ -17,7 +18,6 @@ from remission.protocols import (
     screen_patients,
     with_parameters,
 )
-from remission.record import InputError
 from remission.rules import Truth
 from support.records import DROP, TODAY, make_record, parse
 

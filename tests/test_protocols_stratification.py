@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from remission.errors import InputError
 from remission.protocols import (
     PENDING,
     Protocol,
@@ -18,7 +19,6 @@ from remission.protocols import (
     stratify_patients,
     with_parameters,
 )
-from remission.record import InputError
 from support.records import DROP, TODAY, make_record, parse
 
 NCT = load_protocol("NCT06516679")

@@ -6,16 +6,16 @@ from datetime import date
 from importlib import resources
 
 import pytest
-import yaml
 
 from remission.record.anthracyclines import DoseLine, conversion_factors, known_drugs, running_totals
+from remission.yaml12 import load_yaml12
 
 
 def table() -> dict:
     text = (resources.files("remission.record") / "data" / "anthracycline_equivalence.yaml").read_text(
         "utf-8"
     )
-    return yaml.safe_load(text)
+    return load_yaml12(text)
 
 
 class TestFactors:

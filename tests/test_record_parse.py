@@ -9,16 +9,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from remission.errors import FieldProblem, InputError, dotted_path
 from remission.record import (
-    FieldProblem,
-    InputError,
     PatientRecord,
     consistency_problems,
     parse_record,
     parse_record_json,
     record_json_schema,
 )
-from remission.record.parse import dotted_path
 
 TODAY = date(2026, 1, 15)
 

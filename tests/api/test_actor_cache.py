@@ -6,7 +6,7 @@ import pytest
 
 from remission.api.actor_cache import ActorCache
 from remission.api.settings import Settings
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store.actor import Actor
 
 

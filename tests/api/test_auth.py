@@ -11,7 +11,7 @@ import pytest
 from remission.api.app import API_PREFIX
 from remission.api.settings import MIN_SECRET_LENGTH, Settings
 from remission.api.tokens import issue_token
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store.models import User
 from remission.store.vocabulary import Role
 

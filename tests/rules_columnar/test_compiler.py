@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from remission.record import InputError, PatientRecord
+from remission.errors import InputError
+from remission.record import PatientRecord
 from remission.rules import EvaluationContext, MRDRules, evaluate, reference_dates
 from remission.rules.columnar import FALSE, TRUE, UNKNOWN, cohort_from_records, compile_expression, truth_of
 from rules_columnar.strategies import AS_OF, mrd_rules, records

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from remission.errors import InputError
 from remission.protocols import (
     Protocol,
     Verdict,
@@ -20,7 +21,7 @@ from remission.protocols import (
     with_parameters,
 )
 from remission.protocols.mrd_parameters import mrd_rules_from
-from remission.record import InputError, PatientRecord, parse_record_json
+from remission.record import PatientRecord, parse_record_json
 from remission.rules.columnar import (
     VERDICTS,
     Cohort,

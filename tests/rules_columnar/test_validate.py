@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from remission.record import InputError, PatientRecord
+from remission.errors import InputError
+from remission.record import PatientRecord
 from remission.rules.columnar import cohort_from_table, read_cohort, records_table
 from remission.rules.columnar.validators import MODEL_VALIDATORS
 from rules_columnar.strategies import records

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.stats.cohort_file import file_format, follow_up, read_cohort
 
 ROWS = "time,event,cause,group,age\n5,1,1,a,30\n8,0,0,b,\n3,1,2,a,41\n9,1,1,b,52\n"

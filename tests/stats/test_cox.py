@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.cox import cox_ph
 from remission.stats.design import design_matrix
 from remission.stats.regression import RegressionResult

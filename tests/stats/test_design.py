@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.design import design_matrix
 from stats.r_reference import dataset
 

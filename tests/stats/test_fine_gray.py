@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.fine_gray import fine_gray
 from remission.stats.regression import RegressionResult
 from stats.r_reference import assert_close, dataset, fixture

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.gray_test import GrayTestResult, gray_test
 from stats.r_reference import assert_close, dataset, fixture
 

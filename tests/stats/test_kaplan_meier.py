@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.stats.kaplan_meier import KaplanMeierResult, kaplan_meier
 from stats.km_reference import assert_curve_matches, case_id, curve_cases, fit_case, paired
 from stats.r_reference import assert_close, dataset, fixture

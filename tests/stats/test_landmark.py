@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.stats.landmark import LandmarkResult, landmark
 from stats.km_reference import assert_curve_matches, paired
 from stats.r_reference import assert_close, dataset, fixture

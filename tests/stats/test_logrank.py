@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.stats.logrank import LogrankResult, logrank_test
 from stats.r_reference import assert_close, dataset, fixture
 

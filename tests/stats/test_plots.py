@@ -8,7 +8,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import SurvivalCurve, kaplan_meier
 from remission.stats.plots import (

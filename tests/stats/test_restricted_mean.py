@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from scipy import stats as scipy_stats
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.stats.restricted_mean import RestrictedMeanResult, restricted_mean
 from stats.r_reference import assert_close, dataset, fixture
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from tests.store.helpers import TODAY, World, baseline_of, example
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store import Conflict, patients
 from remission.store.errors import Refused
 from remission.store.models import Patient, PatientIdentifiers

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from remission.protocols.yaml12 import load_yaml12
 from remission.trials import (
     TrialFileError,
     generate_trial_schema,
@@ -18,6 +17,7 @@ from remission.trials import (
     shipped_trial_ids,
     trial_json_schema,
 )
+from remission.yaml12 import load_yaml12
 
 DATA = Path(__file__).parents[2] / "src" / "remission" / "trials" / "data"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.trials import record_from_data, record_gene_warnings, record_notation_problems
 from support.records import TODAY, make_record
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.trials import EARTH_MEAN_RADIUS_KM, Point, Site, great_circle_km, nearest_site, parse_point
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "great_circle.json").read_text("utf-8"))

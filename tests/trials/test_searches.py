@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from remission.record import InputError
+from remission.errors import InputError
 from remission.trials import Registry, delete_search, run_all_searches, run_search, save_search, search_names
 from support.records import TODAY, make_record
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
 
 

@@ -6,8 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 MIN_SECRET_LENGTH = 32

@@ -24,7 +24,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from remission.cli import render
-from remission.record import FieldProblem, InputError
+from remission.errors import FieldProblem, InputError
 
 if TYPE_CHECKING:
     from remission.stats.cohort_file import Cohort

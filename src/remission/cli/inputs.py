@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml
 
+from remission.errors import FieldProblem, InputError
 from remission.protocols import Protocol, load_protocol, load_protocol_file, with_parameters
-from remission.protocols.yaml12 import load_yaml12
-from remission.record import FieldProblem, InputError, PatientRecord, parse_record_json
+from remission.record import PatientRecord, parse_record_json
+from remission.yaml12 import load_yaml12
 
 
 def read_records(paths: Iterable[Path], *, today: date) -> list[PatientRecord]:

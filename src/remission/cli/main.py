@@ -23,6 +23,7 @@ from remission.cli.inputs import parse_date, parse_overrides, read_records, reso
 from remission.cli.report_commands import report
 from remission.cli.trial_commands import trials_app
 from remission.cli.web_commands import web
+from remission.errors import InputError
 from remission.protocols import (
     load_protocol,
     load_protocol_file,
@@ -31,7 +32,7 @@ from remission.protocols import (
     shipped_protocol_ids,
     stratify_patients,
 )
-from remission.record import InputError, record_json_schema
+from remission.record import record_json_schema
 from remission.store.errors import NotFound, Refused
 
 app = typer.Typer(help="Risk-adapted pediatric acute leukemia trials.", no_args_is_help=True)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
 from remission.demo import synthetic_note
-from remission.record import FieldProblem, InputError
+from remission.errors import FieldProblem, InputError
 from remission.store import Actor, Delivery, Role, Store, database_url, read_endpoint_dataset
 
 FORMATS = ("html", "pdf")

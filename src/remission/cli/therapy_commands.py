@@ -1,7 +1,7 @@
 """``remission therapy RECORD.json``: precision therapy options for one child.
 
 A thin wrapper over :func:`remission.knowledge.therapy_options`; bad input raises
-:class:`~remission.record.InputError`, which ``main`` prints one field per line (exit 2).
+:class:`~remission.errors.InputError`, which ``main`` prints one field per line (exit 2).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rich.text import Text
 
 from remission.cli import render
 from remission.cli.inputs import parse_date, read_records
+from remission.errors import FieldProblem, InputError
 from remission.knowledge import (
     KnowledgeBase,
     TherapyOption,
@@ -25,7 +26,6 @@ from remission.knowledge import (
     shipped_knowledge_base,
     therapy_options,
 )
-from remission.record import FieldProblem, InputError
 
 _STATUS_STYLE = {
     "approved": "bold green",

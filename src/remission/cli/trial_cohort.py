@@ -14,8 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from remission.cli import render
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.rules.columnar import read_cohort
 from remission.trials.cohort_matching import TrialCohortResult, screen_cohort_for_trials, verdict_table
 from remission.trials.model import Trial

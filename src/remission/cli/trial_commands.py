@@ -1,6 +1,6 @@
 """``remission trials``: import registry records, match one child, curate, and saved searches.
 
-Bad input raises :class:`~remission.record.InputError` (or its subclass ``TrialFileError``);
+Bad input raises :class:`~remission.errors.InputError` (or its subclass ``TrialFileError``);
 the entry point prints one line per problem and exits with status 2.
 """
 
@@ -18,8 +18,7 @@ from rich.text import Text
 from remission.cli import render
 from remission.cli.inputs import parse_date
 from remission.cli.trial_cohort import match_cohort
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.trials import (
     ENV_VARIABLE,
     MatchReport,

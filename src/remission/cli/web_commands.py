@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from remission.cli.store_commands import DatabaseOption
-from remission.record import FieldProblem, InputError
+from remission.errors import FieldProblem, InputError
 from remission.store.accounts import add_user
 from remission.store.actor import Actor
 from remission.store.database import Store, database_url

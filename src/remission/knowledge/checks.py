@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from remission.errors import FieldProblem
 from remission.knowledge.model import (
     Approval,
     CopyNumberBiomarker,
@@ -21,7 +22,6 @@ from remission.knowledge.model import (
     RearrangementBiomarker,
 )
 from remission.knowledge.vocabulary import DiseaseSetting
-from remission.record.consistency import FieldProblem
 from remission.record.model import PatientRecord
 from remission.rules.checks import expression_problems
 from remission.rules.expressions import Expression

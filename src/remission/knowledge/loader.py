@@ -1,4 +1,4 @@
-"""Loading the knowledge base: YAML, then the models, then the shipped JSON Schema, then cross-checks."""
+"""Loading the knowledge base: each file through :mod:`remission.datafiles`, then checks across files."""
 
 from __future__ import annotations
 
@@ -6,20 +6,14 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import jsonschema
-import yaml
-from pydantic import ValidationError
-
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem, InputError
 from remission.knowledge.base import KnowledgeBase
 from remission.knowledge.checks import entry_label, file_problems, knowledge_base_problems
 from remission.knowledge.model import KnowledgeFile
 from remission.knowledge.vocabulary import BiomarkerKind
-from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
-from remission.record.parse import problems_from_validation
 
 _PACKAGE = resources.files("remission.knowledge")
 _KINDS = {kind.value for kind in BiomarkerKind}
@@ -32,7 +26,7 @@ class KnowledgeError(InputError):
 @cache
 def knowledge_json_schema() -> dict[str, Any]:
     """The JSON Schema that every knowledge-base file must satisfy (shipped in the package)."""
-    return json.loads((_PACKAGE / "knowledge.schema.json").read_text("utf-8"))
+    return cast(dict[str, Any], json.loads((_PACKAGE / "knowledge.schema.json").read_text("utf-8")))
 
 
 def _readable(field: str, data: Any) -> str:
@@ -48,39 +42,20 @@ def _readable(field: str, data: Any) -> str:
     return ".".join(parts)
 
 
-def _schema_problems(data: Any) -> list[FieldProblem]:
-    validator = jsonschema.Draft202012Validator(knowledge_json_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        problems.append(FieldProblem(_readable(path.lstrip(".") or "(file)", data), error.message))
-    return problems
+# Files are cross-checked together (ids, genes, agencies) by build_knowledge_base.
+KNOWLEDGE_FILE = DataFileKind(
+    KnowledgeFile, error=KnowledgeError, schema=knowledge_json_schema, field_name=_readable
+)
 
 
 def parse_knowledge_file(data: Any, *, source: str) -> KnowledgeFile:
     """Validate decoded YAML as one knowledge-base file; raise :class:`KnowledgeError`."""
-    try:
-        file = KnowledgeFile.model_validate(data)
-    except ValidationError as error:
-        # The models word union failures more precisely than the schema validator.
-        problems = [
-            FieldProblem(_readable(problem.field, data), problem.problem)
-            for problem in problems_from_validation(error)
-        ]
-        raise KnowledgeError(source, problems) from None
-    problems = _schema_problems(data)
-    if problems:
-        raise KnowledgeError(source, problems)
-    return file
+    return KNOWLEDGE_FILE.parse(data, source=source)
 
 
 def load_knowledge_text(text: str, *, source: str) -> KnowledgeFile:
     """Parse YAML 1.2 text as one knowledge-base file (not yet cross-checked with the others)."""
-    try:
-        data = load_yaml12(text)
-    except yaml.YAMLError as error:
-        raise KnowledgeError(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
-    return parse_knowledge_file(data, source=source)
+    return KNOWLEDGE_FILE.load_text(text, source=source)
 
 
 def build_knowledge_base(files: list[KnowledgeFile], *, source: str) -> KnowledgeBase:
@@ -103,13 +78,7 @@ def load_knowledge_directory(directory: Path) -> KnowledgeBase:
     paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not paths:
         raise KnowledgeError(str(directory), [FieldProblem("(directory)", "no .yaml knowledge files found")])
-    files = []
-    for path in paths:
-        try:
-            text = path.read_text("utf-8")
-        except OSError as error:
-            raise KnowledgeError(str(path), [FieldProblem("(file)", error.strerror or str(error))]) from None
-        files.append(load_knowledge_text(text, source=str(path)))
+    files = [KNOWLEDGE_FILE.load_file(path) for path in paths]
     return build_knowledge_base(files, source=str(directory))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from remission.errors import FieldProblem
 from remission.protocols.model import Protocol
 from remission.protocols.mrd_parameters import has_mrd_parameters, mrd_rules_from
-from remission.record.consistency import FieldProblem
 from remission.record.model import PatientRecord
 from remission.rules.checks import expression_problems
 from remission.rules.expressions import Expression

@@ -1,4 +1,4 @@
-"""Loading protocol files: YAML, then the shipped JSON Schema, then the models, then cross-checks."""
+"""Loading protocol files through :mod:`remission.datafiles`: shipped JSON Schema, then cross-checks."""
 
 from __future__ import annotations
 
@@ -7,18 +7,12 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import jsonschema
-import yaml
-from pydantic import ValidationError
-
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem, InputError
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.model import Protocol
-from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
-from remission.record.parse import problems_from_validation
 
 _DATA = resources.files("remission.protocols") / "data"
 
@@ -31,49 +25,31 @@ class ProtocolError(InputError):
 def protocol_json_schema() -> dict[str, Any]:
     """The JSON Schema that every protocol file must satisfy (shipped in the package)."""
     text = (resources.files("remission.protocols") / "protocol.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return cast(dict[str, Any], json.loads(text))
 
 
-def _schema_problems(data: Any) -> list[FieldProblem]:
-    validator = jsonschema.Draft202012Validator(protocol_json_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        problems.append(FieldProblem(path.lstrip(".") or "(protocol)", error.message))
-    return problems
+PROTOCOL_FILE = DataFileKind(
+    Protocol,
+    error=ProtocolError,
+    schema=protocol_json_schema,
+    whole="(protocol)",
+    checks=protocol_problems,
+)
 
 
 def parse_protocol(data: Any, *, source: str) -> Protocol:
     """Validate decoded YAML as a protocol; raise :class:`ProtocolError` naming each problem."""
-    schema_problems = _schema_problems(data)
-    try:
-        protocol = Protocol.model_validate(data)
-    except ValidationError as error:
-        # The models word union failures more precisely than the schema validator.
-        raise ProtocolError(source, problems_from_validation(error)) from None
-    if schema_problems:
-        raise ProtocolError(source, schema_problems)
-    problems = protocol_problems(protocol)
-    if problems:
-        raise ProtocolError(source, problems)
-    return protocol
+    return PROTOCOL_FILE.parse(data, source=source)
 
 
 def load_protocol_text(text: str, *, source: str) -> Protocol:
-    try:
-        data = load_yaml12(text)
-    except yaml.YAMLError as error:
-        raise ProtocolError(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
-    return parse_protocol(data, source=source)
+    """Parse YAML 1.2 text as a protocol; raise :class:`ProtocolError` naming each problem."""
+    return PROTOCOL_FILE.load_text(text, source=source)
 
 
 def load_protocol_file(path: Path) -> Protocol:
     """Load and check a protocol file from disk."""
-    try:
-        text = path.read_text("utf-8")
-    except OSError as error:
-        raise ProtocolError(str(path), [FieldProblem("(file)", error.strerror or str(error))]) from None
-    return load_protocol_text(text, source=str(path))
+    return PROTOCOL_FILE.load_file(path)
 
 
 def shipped_protocol_ids() -> list[str]:

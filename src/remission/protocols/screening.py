@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from remission.errors import FieldProblem, InputError
 from remission.protocols.model import Criterion, DecidedBy, Protocol
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.protocols.results import CriterionResult, ScreeningResult, Verdict
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
 from remission.rules.evaluation import (

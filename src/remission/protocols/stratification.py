@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from remission.errors import FieldProblem, InputError
 from remission.protocols.model import Protocol, Stratification, TimePoint
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.protocols.results import RuleTrace, StratificationResult, TimePointResult
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
 from remission.record.model import PatientRecord
 from remission.rules.evaluation import EvaluationContext, evaluate, reference_dates
 from remission.rules.truth import Truth

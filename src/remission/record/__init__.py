@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from remission.record.ages import AgeUnit, add_months, age
-from remission.record.consistency import FieldProblem, consistency_problems
-from remission.record.errors import InputError
+from remission.record.consistency import consistency_problems
 from remission.record.model import (
     KMT2A,
     Attestation,
@@ -30,9 +29,7 @@ __all__ = [
     "Consent",
     "CopyNumberChange",
     "Diagnosis",
-    "FieldProblem",
     "Genetics",
-    "InputError",
     "MRDResult",
     "Mutation",
     "Patient",

@@ -11,8 +11,47 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Annotated
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem
+
+
+class _TableModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_TableModel):
+    citation: str = Field(min_length=1)
+
+
+class Factor(_TableModel):
+    """A drug's doxorubicin-equivalent factor (``None``: no agreed factor) and its source."""
+
+    factor: Annotated[float, Field(gt=0)] | None
+    source: str
+    note: str | None = None
+
+
+class ConversionTable(_TableModel):
+    """The file ``data/anthracycline_equivalence.yaml``."""
+
+    version: str
+    sources: dict[str, Source]
+    drugs: dict[str, Factor] = Field(min_length=1)
+
+
+def _unknown_sources(table: ConversionTable) -> list[FieldProblem]:
+    return [
+        FieldProblem(f"drugs.{name}.source", f"unknown source {entry.source!r}")
+        for name, entry in table.drugs.items()
+        if entry.source not in table.sources
+    ]
+
+
+CONVERSION_TABLE_FILE = DataFileKind(ConversionTable, checks=_unknown_sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +69,12 @@ def conversion_factors() -> dict[str, float | None]:
     text = (resources.files("remission.record") / "data" / "anthracycline_equivalence.yaml").read_text(
         "utf-8"
     )
-    data = yaml.safe_load(text)
-    return {name.lower(): entry["factor"] for name, entry in data["drugs"].items()}
+    table = CONVERSION_TABLE_FILE.load_text(text, source="anthracycline_equivalence.yaml")
+    return {name.lower(): entry.factor for name, entry in table.drugs.items()}
 
 
 def known_drugs() -> list[str]:
+    """Every drug of the conversion table, lower case and sorted."""
     return sorted(conversion_factors())
 
 

@@ -6,24 +6,12 @@ Each problem names the field by its dotted path so that a user can find it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel
 
+from remission.errors import FieldProblem
 from remission.record.model import PatientRecord
-
-
-@dataclass(frozen=True, slots=True)
-class FieldProblem:
-    """One thing wrong with one field of an input."""
-
-    field: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.problem}"
-
 
 # A planned study entry may lie ahead; every other date records something that happened.
 _MAY_BE_PLANNED = frozenset({"study_entry_date"})

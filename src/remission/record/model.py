@@ -14,7 +14,7 @@ before birth, dates in the future) live in :mod:`remission.record.consistency`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints, model_validator
 
@@ -39,7 +39,7 @@ from remission.record.vocabulary import (
     WhoType,
 )
 
-RECORD_SCHEMA_VERSION = "1"
+RECORD_SCHEMA_VERSION: Final = "1"
 
 GENE_SYMBOL_PATTERN = r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$"
 FUSION_PATTERN = r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*::[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$"

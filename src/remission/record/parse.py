@@ -8,35 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from remission.record.consistency import FieldProblem, consistency_problems
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError, problems_from_validation
+from remission.record.consistency import consistency_problems
 from remission.record.model import PatientRecord
-
-
-def dotted_path(location: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as ``a.b[0].c``."""
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "(record)"
-
-
-def problems_from_validation(error: ValidationError) -> list[FieldProblem]:
-    """One :class:`FieldProblem` per pydantic error, with readable wording."""
-    problems = []
-    for item in error.errors(include_url=False):
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown field (not in the schema)"
-        elif item["type"] == "missing":
-            message = "required field is missing"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        problems.append(FieldProblem(dotted_path(tuple(item["loc"])), message))
-    return problems
 
 
 def parse_record(data: Any, *, today: date, source: str = "record") -> PatientRecord:

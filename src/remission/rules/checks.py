@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import BaseModel
 
@@ -26,6 +26,7 @@ from remission.rules.expressions import (
     NotOf,
     ParamRef,
     WindowTest,
+    children,
 )
 from remission.rules.paths import UnknownFieldError, enum_values, field_type, list_item_type
 
@@ -137,12 +138,9 @@ def _problems(
     expression: Expression, model: type[BaseModel], parameters: Mapping[str, Any], has_mrd: bool
 ) -> Iterator[str]:
     match expression:
-        case AllOf() | AnyOf():
-            children = expression.all if isinstance(expression, AllOf) else expression.any
-            for child in children:
+        case AllOf() | AnyOf() | NotOf():
+            for child in children(expression):
                 yield from _problems(child, model, parameters, has_mrd)
-        case NotOf():
-            yield from _problems(expression.not_, model, parameters, has_mrd)
         case FieldTest():
             yield from _field_problems(expression, model, parameters)
         case AgeTest():
@@ -162,14 +160,16 @@ def _problems(
             for problem in _problems(spec.where, item, parameters, has_mrd):
                 yield f"in items of {spec.list_}: {problem}"
         case WindowTest():
-            spec = expression.overlaps_window
-            for path in (spec.start, spec.end):
+            window = expression.overlaps_window
+            for path in (window.start, window.end):
                 yield from _date_field_problems(model, path)
-            yield from _number_problems(spec.days_before, parameters, "days_before", whole=True)
-            yield from _reference_problems(spec.reference, parameters)
+            yield from _number_problems(window.days_before, parameters, "days_before", whole=True)
+            yield from _reference_problems(window.reference, parameters)
         case DateByTest():
             yield from _date_field_problems(model, expression.on_or_before.field)
             yield from _reference_problems(expression.on_or_before.reference, parameters)
         case MRDTest():
             if not has_mrd:
                 yield "an mrd test needs the protocol's mrd parameters"
+        case _:
+            assert_never(expression)

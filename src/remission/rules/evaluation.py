@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from remission.record.model import PatientRecord
 from remission.rules.expressions import (
@@ -21,6 +21,7 @@ from remission.rules.expressions import (
     NotOf,
     ParamRef,
     WindowTest,
+    children,
 )
 from remission.rules.mrd import MRDCall, MRDRules, classify_mrd
 from remission.rules.paths import plain, read_path
@@ -135,15 +136,8 @@ def evaluate(expression: Expression, ctx: EvaluationContext) -> Evaluation:
 
 def _evaluate(expression: Expression, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
     match expression:
-        case AllOf():
-            children = tuple(_evaluate(child, node, prefix, ctx) for child in expression.all)
-            return Evaluation(all_of(c.truth for c in children), "all of", children=children)
-        case AnyOf():
-            children = tuple(_evaluate(child, node, prefix, ctx) for child in expression.any)
-            return Evaluation(any_of(c.truth for c in children), "any of", children=children)
-        case NotOf():
-            child = _evaluate(expression.not_, node, prefix, ctx)
-            return Evaluation(child.truth.negate(), "not", children=(child,))
+        case AllOf() | AnyOf() | NotOf():
+            return _logic(expression, node, prefix, ctx)
         case FieldTest():
             return _field_test(expression, node, prefix, ctx)
         case AgeTest():
@@ -156,13 +150,31 @@ def _evaluate(expression: Expression, node: object, prefix: str, ctx: Evaluation
             return _date_by_test(expression, node, prefix, ctx)
         case MRDTest():
             return _mrd_test(expression, ctx)
-    raise TypeError(f"not an expression: {expression!r}")  # pragma: no cover
+        case _:
+            assert_never(expression)
+
+
+def _logic(
+    expression: AllOf | AnyOf | NotOf, node: object, prefix: str, ctx: EvaluationContext
+) -> Evaluation:
+    evaluated = tuple(_evaluate(child, node, prefix, ctx) for child in children(expression))
+    truths = [child.truth for child in evaluated]
+    match expression:
+        case AllOf():
+            return Evaluation(all_of(truths), "all of", children=evaluated)
+        case AnyOf():
+            return Evaluation(any_of(truths), "any of", children=evaluated)
+        case NotOf():
+            return Evaluation(truths[0].negate(), "not", children=evaluated)
+        case _:
+            assert_never(expression)
 
 
 def _field_test(test: FieldTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
     path = prefix + test.field
     value = plain(read_path(node, test.field))
     inputs = {path: value}
+    check: Callable[[Any], bool]
     if test.present is not None:
         label = f"{path} is {'recorded' if test.present else 'not recorded'}"
         return Evaluation(Truth.of((value is not None) == test.present), label, inputs)
@@ -216,7 +228,7 @@ def _any_item(test: AnyItemTest, node: object, prefix: str, ctx: EvaluationConte
     children = tuple(
         _evaluate(spec.where, item, f"{path}[{index}].", ctx) for index, item in enumerate(items)
     )
-    inputs = {} if items else {path: []}
+    inputs: dict[str, Any] = {} if items else {path: []}
     return Evaluation(any_of(c.truth for c in children), label, inputs, children=children)
 
 

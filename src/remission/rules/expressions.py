@@ -13,11 +13,17 @@ and ``not`` over typed predicates. In YAML::
             in: [B-lymphoid, T-lymphoid]
 
 Numbers and strings may be written as ``{param: NAME}`` to read a protocol parameter.
+
+:func:`children` is the one place that knows which nodes hold sub-expressions, and
+:func:`walk` visits a whole tree through it. Every dispatch over node types (evaluation,
+static checks, the columnar compiler, the parameters a criterion reads) ends in
+``assert_never``, so that mypy names a node type a dispatch misses and running it raises.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Collection, Iterator
+from typing import Annotated, Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -156,6 +162,7 @@ _TAGS = ("all", "any", "not", "field", "age", "any_item", "overlaps_window", "on
 
 
 def _expression_tag(node: Any) -> str | None:
+    keys: Collection[Any]
     if isinstance(node, dict):
         keys = node.keys()
     elif isinstance(node, BaseModel):
@@ -184,3 +191,31 @@ Expression = Annotated[
 
 for _model in (AnyItemSpec, AllOf, AnyOf, NotOf):
     _model.model_rebuild()
+
+
+def children(expression: Expression) -> tuple[Expression, ...]:
+    """The sub-expressions of a node in order; an ``any_item`` test's child is its ``where``.
+
+    The child of ``any_item`` reads paths relative to an item of the list, so a traversal
+    that tracks where paths point handles that node itself.
+    """
+    match expression:
+        case AllOf():
+            return tuple(expression.all)
+        case AnyOf():
+            return tuple(expression.any)
+        case NotOf():
+            return (expression.not_,)
+        case AnyItemTest():
+            return (expression.any_item.where,)
+        case FieldTest() | AgeTest() | WindowTest() | DateByTest() | MRDTest():
+            return ()
+        case _:
+            assert_never(expression)
+
+
+def walk(expression: Expression) -> Iterator[Expression]:
+    """Every node of the tree, depth first, each before its children."""
+    yield expression
+    for child in children(expression):
+        yield from walk(child)

@@ -2,7 +2,7 @@
 
 Every estimator is a pure function of arrays that returns a result object; result objects render
 as text, JSON-ready dicts and HTML (see :mod:`remission.stats.results`). Input problems raise
-:class:`remission.record.InputError` naming the argument and what is wrong.
+:class:`remission.errors.InputError` naming the argument and what is wrong.
 """
 
 from remission.stats.cox import cox_ph

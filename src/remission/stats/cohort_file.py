@@ -3,7 +3,7 @@
 A cohort file has one row per subject and named columns (follow-up time, event or cause, groups,
 covariates). :func:`read_cohort` reads only the columns an analysis uses, refuses what cannot be
 analysed (no such file, an unreadable format, a missing column, no rows) with one
-:class:`~remission.record.InputError` problem per cause, and drops the rows that miss a value in a
+:class:`~remission.errors.InputError` problem per cause, and drops the rows that miss a value in a
 used column — as R's ``na.omit`` does — counting them per column so the caller can say so. Nothing
 is dropped silently and nothing is guessed. :func:`follow_up` then checks the outcome columns (time,
 event or cause codes, entry) and reports every problem of every column in one error.
@@ -25,8 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.stats.inputs import as_events, as_times, refuse
 
 #: File name endings and the format they are read as.

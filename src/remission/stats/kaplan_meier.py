@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats._risk_table import risk_table
 from remission.stats.confidence import check_conf, first_below_half, survival_limits
 from remission.stats.inputs import as_events, as_groups, as_times, refuse

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.parse import parse_record
 from remission.store.audit import record_event
 from remission.store.errors import NotFound, Refused

@@ -51,7 +51,7 @@ def _kmt2a(record: PatientRecord) -> tuple[KMT2AStatus | None, str | None]:
 def _rearrangement(record: PatientRecord, gene: str) -> tuple[Truth, str | None, tuple[str, ...]]:
     fusions = _fusions(record)
     hits = [f for f in fusions or [] if gene in fusion_genes(f)]
-    read = ("genetics.fusions",)
+    read: tuple[str, ...] = ("genetics.fusions",)
     if gene == "KMT2A":
         status, partner = _kmt2a(record)
         read = ("genetics.kmt2a.status", "genetics.kmt2a.partner", "genetics.fusions")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, assert_never
 
 from remission.rules.expressions import (
     AgeTest,
@@ -25,6 +25,7 @@ from remission.rules.expressions import (
     NotOf,
     ParamRef,
     WindowTest,
+    walk,
 )
 from remission.trials.model import Trial
 
@@ -60,30 +61,23 @@ def _refs(value: Any) -> Iterator[str]:
 def parameters_read(expression: Expression) -> list[str]:
     """Names of the parameters an expression reads, in order of first use."""
     names: list[str] = []
-    match expression:
-        case AllOf() | AnyOf():
-            for child in expression.all if isinstance(expression, AllOf) else expression.any:
-                names += parameters_read(child)
-        case NotOf():
-            names += parameters_read(expression.not_)
-        case FieldTest():
-            for value in (expression.equals, expression.in_, expression.contains_any):
-                names += _refs(value)
-            names += [n for _, bound in expression.used_orderings() for n in _refs(bound)]
-        case AgeTest():
-            names += _refs(expression.age.on)
-            names += [n for _, bound in expression.age.used_orderings() for n in _refs(bound)]
-        case AnyItemTest():
-            names += parameters_read(expression.any_item.where)
-        case WindowTest():
-            names += [
-                *_refs(expression.overlaps_window.days_before),
-                *_refs(expression.overlaps_window.reference),
-            ]
-        case DateByTest():
-            names += _refs(expression.on_or_before.reference)
-        case MRDTest():
-            pass
+    for node in walk(expression):
+        match node:
+            case AllOf() | AnyOf() | NotOf() | AnyItemTest() | MRDTest():
+                pass  # nothing of their own; walk visits the children
+            case FieldTest():
+                for value in (node.equals, node.in_, node.contains_any):
+                    names += _refs(value)
+                names += [n for _, bound in node.used_orderings() for n in _refs(bound)]
+            case AgeTest():
+                names += _refs(node.age.on)
+                names += [n for _, bound in node.age.used_orderings() for n in _refs(bound)]
+            case WindowTest():
+                names += [*_refs(node.overlaps_window.days_before), *_refs(node.overlaps_window.reference)]
+            case DateByTest():
+                names += _refs(node.on_or_before.reference)
+            case _:
+                assert_never(node)
     return list(dict.fromkeys(names))
 
 

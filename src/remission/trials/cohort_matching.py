@@ -53,7 +53,7 @@ class TrialCohortResult:
 
 def _rows_needing_review(screening: CohortScreening, limit: int) -> Iterator[int]:
     """Rows with an unknown criterion (a bounded sample, for the summary of missing fields)."""
-    rows = (screening.unknown.any(axis=1)).nonzero()[0]
+    rows = np.flatnonzero(np.any(screening.unknown, axis=1))
     yield from (int(row) for row in rows[:limit])
 
 
@@ -104,7 +104,7 @@ def _id_lists(matrix: np.ndarray, ids: Sequence[str]) -> pa.Array:
     rows, cols = np.nonzero(matrix)
     offsets = np.searchsorted(rows, np.arange(matrix.shape[0] + 1)).astype(np.int32)
     values = pa.array(np.asarray(ids, dtype=object)[cols] if len(ids) else [], pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
 
 
 def _trial_rows(result: TrialCohortResult) -> pa.Table:

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from remission.errors import problems_from_validation
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.model import Protocol
-from remission.record.parse import problems_from_validation
 from remission.trials.ages import RegisteredAge, parse_registered_age
 from remission.trials.criteria_text import split_criteria
 from remission.trials.ctgov_read import TrialFileError
@@ -214,6 +214,7 @@ def study_to_trial(study: dict[str, Any], *, imported_on: dt.date, source_file: 
         },
     ]
     has_ages = any(c["id"].endswith("-age") for c in criteria)
+    source_date = registry_date(last_update)
     data = {
         "id": nct,
         "title": ident.get("briefTitle") or ident.get("officialTitle") or nct,
@@ -221,7 +222,7 @@ def study_to_trial(study: dict[str, Any], *, imported_on: dt.date, source_file: 
         "provenance": {
             "sources": sources,
             "registry_id": nct,
-            "source_date": registry_date(last_update).isoformat() if registry_date(last_update) else None,
+            "source_date": source_date.isoformat() if source_date else None,
             "encoded_on": imported_on.isoformat(),
             "encoded_by": "remission trials import (automatic)",
             "open_questions": _AGE_OPEN_QUESTIONS if has_ages else [],

@@ -1,4 +1,4 @@
-"""Loading curated trial files: YAML 1.2, the shipped JSON Schema, the models, then cross-checks.
+"""Loading curated trial files through :mod:`remission.datafiles`, then building the trial.
 
 Curated files live in ``trials/data/<NCT>.yaml`` (shipped) and in a registry's ``curated/``
 folder (local). The cross-checks are those of protocol files (sources, parameters, expressions
@@ -15,18 +15,15 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import jsonschema
-import yaml
 from pydantic import ValidationError
 
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem, problems_from_validation
 from remission.protocols.consistency import protocol_problems
 from remission.protocols.loader import ProtocolError, load_protocol
 from remission.protocols.model import Protocol
-from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
-from remission.record.parse import problems_from_validation
 from remission.trials.ctgov_read import TrialFileError
 from remission.trials.genes import fusion_problem, symbol_problem
 from remission.trials.model import CuratedTrial, Trial
@@ -46,16 +43,8 @@ def generate_trial_schema() -> dict[str, Any]:
 @cache
 def trial_json_schema() -> dict[str, Any]:
     """The JSON Schema every curated trial file must satisfy (shipped as ``trial.schema.json``)."""
-    return json.loads((resources.files("remission.trials") / "trial.schema.json").read_text("utf-8"))
-
-
-def _schema_problems(data: Any) -> list[FieldProblem]:
-    validator = jsonschema.Draft202012Validator(trial_json_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        problems.append(FieldProblem(path.lstrip(".") or "(trial)", error.message))
-    return problems
+    text = (resources.files("remission.trials") / "trial.schema.json").read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
 
 
 def _source_problems(curated: CuratedTrial) -> Iterator[FieldProblem]:
@@ -91,41 +80,48 @@ def _biomarker_problems(curated: CuratedTrial) -> Iterator[FieldProblem]:
                 yield FieldProblem(f"biomarkers[{i}].fusion", problem)
 
 
-def _protocol_of(curated: CuratedTrial, source: str) -> Protocol:
+def _protocol_of(curated: CuratedTrial) -> Protocol | list[FieldProblem]:
+    """The protocol holding the trial's criteria, or the problems that leave it without one."""
     if curated.eligibility_from_protocol is not None:
         try:
             protocol = load_protocol(curated.eligibility_from_protocol)
         except ProtocolError as error:
-            raise TrialFileError(
-                source, [FieldProblem("eligibility_from_protocol", p.problem) for p in error.problems]
-            ) from None
+            return [FieldProblem("eligibility_from_protocol", p.problem) for p in error.problems]
         if protocol.eligibility is None or protocol.provenance.registry_id != curated.id:
             message = f"protocol {protocol.id} encodes no eligibility for registry id {curated.id}"
-            raise TrialFileError(source, [FieldProblem("eligibility_from_protocol", message)])
+            return [FieldProblem("eligibility_from_protocol", message)]
         return protocol
     data = curated.model_dump(mode="json", by_alias=True, exclude_none=True)
     fields = {key: data[key] for key in ("id", "title", "version", "provenance", "parameters", "eligibility")}
     try:
         return Protocol.model_validate(fields)
     except ValidationError as error:
-        raise TrialFileError(source, problems_from_validation(error)) from None
+        return problems_from_validation(error)
 
 
-def parse_curated_trial(data: Any, *, source: str) -> Trial:
-    """Validate decoded YAML as a curated trial; raise :class:`TrialFileError` naming each problem."""
-    schema_problems = _schema_problems(data)
-    try:
-        curated = CuratedTrial.model_validate(data)
-    except ValidationError as error:
-        raise TrialFileError(source, problems_from_validation(error)) from None
-    if schema_problems:
-        raise TrialFileError(source, schema_problems)
-    protocol = _protocol_of(curated, source)
+def _curated_problems(curated: CuratedTrial) -> list[FieldProblem]:
+    """The trial's cross-checks; problems of its protocol come alone, as the rest need it."""
+    protocol = _protocol_of(curated)
+    if isinstance(protocol, list):
+        return protocol
     problems = [*_source_problems(curated), *_biomarker_problems(curated)]
     if curated.eligibility_from_protocol is None:
         problems += protocol_problems(protocol)
-    if problems:
-        raise TrialFileError(source, problems)
+    return problems
+
+
+CURATED_TRIAL_FILE = DataFileKind(
+    CuratedTrial,
+    error=TrialFileError,
+    schema=trial_json_schema,
+    whole="(trial)",
+    checks=_curated_problems,
+)
+
+
+def _trial(curated: CuratedTrial) -> Trial:
+    protocol = _protocol_of(curated)
+    assert isinstance(protocol, Protocol)  # the file's cross-checks passed
     return Trial(
         id=curated.id,
         title=curated.title,
@@ -144,22 +140,19 @@ def parse_curated_trial(data: Any, *, source: str) -> Trial:
     )
 
 
+def parse_curated_trial(data: Any, *, source: str) -> Trial:
+    """Validate decoded YAML as a curated trial; raise :class:`TrialFileError` naming each problem."""
+    return _trial(CURATED_TRIAL_FILE.parse(data, source=source))
+
+
 def load_curated_text(text: str, *, source: str) -> Trial:
-    """Parse and check curated trial YAML text."""
-    try:
-        data = load_yaml12(text)
-    except yaml.YAMLError as error:
-        raise TrialFileError(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
-    return parse_curated_trial(data, source=source)
+    """Parse and check curated trial YAML 1.2 text."""
+    return _trial(CURATED_TRIAL_FILE.load_text(text, source=source))
 
 
 def load_curated_file(path: Path) -> Trial:
     """Load and check a curated trial file; the file name must be ``<its id>.yaml``."""
-    try:
-        text = path.read_text("utf-8")
-    except OSError as error:
-        raise TrialFileError(str(path), [FieldProblem("(file)", error.strerror or str(error))]) from None
-    trial = load_curated_text(text, source=str(path))
+    trial = _trial(CURATED_TRIAL_FILE.load_file(path))
     if path.name != f"{trial.id}.yaml":
         raise TrialFileError(str(path), [FieldProblem("id", f"{trial.id!r} differs from the file name")])
     return trial

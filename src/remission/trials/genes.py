@@ -15,8 +15,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from remission.protocols.yaml12 import load_yaml12
-from remission.record.consistency import FieldProblem
+from pydantic import BaseModel, ConfigDict
+
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem
 from remission.record.model import FUSION_PATTERN, GENE_SYMBOL_PATTERN
 
 _SYMBOL = re.compile(GENE_SYMBOL_PATTERN)
@@ -24,12 +26,34 @@ _FUSION = re.compile(FUSION_PATTERN)
 FUSION_EXAMPLE = "KMT2A::AFF1"
 
 
+class GeneList(BaseModel):
+    """The file ``data/genes.yaml``: HGNC symbols by group, with its version and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    source: str
+    groups: dict[str, list[str]]
+
+
+def _malformed_symbols(genes: GeneList) -> list[FieldProblem]:
+    return [
+        FieldProblem(f"groups.{group}[{index}]", f"{symbol!r} is not an HGNC gene symbol")
+        for group, symbols in genes.groups.items()
+        for index, symbol in enumerate(symbols)
+        if not _SYMBOL.match(symbol)
+    ]
+
+
+GENE_LIST_FILE = DataFileKind(GeneList, checks=_malformed_symbols)
+
+
 @cache
 def known_genes() -> frozenset[str]:
     """HGNC symbols listed in the shipped ``data/genes.yaml``."""
     text = (resources.files("remission.trials") / "data" / "genes.yaml").read_text("utf-8")
-    data = load_yaml12(text)
-    return frozenset(symbol for symbols in data["groups"].values() for symbol in symbols)
+    genes = GENE_LIST_FILE.load_text(text, source="genes.yaml")
+    return frozenset(symbol for symbols in genes.groups.values() for symbol in symbols)
 
 
 def symbol_problem(symbol: Any) -> str | None:

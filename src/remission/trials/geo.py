@@ -12,8 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.trials.model import OPEN_STATUSES, SOON_STATUSES, Site
 
 EARTH_MEAN_RADIUS_KM = 6371.0088

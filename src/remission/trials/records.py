@@ -7,8 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
 from remission.record.parse import parse_record
 from remission.trials.genes import record_notation_problems

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from remission.record.consistency import FieldProblem
+from remission.errors import FieldProblem
 from remission.trials.ctgov_read import StudyInFile, TrialFileError, read_study_file, study_problems
 from remission.trials.ctgov_trial import study_to_trial
 from remission.trials.curated import (
@@ -77,6 +77,17 @@ class ImportOutcome:
         return {"nct_id": self.nct_id, "change": self.change, "source": self.source}
 
 
+def _is_iso_date(value: object) -> bool:
+    """Whether ``value`` is a date written ``YYYY-MM-DD``."""
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _canonical(study: dict[str, Any]) -> str:
     return json.dumps(study, sort_keys=True, ensure_ascii=False)
 
@@ -100,9 +111,7 @@ class Registry:
         if not isinstance(stored, dict) or stored.get("format") != _STORED_FORMAT or "study" not in stored:
             raise TrialFileError(str(path), [FieldProblem("format", f"not a {_STORED_FORMAT} file")])
         problems = study_problems(stored["study"])
-        try:
-            date.fromisoformat(stored.get("imported_on"))
-        except (TypeError, ValueError):
+        if not _is_iso_date(stored.get("imported_on")):
             problems.append(FieldProblem("imported_on", "not a date in YYYY-MM-DD form"))
         if problems:  # a stored file edited by hand is refused like an imported one
             raise TrialFileError(str(path), [FieldProblem(f"study.{p.field}", p.problem) for p in problems])

@@ -15,9 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from remission.errors import FieldProblem, InputError
 from remission.protocols.results import Verdict
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
 from remission.record.model import PatientRecord
 from remission.trials.geo import Point
 from remission.trials.matching import match_trials

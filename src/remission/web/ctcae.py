@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Annotated
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from remission.datafiles import DataFileKind
+from remission.errors import FieldProblem
 
 ALL_GRADES = (1, 2, 3, 4, 5)
+
+Grade = Annotated[int, Field(ge=1, le=5)]
+
+
+class _ListModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListedTerm(_ListModel):
+    term: str = Field(min_length=1)
+    grades: tuple[Grade, ...] = Field(default=ALL_GRADES, min_length=1)
+
+
+class TermList(_ListModel):
+    """The file ``data/ctcae_terms.yaml``: terms by system organ class, with their sources."""
+
+    terminology: str
+    source: str
+    grade_source: str
+    terms: dict[str, list[ListedTerm]]
+
+
+def _repeated_terms(term_list: TermList) -> list[FieldProblem]:
+    # grade_problem reads the first entry of a term; a second one would be ignored silently.
+    counts = Counter(item.term.lower() for items in term_list.terms.values() for item in items)
+    return [FieldProblem("terms", f"{term!r} is listed {n} times") for term, n in counts.items() if n > 1]
+
+
+TERM_LIST_FILE = DataFileKind(TermList, checks=_repeated_terms)
+
+
+@cache
+def _term_list() -> TermList:
+    text = (resources.files("remission.web") / "data" / "ctcae_terms.yaml").read_text("utf-8")
+    return TERM_LIST_FILE.load_text(text, source="ctcae_terms.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +61,14 @@ class Term:
 @cache
 def terms() -> tuple[Term, ...]:
     """Every listed term, sorted by name, with its system organ class and the grades it has."""
-    text = (resources.files("remission.web") / "data" / "ctcae_terms.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    found = [
-        Term(item["term"], soc, tuple(item.get("grades", ALL_GRADES)))
-        for soc, items in data["terms"].items()
-        for item in items
-    ]
+    found = [Term(item.term, soc, item.grades) for soc, items in _term_list().terms.items() for item in items]
     return tuple(sorted(found, key=lambda t: t.term.lower()))
 
 
 @cache
 def terminology() -> str:
     """The terminology the list is taken from, e.g. ``CTCAE v5.0``."""
-    text = (resources.files("remission.web") / "data" / "ctcae_terms.yaml").read_text("utf-8")
-    return str(yaml.safe_load(text)["terminology"])
+    return _term_list().terminology
 
 
 def search(query: str, limit: int = 20) -> list[Term]:

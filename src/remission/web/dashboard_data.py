@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from remission.demo import synthetic_note
+from remission.errors import InputError
 from remission.protocols import PENDING, UNCLASSIFIED, load_protocol
-from remission.record.errors import InputError
 from remission.stats.report import (
     ALL,
     ANALYSES,

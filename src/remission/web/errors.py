@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remission.api.app import API_PREFIX
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
 from remission.web.pages import error_page, finish
 from remission.web.viewer import FormRefused, SignInRequired

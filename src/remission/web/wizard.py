@@ -16,9 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from remission.api.schemas.patients import IdentifiersIn
+from remission.errors import FieldProblem, InputError
 from remission.protocols import Protocol, ScreeningResult, screen_patient
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
 from remission.record.model import Attestation, PatientRecord
 from remission.record.parse import parse_record
 from remission.record.vocabulary import (

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from remission.record.errors import InputError
+from remission.errors import InputError
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.report import ALL, NOT_ESTIMABLE, YEAR_DAYS, build_report

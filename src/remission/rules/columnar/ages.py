@@ -28,7 +28,10 @@ def _parts(days: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64
 def _month_length(days: NDArray[np.int64]) -> NDArray[np.int64]:
     """Number of days in the calendar month of each date."""
     months = (EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]")
-    return ((months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64)
+    lengths: NDArray[np.int64] = (
+        (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
+    ).astype(np.int64)
+    return lengths
 
 
 def ages(born: NDArray[np.int64], on: NDArray[np.int64], unit: AgeUnit) -> NDArray[np.int64]:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.vocabulary import AttestedOutcome
 from remission.rules.columnar.cohort import Cohort
 from remission.rules.columnar.predicates import lookup_hits
@@ -86,7 +85,7 @@ def find_attestations(
         raise InputError("cohort", problems)
     picked = np.flatnonzero(for_protocol & ~unknown)
     key = items.parents[picked] * count + which[picked]
-    order = np.lexsort((picked, views["date"].data[picked], key))  # by key, then date, then position
+    order = np.lexsort((picked, views["date"].values[picked], key))  # by key, then date, then position
     key, picked = key[order], picked[order]
     last = np.ones(len(key), dtype=bool)
     last[:-1] = key[1:] != key[:-1]  # the last of each (record, criterion) group decides

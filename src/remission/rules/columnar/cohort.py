@@ -10,21 +10,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
-from remission.rules.columnar.arrays import ListParts, booleans, codes, days, floats, list_parts, valid_mask
+from remission.rules.columnar.arrays import (
+    ListParts,
+    as_list,
+    as_struct,
+    booleans,
+    codes,
+    days,
+    floats,
+    list_parts,
+    valid_mask,
+)
 from remission.rules.columnar.convert import records_table, row_record
 from remission.rules.columnar.layout import BY_PATH, Group, Leaf, ListColumn
 from remission.rules.columnar.validate import canonical_table
 
+Compression = Literal["gzip", "brotli", "lz4", "zstd", "snappy", "none"]
 ViewKind = Literal["string", "enum", "date", "float", "int", "bool", "group", "list", "map"]
 
 
@@ -39,12 +49,19 @@ class View:
 
     kind: ViewKind
     valid: NDArray[np.bool_]
-    data: NDArray | None
+    data: NDArray[Any] | None
     dictionary: list[str] | None
-    arrow: pa.Array
+    arrow: pa.Array[Any]
+
+    @property
+    def values(self) -> NDArray[Any]:
+        """``data``, for the kinds that have it (all but group, list and map)."""
+        if self.data is None:
+            raise TypeError(f"a {self.kind} view has no data")
+        return self.data
 
 
-def make_view(array: pa.Array, kind: ViewKind) -> View:
+def make_view(array: pa.Array[Any], kind: ViewKind) -> View:
     """A :class:`View` of a canonical array of the given kind."""
     if kind in ("string", "enum"):
         data, dictionary = codes(array)
@@ -90,7 +107,8 @@ class Cohort:
     @property
     def study_ids(self) -> list[str]:
         """The ``patient.study_id`` of every row."""
-        return self.table.column("patient.study_id").to_pylist()
+        # A required string column of the record (validate.canonical_table refuses nulls in it).
+        return cast(list[str], self.table.column("patient.study_id").to_pylist())
 
     def record(self, row: int) -> PatientRecord:
         """The :class:`PatientRecord` of ``row`` (the round trip of :func:`cohort_from_records`)."""
@@ -120,9 +138,9 @@ class Cohort:
             column = BY_PATH[path]
             if not (isinstance(column, ListColumn) and column.of_records):
                 raise KeyError(f"{path} is not a list of records")
-            array = self.view(path).arrow
+            array = as_list(self.view(path).arrow)
             parts = list_parts(array)
-            flat = parts.items(array.values)
+            flat = as_struct(parts.items(array.values))
             views = {leaf.path: make_view(flat.field(leaf.path), leaf.scalar.kind) for leaf in column.fields}
             self._items[path] = Items(path, parts, parts.parents, parts.positions, views)
         return self._items[path]
@@ -132,7 +150,7 @@ class Cohort:
         column = BY_PATH[path]
         if not (isinstance(column, ListColumn) and column.item is not None):
             raise KeyError(f"{path} is not a list of values")
-        array = self.view(path).arrow
+        array = as_list(self.view(path).arrow)
         parts = list_parts(array)
         return parts, make_view(parts.items(array.values), column.item.kind)
 
@@ -156,7 +174,7 @@ def read_cohort(
 ) -> Cohort:
     """Read and validate a Parquet cohort file (layout in ``docs/cohorts.md``).
 
-    Raises :class:`~remission.record.InputError` when the file cannot be read or a column
+    Raises :class:`~remission.errors.InputError` when the file cannot be read or a column
     has the wrong type or a value the record model refuses (naming column and row).
     """
     try:
@@ -168,11 +186,11 @@ def read_cohort(
     )
 
 
-def write_cohort(cohort: Cohort, path: Path | str, *, compression: str = "zstd") -> None:
+def write_cohort(cohort: Cohort, path: Path | str, *, compression: Compression = "zstd") -> None:
     """Write ``cohort`` as a Parquet file in the canonical layout."""
     pq.write_table(cohort.table, path, compression=compression)
 
 
 def take_rows(cohort: Cohort, rows: Sequence[int] | NDArray[np.int64]) -> Cohort:
     """A cohort of the given rows, in the given order."""
-    return Cohort(cohort.table.take(pa.array(np.asarray(rows, dtype=np.int64))))
+    return Cohort(cohort.table.take(np.asarray(rows, dtype=np.int64)))

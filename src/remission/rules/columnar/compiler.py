@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError, problems_from_validation
 from remission.record.model import PatientRecord
-from remission.record.parse import problems_from_validation
 from remission.rules.checks import expression_problems
 from remission.rules.columnar.cohort import Cohort
 from remission.rules.columnar.frame import Frame, Scope, StudyEntry
@@ -35,6 +33,7 @@ from remission.rules.columnar.nodes import (
     ContainsAny,
     DateBy,
     Logic,
+    LogicKind,
     Node,
     Present,
     Window,
@@ -52,10 +51,11 @@ from remission.rules.expressions import (
     NotOf,
     ParamRef,
     WindowTest,
+    children,
 )
 from remission.rules.mrd import MRDRules
 
-_EXPRESSION: TypeAdapter[Any] = TypeAdapter(Expression)
+_EXPRESSION: TypeAdapter[Expression] = TypeAdapter(Expression)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +98,9 @@ class _Builder:
 
     def build(self, expression: Expression, items: str | None = None, outer: int | None = None) -> Node:
         match expression:
-            case AllOf() | AnyOf():
-                kind = "all" if isinstance(expression, AllOf) else "any"
-                children = expression.all if isinstance(expression, AllOf) else expression.any
-                return Logic(kind, tuple(self.build(child, items, outer) for child in children))
-            case NotOf():
-                return Logic("not", (self.build(expression.not_, items, outer),))
+            case AllOf() | AnyOf() | NotOf():
+                operands = tuple(self.build(child, items, outer) for child in children(expression))
+                return Logic(_logic_kind(expression), operands)
             case FieldTest():
                 return self._field(expression, items, outer)
             case AgeTest():
@@ -120,22 +117,24 @@ class _Builder:
                 where = self.build(expression.any_item.where, expression.any_item.list_, own.order)
                 return AnyItem(expression.any_item.list_, own, where)
             case WindowTest():
-                spec = expression.overlaps_window
-                name, source = self.reference(spec.reference)
+                window = expression.overlaps_window
+                name, source = self.reference(window.reference)
                 on = self.slot(source, items, outer, relative=False)
-                start = self.slot(spec.start, items, outer)
-                return Window(spec.start, spec.end, int(self.resolve(spec.days_before)), name, on, start)
+                start = self.slot(window.start, items, outer)
+                days = int(self.resolve(window.days_before))
+                return Window(window.start, window.end, days, name, on, start)
             case DateByTest():
-                spec = expression.on_or_before
-                name, source = self.reference(spec.reference)
-                own = self.slot(spec.field, items, outer)
+                by = expression.on_or_before
+                name, source = self.reference(by.reference)
+                own = self.slot(by.field, items, outer)
                 on = self.slot(source, items, outer, relative=False)
-                return DateBy(spec.field, name, own, on)
+                return DateBy(by.field, name, own, on)
             case MRDTest():
-                spec = expression.mrd
-                own = self.slot(f"mrd[{spec.time_point.value}]", items, outer, relative=False)
-                return MRD(spec.time_point, spec.result == "positive", own)
-        raise TypeError(f"not an expression: {expression!r}")  # pragma: no cover
+                mrd = expression.mrd
+                own = self.slot(f"mrd[{mrd.time_point.value}]", items, outer, relative=False)
+                return MRD(mrd.time_point, mrd.result == "positive", own)
+            case _:
+                assert_never(expression)
 
     def _field(self, test: FieldTest, items: str | None, outer: int | None) -> Node:
         path = test.field
@@ -154,6 +153,18 @@ class _Builder:
             return ContainsAny(path, own, self.resolve(test.contains_any), column.of_records)
         name, bound = test.used_orderings()[0]
         return Compare(path, own, ordering=(name, self.resolve(bound)))
+
+
+def _logic_kind(expression: AllOf | AnyOf | NotOf) -> LogicKind:
+    match expression:
+        case AllOf():
+            return "all"
+        case AnyOf():
+            return "any"
+        case NotOf():
+            return "not"
+        case _:
+            assert_never(expression)
 
 
 def _refuse(problem: str) -> InputError:
@@ -203,7 +214,7 @@ def compile_expression(
 ) -> CompiledExpression:
     """Compile ``expression`` once; ``{param: NAME}`` references are resolved from ``parameters``.
 
-    Raises :class:`~remission.record.InputError` naming each problem: a field the record lacks,
+    Raises :class:`~remission.errors.InputError` naming each problem: a field the record lacks,
     a value outside a field's vocabulary, an unknown parameter, an ``mrd`` test without
     ``mrd_rules``.
     """

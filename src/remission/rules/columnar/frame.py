@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,7 +58,7 @@ class Frame:
             if name == "study_entry":
                 as_of = int((np.datetime64(self.as_of, "D") - EPOCH).astype(np.int64))
                 days = (
-                    np.where(view.valid, view.data, as_of)
+                    np.where(view.valid, view.values, as_of)
                     if self.study_entry == "recorded"
                     else np.full(len(view.valid), as_of, dtype=np.int64)
                 )
@@ -67,7 +67,7 @@ class Frame:
                     days, np.ones(len(days), dtype=bool), REFERENCE_DATES[name]
                 )
             else:
-                self._references[name] = Reference(view.data, view.valid, REFERENCE_DATES[name])
+                self._references[name] = Reference(view.values, view.valid, REFERENCE_DATES[name])
         return self._references[name]
 
     def age(self, reference: str, unit: AgeUnit) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
@@ -76,8 +76,8 @@ class Frame:
         if key not in self._ages:
             born = self.cohort.view("patient.date_of_birth")
             on = self.reference(reference)
-            known = born.valid & on.known & (on.days >= born.data)
-            self._ages[key] = (ages(born.data, on.days, unit), known)
+            known = born.valid & on.known & (on.days >= born.values)
+            self._ages[key] = (ages(born.values, on.days, unit), known)
         return self._ages[key]
 
     def mrd(self, time_point: MRDTimePoint) -> NDArray[np.int8]:
@@ -108,6 +108,6 @@ class Scope:
         """The view of ``path``: a record column, or an item field inside ``any_item``."""
         return self.frame.cohort.view(path) if self.items is None else self.items.views[path]
 
-    def lift(self, per_record: NDArray) -> NDArray:
+    def lift(self, per_record: NDArray[Any]) -> NDArray[Any]:
         """A per-record array, repeated for each item when the scope is a list's items."""
         return per_record if self.items is None else per_record[self.items.parents]

@@ -87,7 +87,7 @@ class ListColumn:
         return self.item is None
 
     @property
-    def arrow_type(self) -> pa.DataType:
+    def arrow_type(self) -> pa.ListType[Any]:
         if self.item is not None:
             return pa.list_(self.item.arrow_type)
         return pa.list_(pa.struct([(leaf.path, leaf.scalar.arrow_type) for leaf in self.fields]))
@@ -125,11 +125,11 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
             for item in args[1:]:
                 metadata.extend(item.metadata if isinstance(item, FieldInfo) else [item])
         elif origin in (Union, types.UnionType):
-            args = [arg for arg in get_args(annotation) if arg is not type(None)]
-            if len(args) != 1:
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) != 1:
                 raise LayoutError(f"union {annotation!r} has no columnar form")
-            nullable = nullable or len(args) < len(get_args(annotation))
-            annotation = args[0]
+            nullable = nullable or len(members) < len(get_args(annotation))
+            annotation = members[0]
         else:
             return annotation, nullable, tuple(metadata)
 

@@ -24,7 +24,8 @@ def _is(view: View, value: str) -> NDArray[np.bool_]:
     assert view.data is not None
     if value not in view.dictionary:
         return np.zeros(len(view.valid), dtype=bool)
-    return view.data == view.dictionary.index(value)
+    hits: NDArray[np.bool_] = view.data == view.dictionary.index(value)
+    return hits
 
 
 def item_calls(cohort: Cohort, rules: MRDRules) -> NDArray[np.int8]:
@@ -33,13 +34,13 @@ def item_calls(cohort: Cohort, rules: MRDRules) -> NDArray[np.int8]:
     value, pnq = views["value_fraction"], views["positive_not_quantifiable"]
     sensitivity = views["sensitivity_fraction"]
     threshold = rules.threshold_fraction
-    above = (value.data > threshold) | (rules.positive_at_threshold & (value.data == threshold))
+    above = (value.values > threshold) | (rules.positive_at_threshold & (value.values == threshold))
     calls = np.full(len(value.valid), NEGATIVE, dtype=np.int8)
     if rules.require_sensitivity_for_negative:
-        weak = ~sensitivity.valid | (sensitivity.data > threshold)
+        weak = ~sensitivity.valid | (sensitivity.values > threshold)
         calls[weak] = INDETERMINATE
     calls[above] = POSITIVE
-    calls[pnq.data] = _CODES[MRDCall(rules.pnq.value)]  # a PNQ result has no value to compare
+    calls[pnq.values] = _CODES[MRDCall(rules.pnq.value)]  # a PNQ result has no value to compare
     return calls
 
 
@@ -56,9 +57,9 @@ def mrd_calls(cohort: Cohort, time_point: MRDTimePoint, rules: MRDRules) -> NDAr
     rows = items.parents
     if rules.policy is DisagreementPolicy.ANY_POSITIVE:
         count = np.bincount(rows[at_point], minlength=n)
-        negative = np.bincount(rows[at_point & (calls == NEGATIVE)], minlength=n)
+        negatives = np.bincount(rows[at_point & (calls == NEGATIVE)], minlength=n)
         out = np.full(n, INDETERMINATE, dtype=np.int8)
-        out[(count > 0) & (negative == count)] = NEGATIVE
+        out[(count > 0) & (negatives == count)] = NEGATIVE
         out[_any_of(rows, at_point & (calls == POSITIVE), n)] = POSITIVE
         return out
     out = np.full(n, INDETERMINATE, dtype=np.int8)

@@ -11,7 +11,7 @@ import operator
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,8 @@ from remission.rules.columnar.kleene import F, T, U, decided
 from remission.rules.columnar.missing import MissingCollector, Slot
 from remission.rules.columnar.mrd import INDETERMINATE, NEGATIVE, POSITIVE
 from remission.rules.columnar.predicates import any_per_record, membership_hits, record_hits
+
+LogicKind = Literal["all", "any", "not"]
 
 ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt,
@@ -65,7 +67,7 @@ class Node(ABC):
 class Logic(Node):
     """``all`` (minimum), ``any`` (maximum) or ``not`` (2 - x) of the children."""
 
-    kind: str
+    kind: LogicKind
     children: tuple[Node, ...]
 
     def run(self, scope: Scope) -> Outcome:

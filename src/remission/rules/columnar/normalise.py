@@ -9,15 +9,30 @@ dates, the rows).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
-from remission.rules.columnar.arrays import list_array, list_parts, map_array, valid_mask
+from remission.rules.columnar.arrays import (
+    as_dictionary,
+    as_list,
+    as_map,
+    list_array,
+    list_parts,
+    map_array,
+    nulls,
+    valid_mask,
+)
 from remission.rules.columnar.layout import Column, Group, Leaf, ListColumn, MapColumn, Scalar
 from remission.rules.columnar.problems import Problems
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+#: The rows and positions of list items, for problems about them.
+ItemRows = tuple[NDArray[np.int64], NDArray[np.int64]]
 
 
 def _is_text(kind: pa.DataType) -> bool:
@@ -40,11 +55,13 @@ def _accepts(scalar: Scalar, kind: pa.DataType) -> bool:
     return pa.types.is_boolean(kind)
 
 
-def _parse_dates(array: pa.Array, name: str, problems: Problems, rows: tuple | None) -> pa.Array:
+def _parse_dates(array: pa.Array[Any], name: str, problems: Problems, rows: ItemRows | None) -> pa.Array[Any]:
     """ISO date strings to date32; rows that are not ``YYYY-MM-DD`` dates are reported."""
     text = array.cast(pa.string())
-    shaped = pc.fill_null(pc.match_substring_regex(text, _ISO_DATE), True)
-    parsed = pc.strptime(pc.if_else(shaped, text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
+    shaped = pc.match_substring_regex(text, _ISO_DATE).fill_null(True)
+    # pyarrow-stubs 20 resolve if_else with a None branch to a scalar; on arrays it gives an array.
+    chosen = cast("pa.Array[Any]", pc.if_else(shaped, text, None))
+    parsed = pc.strptime(chosen, format="%Y-%m-%d", unit="s", error_is_null=True)
     bad = valid_mask(text) & ~valid_mask(parsed)
     values = text.to_pylist() if bad.any() else []
     where, positions = rows if rows is not None else (None, None)
@@ -55,31 +72,32 @@ def _parse_dates(array: pa.Array, name: str, problems: Problems, rows: tuple | N
 
 
 def scalar_array(
-    array: pa.Array, scalar: Scalar, name: str, problems: Problems, rows: tuple | None = None
-) -> pa.Array | None:
+    array: pa.Array[Any], scalar: Scalar, name: str, problems: Problems, rows: ItemRows | None = None
+) -> pa.Array[Any] | None:
     """``array`` cast to the scalar's canonical type, or ``None`` (and a problem) if it cannot be."""
     kind = array.type
     if not _accepts(scalar, kind):
         problems.add(name, f"has Arrow type {kind}; expected {scalar.arrow_type} ({scalar.kind})")
         return None
     if pa.types.is_null(kind):
-        return pa.nulls(len(array), type=scalar.arrow_type)
+        return nulls(len(array), scalar.arrow_type)
     if scalar.kind == "date" and _is_text(kind):
         return _parse_dates(array, name, problems, rows)
     if pa.types.is_dictionary(kind):
-        array = array.dictionary_decode()
+        array = as_dictionary(array).dictionary_decode()
     return array.cast(scalar.arrow_type)
 
 
-def _list(array: pa.Array, column: ListColumn, problems: Problems) -> pa.Array | None:
+def _list(array: pa.Array[Any], column: ListColumn, problems: Problems) -> pa.Array[Any] | None:
     kind = array.type
     if pa.types.is_null(kind):
-        return pa.nulls(len(array), type=column.arrow_type)
+        return nulls(len(array), column.arrow_type)
     if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
         problems.add(column.path, f"has Arrow type {kind}; expected a list ({column.arrow_type})")
         return None
-    parts = list_parts(array)
-    raw_items = parts.items(array.values)
+    listed = as_list(array)
+    parts = list_parts(listed)
+    raw_items = parts.items(listed.values)
     item_rows = (parts.parents, parts.positions)
     if column.item is not None:
         items = scalar_array(raw_items, column.item, f"{column.path}[]", problems, item_rows)
@@ -93,7 +111,7 @@ def _list(array: pa.Array, column: ListColumn, problems: Problems) -> pa.Array |
     wanted = [leaf.path for leaf in column.fields]
     for extra in sorted(set(names) - set(wanted)):
         problems.add(f"{column.path}[].{extra}", f"unknown item field; {column.path} items have {wanted}")
-    children: list[pa.Array] = []
+    children: list[pa.Array[Any]] = []
     for leaf in column.fields:
         if leaf.path not in names:
             problems.add(f"{column.path}[].{leaf.path}", "item field is missing from the table")
@@ -108,25 +126,26 @@ def _list(array: pa.Array, column: ListColumn, problems: Problems) -> pa.Array |
     return list_array(parts, items, column.arrow_type)
 
 
-def _map(array: pa.Array, column: MapColumn, problems: Problems) -> pa.Array | None:
+def _map(array: pa.Array[Any], column: MapColumn, problems: Problems) -> pa.Array[Any] | None:
     kind = array.type
     if pa.types.is_null(kind):
-        return pa.nulls(len(array), type=column.arrow_type)
+        return nulls(len(array), column.arrow_type)
     if not pa.types.is_map(kind):
         problems.add(column.path, f"has Arrow type {kind}; expected {column.arrow_type}")
         return None
-    parts = list_parts(array)
+    mapped = as_map(array)
+    parts = list_parts(mapped)
     item_rows = (parts.parents, parts.positions)
-    keys = scalar_array(parts.items(array.keys), column.key, f"{column.path}[].key", problems, item_rows)
+    keys = scalar_array(parts.items(mapped.keys), column.key, f"{column.path}[].key", problems, item_rows)
     values = scalar_array(
-        parts.items(array.items), column.value, f"{column.path}[].value", problems, item_rows
+        parts.items(mapped.items), column.value, f"{column.path}[].value", problems, item_rows
     )
     if keys is None or values is None:
         return None
     return map_array(parts, keys, values, column.arrow_type)
 
 
-def canonical_array(array: pa.Array, column: Column, problems: Problems) -> pa.Array | None:
+def canonical_array(array: pa.Array[Any], column: Column, problems: Problems) -> pa.Array[Any] | None:
     """One column cast to its canonical type; ``None`` after reporting when it cannot be."""
     if isinstance(column, Group):
         if not (pa.types.is_boolean(array.type) or pa.types.is_null(array.type)):
@@ -142,12 +161,17 @@ def canonical_array(array: pa.Array, column: Column, problems: Problems) -> pa.A
     return _map(array, column, problems)
 
 
-def empty_array(column: Column, length: int) -> pa.Array:
+def empty_array(column: Column, length: int) -> pa.Array[Any]:
     """The column as all not recorded (for tables that lack it, when that is allowed)."""
     if isinstance(column, ListColumn) and not column.nullable:
-        offsets = pa.array(np.zeros(length + 1, dtype=np.int32))
-        return pa.ListArray.from_arrays(offsets, pa.array([], type=column.arrow_type.value_type))
-    kind = pa.bool_() if isinstance(column, Group) else getattr(column, "arrow_type", None)
-    if isinstance(column, Leaf):
+        offsets = pa.array(np.zeros(length + 1, dtype=np.int32), type=pa.int32())
+        empty = pa.ListArray.from_arrays(offsets, pa.array([], type=column.arrow_type.value_type))
+        return empty
+    kind: pa.DataType
+    if isinstance(column, Group):
+        kind = pa.bool_()
+    elif isinstance(column, Leaf):
         kind = column.scalar.arrow_type
-    return pa.nulls(length, type=kind)
+    else:
+        kind = column.arrow_type
+    return nulls(length, kind)

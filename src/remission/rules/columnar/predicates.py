@@ -33,7 +33,8 @@ def lookup_hits(view: View, check: Check) -> NDArray[np.bool_]:
         assert view.dictionary is not None
         assert view.data is not None
         table = np.array([bool(check(value)) for value in view.dictionary] + [False])
-        return table[view.data]  # code -1 (null) reads the trailing False
+        hits: NDArray[np.bool_] = table[view.data]  # code -1 (null) reads the trailing False
+        return hits
     if view.kind == "bool":
         assert view.data is not None
         return np.where(view.data, bool(check(True)), bool(check(False))) & view.valid
@@ -54,7 +55,7 @@ def membership_hits(view: View, values: Sequence[Any]) -> NDArray[np.bool_]:
         numbers = [value for value in values if _is_number(value)]
         if not numbers:
             return np.zeros(len(view.valid), dtype=bool)
-        return np.isin(view.data, np.asarray(numbers, dtype=np.float64)) & view.valid
+        return np.isin(view.values, np.asarray(numbers, dtype=np.float64)) & view.valid
     return lookup_hits(view, lambda value: value in values)
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 
 #: Rows listed per problem before the rest are counted, so a bad column gives a readable message.
 ROWS_SHOWN = 5

@@ -18,8 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from remission.record.consistency import FieldProblem
-from remission.record.errors import InputError
+from remission.errors import FieldProblem, InputError
 from remission.record.model import Attestation
 from remission.rules.columnar.attestations import MET, NONE, Attested, find_attestations
 from remission.rules.columnar.cohort import Cohort
@@ -154,13 +153,13 @@ def screen_cohort(
     ``study_entry`` "recorded" (protocol screening, :func:`remission.protocols.screen_patient`)
     reads a record's ``study_entry_date`` and falls back to ``as_of``; "as_of" (trial matching,
     :func:`remission.trials.screen_for_trial`) uses ``as_of`` for every record.
-    ``unknown_attestations`` "refuse" raises :class:`~remission.record.InputError` for an
+    ``unknown_attestations`` "refuse" raises :class:`~remission.errors.InputError` for an
     attestation naming a criterion not in ``criteria``, as protocol screening does; "ignore"
     leaves it unused and lists it in :attr:`CohortScreening.stray_attestations`, as trial matching
     warns. A malformed criterion is always refused.
     """
     specs = _checked(criteria)
-    options = {"study_entry": (study_entry, ("recorded", "as_of"))}
+    options: dict[str, tuple[str, tuple[str, ...]]] = {"study_entry": (study_entry, ("recorded", "as_of"))}
     options["unknown_attestations"] = (unknown_attestations, ("refuse", "ignore"))
     for name, (value, allowed) in options.items():
         if value not in allowed:

@@ -3,7 +3,7 @@
 A table that passes holds, row by row, exactly what :class:`~remission.record.PatientRecord`
 accepts (and, given ``today``, what :func:`~remission.record.parse_record` accepts), in the
 canonical types of :mod:`.layout`. A table that fails raises one
-:class:`~remission.record.InputError` naming every bad column, and the rows (0-based) where a
+:class:`~remission.errors.InputError` naming every bad column, and the rows (0-based) where a
 value is wrong.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from remission.record.model import RECORD_SCHEMA_VERSION
-from remission.rules.columnar.arrays import list_parts, valid_mask
+from remission.rules.columnar.arrays import as_dictionary, as_list, as_map, list_parts, valid_mask
 from remission.rules.columnar.layout import (
     BY_PATH,
     COLUMNS,
@@ -35,7 +36,7 @@ from remission.rules.columnar.validators import MODEL_VALIDATORS, consistency
 from remission.rules.columnar.values import check_scalar, report_nulls
 
 
-def _columns(table: pa.Table, problems: Problems, allow_missing: bool) -> dict[str, pa.Array]:
+def _columns(table: pa.Table, problems: Problems, allow_missing: bool) -> dict[str, pa.Array[Any]]:
     version = (table.schema.metadata or {}).get(SCHEMA_VERSION_KEY)
     if version is not None and version.decode() != RECORD_SCHEMA_VERSION:
         problems.add(
@@ -48,7 +49,7 @@ def _columns(table: pa.Table, problems: Problems, allow_missing: bool) -> dict[s
             problems.add(name, f"appears {count} times")
         elif name not in BY_PATH:
             problems.add(name, "unknown column: the record has no such field (see docs/cohorts.md)")
-    arrays: dict[str, pa.Array] = {}
+    arrays: dict[str, pa.Array[Any]] = {}
     for column in COLUMNS:
         if column.path in counts and counts[column.path] == 1:
             canonical = canonical_array(table.column(column.path).combine_chunks(), column, problems)
@@ -63,7 +64,7 @@ def _columns(table: pa.Table, problems: Problems, allow_missing: bool) -> dict[s
     return arrays
 
 
-def _derive_groups(arrays: dict[str, pa.Array]) -> None:
+def _derive_groups(arrays: dict[str, pa.Array[Any]]) -> None:
     """A group without its column is recorded when anything below it is recorded."""
     for column in reversed(COLUMNS):  # nested groups come after their parents
         if isinstance(column, Group) and column.path not in arrays:
@@ -78,13 +79,13 @@ def _derive_groups(arrays: dict[str, pa.Array]) -> None:
             arrays[column.path] = pa.array(recorded)
 
 
-def _recorded(arrays: dict[str, pa.Array], path: str | None, length: int) -> np.ndarray:
+def _recorded(arrays: dict[str, pa.Array[Any]], path: str | None, length: int) -> np.ndarray:
     if path is None:
         return np.ones(length, dtype=bool)
     return np.asarray(arrays[path].to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _structure(arrays: dict[str, pa.Array], problems: Problems, length: int) -> None:
+def _structure(arrays: dict[str, pa.Array[Any]], problems: Problems, length: int) -> None:
     """Groups, required fields and lists that may not be null."""
     for column in COLUMNS:
         array = arrays[column.path]
@@ -99,7 +100,9 @@ def _structure(arrays: dict[str, pa.Array], problems: Problems, length: int) -> 
             report_nulls(~present, column.path, "is null; an empty list records none", problems)
 
 
-def _list_values(column: ListColumn, array: pa.Array, problems: Problems) -> None:
+def _list_values(
+    column: ListColumn, array: pa.ListArray[Any] | pa.LargeListArray[Any], problems: Problems
+) -> None:
     parts = list_parts(array)
     items = parts.items(array.values)
     where = {"rows": parts.parents, "positions": parts.positions}
@@ -117,7 +120,7 @@ def _list_values(column: ListColumn, array: pa.Array, problems: Problems) -> Non
         check_scalar(child, leaf.scalar, name, problems, **where)
 
 
-def _map_values(column: MapColumn, array: pa.MapArray, problems: Problems) -> None:
+def _map_values(column: MapColumn, array: pa.MapArray[Any, Any], problems: Problems) -> None:
     parts = list_parts(array)
     keys, values = parts.items(array.keys), parts.items(array.items)
     where = {"rows": parts.parents, "positions": parts.positions}
@@ -125,7 +128,8 @@ def _map_values(column: MapColumn, array: pa.MapArray, problems: Problems) -> No
     report_nulls(~valid_mask(values), f"{column.path}[].value", "value is null", problems, **where)
     check_scalar(values, column.value, f"{column.path}[].value", problems, **where)
     if len(keys):
-        codes = np.asarray(pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        indices = as_dictionary(pc.dictionary_encode(keys)).indices
+        codes = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         pairs = parts.parents * (int(codes.max()) + 1) + codes
         _, first = np.unique(pairs, return_index=True)
         repeated = np.ones(len(pairs), dtype=bool)
@@ -133,15 +137,15 @@ def _map_values(column: MapColumn, array: pa.MapArray, problems: Problems) -> No
         report_nulls(repeated, f"{column.path}[].key", "key appears twice in one row", problems, **where)
 
 
-def _values(arrays: dict[str, pa.Array], problems: Problems) -> None:
+def _values(arrays: dict[str, pa.Array[Any]], problems: Problems) -> None:
     for column in COLUMNS:
         array = arrays[column.path]
         if isinstance(column, Leaf):
             check_scalar(array, column.scalar, column.path, problems)
         elif isinstance(column, ListColumn):
-            _list_values(column, array, problems)
+            _list_values(column, as_list(array), problems)
         elif isinstance(column, MapColumn):
-            _map_values(column, array, problems)
+            _map_values(column, as_map(array), problems)
 
 
 def canonical_table(
@@ -152,7 +156,7 @@ def canonical_table(
     ``today``, when given, also refuses dates in the future and dates before birth, as
     :func:`~remission.record.parse_record` does. ``allow_missing_columns`` reads an absent
     column as not recorded (an absent ``mrd`` as empty lists); by default it is refused.
-    Raises :class:`~remission.record.InputError` naming each column, and each row (0-based).
+    Raises :class:`~remission.errors.InputError` naming each column, and each row (0-based).
     """
     problems = Problems(source)
     arrays = _columns(table, problems, allow_missing_columns)

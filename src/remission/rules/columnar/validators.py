@@ -10,21 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 from remission.record.vocabulary import KMT2AStatus, WhoType
-from remission.rules.columnar.arrays import EPOCH, booleans, days, list_parts, valid_mask
+from remission.rules.columnar.arrays import EPOCH, as_list, booleans, days, list_parts, valid_mask
 from remission.rules.columnar.layout import COLUMNS, Leaf, ListColumn
 from remission.rules.columnar.problems import Problems
 
-Arrays = Mapping[str, pa.Array]
+Arrays = Mapping[str, "pa.Array[Any]"]
 
 
-def _equals(array: pa.Array, value: str) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.equal(array, value), False).to_numpy(zero_copy_only=False), dtype=bool)
+def _equals(array: pa.Array[Any], value: str) -> NDArray[np.bool_]:
+    equal = pc.equal(array, pa.scalar(value))
+    return np.asarray(equal.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _lineage_only_for_alal(arrays: Arrays, problems: Problems) -> None:
@@ -46,7 +49,7 @@ def _partner_only_when_rearranged(arrays: Arrays, problems: Problems) -> None:
 
 
 def _value_or_pnq(arrays: Arrays, problems: Problems) -> None:
-    mrd = arrays["mrd"]
+    mrd = as_list(arrays["mrd"])
     parts = list_parts(mrd)
     items = parts.items(mrd.values)
     value = valid_mask(pc.struct_field(items, "value_fraction"))
@@ -88,7 +91,11 @@ def consistency(arrays: Arrays, problems: Problems, *, today: date) -> None:
     born, born_known = days(born_array), valid_mask(born_array)
 
     def check(
-        name: str, values: np.ndarray, known: np.ndarray, rows: np.ndarray | None, positions=None
+        name: str,
+        values: NDArray[np.int64],
+        known: NDArray[np.bool_],
+        rows: NDArray[np.int64] | None,
+        positions: NDArray[np.int64] | None = None,
     ) -> None:
         where = {"rows": rows, "positions": positions}
         if name not in _MAY_BE_PLANNED:
@@ -114,11 +121,14 @@ def consistency(arrays: Arrays, problems: Problems, *, today: date) -> None:
             _item_dates(column, arrays[column.path], check, problems)
 
 
-def _item_dates(column: ListColumn, array: pa.Array, check: Callable[..., None], problems: Problems) -> None:
-    parts = list_parts(array)
-    items = parts.items(array.values)
+def _item_dates(
+    column: ListColumn, array: pa.Array[Any], check: Callable[..., None], problems: Problems
+) -> None:
+    listed = as_list(array)
+    parts = list_parts(listed)
+    items = parts.items(listed.values)
     names = [leaf.path for leaf in column.fields]
-    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    found: dict[str, tuple[NDArray[np.int64], NDArray[np.bool_]]] = {}
     for index, leaf in enumerate(column.fields):
         if leaf.scalar.kind != "date":
             continue

@@ -7,7 +7,8 @@ building a record per row.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -37,7 +38,7 @@ def _constraint_items(constraint: Any) -> dict[str, Any]:
 
 
 def check_scalar(
-    array: pa.Array,
+    array: pa.Array[Any],
     scalar: Scalar,
     name: str,
     problems: Problems,
@@ -65,35 +66,36 @@ def check_scalar(
         vocabulary = sorted(scalar.vocabulary)
         problems.rows(name, bad, lambda i: f"{_show(values(), i)} is not one of {vocabulary}", **where)
     if scalar.kind == "float":
-        finite = np.isfinite(np.asarray(pc.fill_null(array, 0.0).to_numpy(zero_copy_only=False)))
+        finite = np.isfinite(np.asarray(array.fill_null(0.0).to_numpy(zero_copy_only=False)))
         problems.rows(
             name, valid & ~finite, lambda i: f"{_show(values(), i)} is not a finite number", **where
         )
     for constraint in scalar.constraints:
         for key, bound in _constraint_items(constraint).items():
             bad = valid & ~_satisfies(array, scalar, key, bound)
-            problems.rows(name, bad, lambda i, k=key, b=bound: _broken(values()[i], k, b), **where)
+            problems.rows(name, bad, _broken_message(values, key, bound), **where)
 
 
-def _satisfies(array: pa.Array, scalar: Scalar, key: str, bound: Any) -> NDArray[np.bool_]:
+def _satisfies(array: pa.Array[Any], scalar: Scalar, key: str, bound: Any) -> NDArray[np.bool_]:
     """True where the value meets one constraint (null counts as meeting it)."""
     if key == "pattern":
         result = pc.match_substring_regex(array, bound)
     elif key in ("min_length", "max_length"):
-        lengths = pc.utf8_length(array) if scalar.kind in ("string", "enum") else None
+        # String and enum columns are canonical pa.string() arrays by now (normalise.scalar_array).
+        lengths = pc.utf8_length(cast("pa.StringArray", array)) if scalar.kind in ("string", "enum") else None
         if lengths is None:
             return np.ones(len(array), dtype=bool)
         result = pc.greater_equal(lengths, bound) if key == "min_length" else pc.less_equal(lengths, bound)
     elif key in _BOUNDS:
-        numbers = np.asarray(pc.fill_null(array, bound).cast(pa.float64()).to_numpy(zero_copy_only=False))
+        numbers = np.asarray(array.fill_null(bound).cast(pa.float64()).to_numpy(zero_copy_only=False))
         with np.errstate(invalid="ignore"):
             return np.asarray(_BOUNDS[key](numbers, float(bound)) | np.isnan(numbers), dtype=bool)
     else:
         return _fallback(array, scalar)
-    return np.asarray(pc.fill_null(result, True).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(result.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _fallback(array: pa.Array, scalar: Scalar) -> NDArray[np.bool_]:
+def _fallback(array: pa.Array[Any], scalar: Scalar) -> NDArray[np.bool_]:
     """A constraint the vectorised checks do not know: let pydantic judge each distinct value."""
     adapter: TypeAdapter[Any] = TypeAdapter(scalar.annotation)
     unique = pc.unique(array.drop_null()).to_pylist()
@@ -106,7 +108,12 @@ def _fallback(array: pa.Array, scalar: Scalar) -> NDArray[np.bool_]:
     if not refused:
         return np.ones(len(array), dtype=bool)
     hit = pc.is_in(array, value_set=pa.array(refused, type=array.type))
-    return ~np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return ~np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _broken_message(values: Callable[[], list[Any]], key: str, bound: Any) -> Callable[[int], str]:
+    """The message for element ``i`` that breaks the constraint ``key`` with ``bound``."""
+    return lambda i: _broken(values()[i], key, bound)
 
 
 def _broken(value: Any, key: str, bound: Any) -> str:

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from remission import store as study_store
+from remission.errors import InputError
 from remission.record.anthracyclines import conversion_factors
-from remission.record.errors import InputError
 from remission.store import (
     MAX_ID,
     AccessDenied,

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from remission.errors import InputError
 from remission.protocols import Protocol, load_protocol, shipped_protocol_ids
-from remission.record.errors import InputError
 from remission.record.model import Attestation
 from remission.store import (
     BASELINE_FIELDS,

@@ -1,9 +1,10 @@
 """A safe YAML loader with YAML 1.2 core-schema scalars.
 
 PyYAML follows YAML 1.1: it reads ``on``/``no``/``yes`` as booleans, ``1e-4`` as a
-string (its float pattern needs a dot) and dates as date objects. Protocol files and
-``--param`` values are read the YAML 1.2 way instead: only ``true``/``false`` are
-booleans, ``1e-4`` is a float, and dates stay strings, as JSON Schema expects.
+string (its float pattern needs a dot) and dates as date objects. Every data file (through
+:mod:`remission.datafiles`) and ``--param`` value is read the YAML 1.2 way instead: only
+``true``/``false`` are booleans, ``1e-4`` is a float, and dates stay strings, as JSON
+Schema expects.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import re
 from typing import Any
 
 import yaml
+
+__all__ = ["YAMLError", "Yaml12Loader", "load_yaml12"]
+
+YAMLError = yaml.YAMLError
 
 _BOOL = "tag:yaml.org,2002:bool"
 _FLOAT = "tag:yaml.org,2002:float"
