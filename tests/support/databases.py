@@ -8,6 +8,7 @@ runs twice. PostgreSQL databases are made per test by pytest-postgresql's
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +24,11 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    server = PostgresServer.start(Path("/tmp") / f"remission-pg-{tmp_path_factory.getbasetemp().name}")
+def postgres_server() -> Iterator[PostgresServer]:
+    # One server per session, so one per pytest-xdist worker. Each gets a new folder (the basetemp's
+    # name is popen-gwN in every run, so it would clash with a concurrent run); under /tmp, since the
+    # server's Unix socket path must stay short.
+    server = PostgresServer.start(Path(tempfile.mkdtemp(prefix="remission-pg-", dir="/tmp")))
     try:
         janitor = DatabaseJanitor(
             user="postgres", host="127.0.0.1", port=server.port, dbname=TEMPLATE, as_template=True
