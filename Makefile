@@ -4,16 +4,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint lock clean system-packages
+# pytest-xdist workers for the test targets: one per core (`make test WORKERS=0` runs in one process).
+WORKERS ?= auto
+
+.PHONY: run test test-fast lint typecheck lock clean system-packages
 
 # Serve the web app and the API at http://127.0.0.1:8000 with the demo study; prints the demo logins.
 run: $(STAMP)
 	$(BIN)/remission demo --database sqlite:///remission.sqlite
 	$(BIN)/remission web --demo --database sqlite:///remission.sqlite --host 127.0.0.1 --port 8000
 
-test: $(STAMP) system-packages
-	$(BIN)/ruff check src tests
-	$(BIN)/pytest
+# Everything CI checks: lint and import contracts, types, then every test tier.
+test: lint typecheck system-packages
+	$(BIN)/pytest -n $(WORKERS)
+
+# The quick loop: every tier but PostgreSQL, the browser and live R (markers in pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) -m "not postgresql and not browser and not r_live"
 
 # Debian packages the test tiers need: a real PostgreSQL server for the store and API suites;
 # R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite;
@@ -25,9 +32,15 @@ system-packages:
 	scripts/ensure-debian-packages '/usr/lib/R/site-library/jsonlite/DESCRIPTION' r-cran-jsonlite
 	scripts/ensure-debian-packages /usr/bin/chromium chromium
 
+# Style, formatting, and DESIGN.md's layer order ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+# mypy as configured in pyproject.toml: strict for the kernel, record, rules, protocols and stats.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

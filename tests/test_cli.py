@@ -1,4 +1,6 @@
-"""The ``remission`` command line, run as a real subprocess."""
+"""The ``remission`` command line, run in-process through its entry point; a few tests run the
+installed command as a real subprocess, for the entry point and its exit codes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +48,11 @@ RECORD: dict[str, Any] = {
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=REPO)
+
+
+def run_installed(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m remission ARGS`` as a real subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "remission", *args],
         capture_output=True,
@@ -295,3 +303,30 @@ class TestDemoStore:
         entries = [line for line in first.stdout.split("(") if "entries)" in line]
         assert entries
         assert entries[0] in second.stdout  # the same number of audit entries: nothing written again
+
+
+class TestInstalledCommand:
+    def test_version_exits_0(self) -> None:
+        """`python -m remission --version` prints the version and exits 0."""
+        result = run_installed("--version")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip()
+
+    def test_screen_prints_json(self, tmp_path: Path) -> None:
+        """The installed command screens a record and prints its JSON verdict."""
+        result = run_installed("screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679", "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["verdict"] == "eligible"
+
+    def test_bad_record_exits_2_without_a_traceback(self, tmp_path: Path) -> None:
+        """The installed command exits 2 on bad input, naming the field, with no traceback."""
+        result = run_installed(
+            "screen", str(write(tmp_path, {**RECORD, "favourite_colour": "blue"})), "-p", "NCT06516679"
+        )
+        assert result.returncode == 2
+        assert "favourite_colour" in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+
+    def test_unknown_command_exits_2(self) -> None:
+        """An unknown command is a usage error: exit 2."""
+        assert run_installed("no-such-command").returncode == 2

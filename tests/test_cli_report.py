@@ -1,17 +1,19 @@
-"""``remission report`` as a real subprocess, on the demo database (``remission demo``) and on bad input."""
+"""``remission report`` run in-process through the entry point, on the demo database (``remission demo``)
+and on bad input.
+"""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from tests.support.cli import run_cli
 
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
@@ -22,14 +24,7 @@ YEARS = [3 * 365.25, 4 * 365.25, 5 * 365.25]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remission", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    return run_cli(*args, cwd=REPO)
 
 
 @pytest.fixture(scope="module")

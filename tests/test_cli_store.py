@@ -1,4 +1,6 @@
-"""The store commands (db, site, user, audit) run as real subprocesses on SQLite and PostgreSQL."""
+"""The store commands (db, site, user, audit), run in-process through the entry point, on SQLite
+and PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +8,13 @@ import itertools
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
+from tests.support.cli import run_cli
 
 from remission.store import accounts
 from remission.store.actor import Actor
@@ -27,16 +29,7 @@ _names = itertools.count()
 
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remission", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **(env or {})},
-        check=False,
-        timeout=120,
-    )
+    return run_cli(*args, cwd=REPO, stdin=stdin, env=env)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,14 +1,15 @@
-"""``remission therapy``, run as a real subprocess."""
+"""``remission therapy``, run through the entry point in-process."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,14 +22,7 @@ RECORD: dict[str, Any] = {
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remission", "therapy", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    return run_cli("therapy", *args, cwd=REPO)
 
 
 def write(tmp_path: Path, data: Any, name: str = "record.json") -> Path:

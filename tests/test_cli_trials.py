@@ -1,14 +1,14 @@
-"""The ``remission trials`` commands, run as a real subprocess: output, JSON and exit codes."""
+"""The ``remission trials`` commands, run through the entry point in-process: output, JSON and exit codes."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.cli import run_cli
 
 from support.records import make_record
 
@@ -20,14 +20,7 @@ KMT2A_R = {"genetics": {"kmt2a": {"status": "rearranged", "partner": "AFF1"}}}
 
 def run(*args: str, registry: Path | None = None) -> subprocess.CompletedProcess[str]:
     extra = ["--registry", str(registry)] if registry is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "remission", "trials", *args, *extra],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(REPO / "nonexistent-home")},
-        check=False,
-    )
+    return run_cli("trials", *args, *extra, cwd=REPO, env={"HOME": str(REPO / "nonexistent-home")})
 
 
 def write(tmp_path: Path, data: Any, name: str = "child.json") -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from tests.support.cli import run_cli
 
 from remission.record import parse_record_json
 from remission.rules.columnar import cohort_from_records, write_cohort
@@ -22,13 +22,14 @@ AS_OF = date(2026, 11, 21)
 
 
 def run(*args: str, registry: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "remission", "trials", "match", *args, "--registry", str(registry)],
-        capture_output=True,
-        text=True,
+    return run_cli(
+        "trials",
+        "match",
+        *args,
+        "--registry",
+        str(registry),
         cwd=REPO,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(REPO / "nonexistent-home")},
-        check=False,
+        env={"HOME": str(REPO / "nonexistent-home")},
     )
 
 

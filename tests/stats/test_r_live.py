@@ -14,7 +14,10 @@ import pytest
 
 from stats.r_reference import DATA, FIXTURES, REFERENCE, SCRIPTS, assert_close
 
-pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+pytestmark = [
+    pytest.mark.r_live,
+    pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed"),
+]
 
 FIXTURE_SCRIPTS = sorted(path for path in SCRIPTS.glob("*.R") if path.name != "export_datasets.R")
 

@@ -2,12 +2,15 @@
 
 ``database_url`` is parametrised over both back ends, so every test that asks for it
 runs twice. PostgreSQL databases are made per test by pytest-postgresql's
-``DatabaseJanitor`` from a template migrated once per session; nothing is mocked.
+``DatabaseJanitor`` from a template migrated once per session; SQLite databases are copies
+of a file migrated once per session. Nothing is mocked.
 """
 
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +26,11 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    server = PostgresServer.start(Path("/tmp") / f"remission-pg-{tmp_path_factory.getbasetemp().name}")
+def postgres_server() -> Iterator[PostgresServer]:
+    # One server per session, so one per pytest-xdist worker. Each gets a new folder (the basetemp's
+    # name is popen-gwN in every run, so it would clash with a concurrent run); under /tmp, since the
+    # server's Unix socket path must stay short.
+    server = PostgresServer.start(Path(tempfile.mkdtemp(prefix="remission-pg-", dir="/tmp")))
     try:
         janitor = DatabaseJanitor(
             user="postgres", host="127.0.0.1", port=server.port, dbname=TEMPLATE, as_template=True
@@ -50,19 +56,31 @@ def _postgres_database(server: PostgresServer) -> Iterator[str]:
         janitor.drop()
 
 
-def _sqlite_database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
-    engine = make_engine(url)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite study file, made once per session: copy it, never open it in a test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "study.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    with engine.connect() as connection:
+        # Everything into the main file, so a copy of that file alone is the whole database.
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    return url
+    return path
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """The URL of a private copy of the migrated ``template`` in ``folder``."""
+    target = folder / "study.sqlite"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated study database on each back end."""
     if request.param == "sqlite":
-        yield _sqlite_database(tmp_path)
+        yield sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
         return
     yield from _postgres_database(request.getfixturevalue("postgres_server"))
 

@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+_START_ATTEMPTS = 3
+
 
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries on this machine (``make test`` installs them)."""
@@ -66,10 +68,21 @@ class PostgresServer:
             os.chown(base, owner.pw_uid, owner.pw_gid)
             os.chmod(base, 0o700)
         server._run("initdb", "-D", str(data_dir), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        options = f"-p {server.port} -c listen_addresses=127.0.0.1 -k {base}"
-        options += " -c fsync=off -c full_page_writes=off"
-        server._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(base / "log"), "-w", "start")
-        return server
+        # The free port is only free when asked; another test worker (or anything else) may take it
+        # before the server binds it, so a failed start tries again on a new port.
+        log = str(base / "log")
+        for attempt in range(_START_ATTEMPTS):
+            options = f"-p {server.port} -c listen_addresses=127.0.0.1 -k {base}"
+            options += " -c fsync=off -c full_page_writes=off"
+            try:
+                server._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", log, "-w", "start")
+            except subprocess.CalledProcessError:
+                if attempt == _START_ATTEMPTS - 1:
+                    raise
+                server.port = _free_port()
+            else:
+                return server
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         try:

@@ -2,27 +2,32 @@
 
 Bad input prints one message per field to stderr and exits with status 2; a
 traceback means a bug in remission, never in the user's input.
+
+The commands over the store, the registry and the analyses live in modules that import
+SQLAlchemy, pandas or pyarrow, so they are loaded only when one of them runs (or shows its own
+help): ``remission --help`` and ``remission screen`` stay fast. :data:`LAZY` names them, with
+the one-line help the command list shows; a test holds that line equal to the command's own.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from remission import __version__
-from remission.cli import export_commands, render, store_commands, therapy_commands
-from remission.cli.analyze_commands import analyze_app
+from remission.cli import render, therapy_commands
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
-from remission.cli.report_commands import report
-from remission.cli.trial_commands import trials_app
-from remission.cli.web_commands import web
 from remission.errors import InputError
 from remission.protocols import (
     load_protocol,
@@ -33,24 +38,132 @@ from remission.protocols import (
     stratify_patients,
 )
 from remission.record import record_json_schema
-from remission.store.errors import NotFound, Refused
 
-app = typer.Typer(help="Risk-adapted pediatric acute leukemia trials.", no_args_is_help=True)
+if TYPE_CHECKING:
+    # Typer builds on its own copy of click; these are the types its groups are written against.
+    from typer._click import Command, Context, HelpFormatter
+
+
+class Lazy(NamedTuple):
+    """A command (a function) or command group (a Typer app) loaded from its module when used."""
+
+    module: str
+    attribute: str
+    help: str
+
+
+#: The lazily loaded commands and groups, each with the first paragraph of its help.
+LAZY = {
+    "serve": Lazy(
+        "remission.cli.store_commands",
+        "serve",
+        "Serve the REST API (OpenAPI at /openapi.json); migrate the database first.",
+    ),
+    "export": Lazy(
+        "remission.cli.export_commands",
+        "export",
+        "Export one de-identified row per patient (OS, EFS, relapse with competing risks).",
+    ),
+    "report": Lazy(
+        "remission.cli.report_commands",
+        "report",
+        "Write the study report: EFS, OS, relapse incidence, DFS after HSCT, OS after relapse.",
+    ),
+    "web": Lazy(
+        "remission.cli.web_commands",
+        "web",
+        "Serve the web pages and the REST API (pages at /, API at /api/v1); migrate the database first.",
+    ),
+    "db": Lazy("remission.cli.store_commands", "db_app", "Create or migrate the study database."),
+    "site": Lazy("remission.cli.store_commands", "site_app", "Study sites."),
+    "user": Lazy("remission.cli.store_commands", "user_app", "User accounts and roles."),
+    "audit": Lazy("remission.cli.store_commands", "audit_app", "The audit trail."),
+    "trials": Lazy(
+        "remission.cli.trial_commands",
+        "trials_app",
+        "Clinical-trial registry: import ClinicalTrials.gov records, match a child, saved searches.",
+    ),
+    "analyze": Lazy(
+        "remission.cli.analyze_commands",
+        "analyze_app",
+        "Survival and competing-risk analyses (R survival/cmprsk numbers) of a CSV or Parquet cohort.",
+    ),
+}
+#: The order of ``remission --help``'s command list.
+ORDER = (
+    "serve",
+    "export",
+    "report",
+    "therapy",
+    "web",
+    "screen",
+    "stratify",
+    "demo",
+    "protocol",
+    "record",
+    "db",
+    "site",
+    "user",
+    "audit",
+    "trials",
+    "analyze",
+)
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: loads a :data:`LAZY` command the first time it is looked up.
+
+    While the group's own help is written, a command not loaded yet is shown by its :data:`LAZY`
+    help line instead, so listing the commands imports none of their modules.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [name for name in ORDER if name in self.commands or name in LAZY]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in self.commands or cmd_name not in LAZY:
+            return self.commands.get(cmd_name)
+        if self._listing:
+            return TyperCommand(cmd_name, help=LAZY[cmd_name].help)
+        self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+def load_command(name: str) -> Command:
+    """The click command of a :data:`LAZY` entry, built as ``app.command()``/``app.add_typer`` would."""
+    lazy = LAZY[name]
+    target = getattr(importlib.import_module(lazy.module), lazy.attribute)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group_from_info(
+            TyperInfo(target, name=name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=app.suggest_commands,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+    return typer.main.get_command_from_info(
+        CommandInfo(name=name, callback=target),
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+app = typer.Typer(cls=LazyGroup, help="Risk-adapted pediatric acute leukemia trials.", no_args_is_help=True)
 protocol_app = typer.Typer(help="Shipped and local protocol files.", no_args_is_help=True)
 record_app = typer.Typer(help="The clinical record format.", no_args_is_help=True)
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(record_app, name="record")
-app.add_typer(store_commands.db_app, name="db")
-app.add_typer(store_commands.site_app, name="site")
-app.add_typer(store_commands.user_app, name="user")
-app.add_typer(store_commands.audit_app, name="audit")
-app.add_typer(trials_app, name="trials")
-app.add_typer(analyze_app, name="analyze")
-app.command()(store_commands.serve)
-app.command()(export_commands.export)
-app.command()(report)
 app.command()(therapy_commands.therapy)
-app.command()(web)
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
@@ -182,7 +295,7 @@ def demo(
 ) -> None:
     """Screen and stratify the example patients and print a summary."""
     from remission.cli.demo import run_demo
-    from remission.store.database import Store, database_url
+    from remission.store import Store, database_url
 
     store = Store.open(database_url(database)) if database else None
     run_demo(
@@ -208,6 +321,11 @@ def main() -> None:
         for problem in error.problems:
             err.print(f"  {problem.field}: {problem.problem}", highlight=False, markup=False)
         sys.exit(2)
-    except (Refused, NotFound) as error:
+    except Exception as error:
+        # Imported here: only the store's commands raise these, and they have loaded the store.
+        from remission.store import NotFound, Refused
+
+        if not isinstance(error, Refused | NotFound):
+            raise
         err.print(f"[bold red]error[/bold red]: {error}", highlight=False)
         sys.exit(2)

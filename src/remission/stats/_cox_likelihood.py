@@ -171,4 +171,5 @@ def _range_sums(
     tail[0] = 0.0
     # tail[k] is the sum of the last k rows, accumulated from the end.
     np.cumsum(values[::-1], axis=0, out=tail[1:])
-    return np.take(tail, n - start, axis=0) - np.take(tail, n - end, axis=0)
+    sums: NDArray[np.float64] = np.take(tail, n - start, axis=0) - np.take(tail, n - end, axis=0)
+    return sums

@@ -119,7 +119,8 @@ def _at_failures(
     still = np.cumsum(at_risk_terms[::-1], axis=0)[::-1]
     before = np.concatenate((np.zeros((1, *competing_terms.shape[1:])), np.cumsum(competing_terms, axis=0)))
     g = cohort.g_fail if at_risk_terms.ndim == 1 else cohort.g_fail[:, None]
-    return still[cohort.fail_start] + g * before[cohort.fail_start]
+    sums: NDArray[np.float64] = still[cohort.fail_start] + g * before[cohort.fail_start]
+    return sums
 
 
 def score_and_information(

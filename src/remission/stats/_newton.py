@@ -74,7 +74,8 @@ class Cholesky:
     def solve(self, vector: NDArray[np.float64]) -> NDArray[np.float64]:
         """``A⁻ vector``, with no component along singular directions."""
         forward = np.linalg.solve(self.lower, vector)
-        return np.linalg.solve(self.lower.T, forward * self._inverse_pivots())
+        # asarray only re-types: solve's stubs say floating[Any] for float64 input; no copy is made.
+        return np.asarray(np.linalg.solve(self.lower.T, forward * self._inverse_pivots()), dtype=np.float64)
 
     def inverse(self) -> NDArray[np.float64]:
         """``A⁻¹`` with rows and columns of singular directions set to zero."""

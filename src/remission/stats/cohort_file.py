@@ -235,7 +235,7 @@ def follow_up(
     events = None if event is None else checked(event, lambda: as_events(cohort.numbers(event), size))
     codes = None if cause is None else checked(cause, lambda: _cause_codes(cohort.numbers(cause), causes))
     entries = None if entry is None else checked(entry, lambda: as_times(cohort.numbers(entry), "entry"))
-    if entries is not None and times is not None:
+    if entry is not None and entries is not None and times is not None:
         late = int(np.sum(entries >= times))
         if late:
             problems.append(

@@ -162,7 +162,7 @@ def _check_rank(
         raise refuse("covariates", f"{count} term(s) need more than {rows} complete row(s)")
     unit = centred / lengths
     diagonal = np.abs(np.diag(np.linalg.qr(unit, mode="r")))
-    for index in np.flatnonzero(diagonal < COLLINEAR_TOLERANCE):
+    for index in np.flatnonzero(diagonal < COLLINEAR_TOLERANCE).tolist():
         earlier, *_ = np.linalg.lstsq(unit[:, :index], unit[:, index], rcond=None)
         partners = [terms[j] for j in np.flatnonzero(np.abs(earlier) > COLLINEAR_TOLERANCE)]
         raise refuse(

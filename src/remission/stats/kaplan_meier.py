@@ -238,7 +238,7 @@ def _curve(
     n_event = table.n_event[:, 0]
     at_risk = n_risk.astype(np.float64)
     deaths = n_event.astype(np.float64)
-    survival = np.cumprod(1.0 - deaths / at_risk)
+    survival = np.cumprod(1.0 - deaths / at_risk, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood increments; a time where everyone at risk dies makes the variance infinite.
         increment = np.where(deaths > 0, deaths / (at_risk * (at_risk - deaths)), 0.0)

@@ -113,6 +113,7 @@ def test_grays_test_matches_cuminc(report: StudyReport, r_output: dict[str, Any]
         assert_close([test.statistic, test.p_value], [r["stat"], r["p"]], where=test.name)
 
 
+@pytest.mark.r_live
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 def test_r_still_produces_the_committed_numbers(tmp_path: Path) -> None:
     """Re-running report.R gives the committed report_r.json (live R tier)."""

@@ -122,7 +122,8 @@ def _survival(
 ) -> AnalysisResult:
     pooled = kaplan_meier(time, event)
     rows = [_survival_row(ALL, pooled.curves[0], times_days, min_size)]
-    fit, tests = pooled, ()
+    fit = pooled
+    tests: tuple[GroupTest, ...] = ()
     if group is not None:
         fit = kaplan_meier(time, event, group=group)
         rows += [_survival_row(curve.group, curve, times_days, min_size) for curve in fit.curves]
@@ -167,7 +168,8 @@ def _incidence(
         return AnalysisResult(definition, n, excluded, (), (), None, time, cause, group, message)
     pooled = cumulative_incidence(time, cause)
     rows = _incidence_rows(pooled, time, cause, None, times_days, min_size, ALL)
-    fit, tests = pooled, ()
+    fit = pooled
+    tests: tuple[GroupTest, ...] = ()
     if group is not None:
         fit = cumulative_incidence(time, cause, group=group)
         rows += _incidence_rows(fit, time, cause, group, times_days, min_size, None)
@@ -192,12 +194,13 @@ def _incidence_rows(
             size = fit.subjects[g]
             cells = []
             for point, risk in zip(curve.at(list(times_days)), at_risk.rows[g], strict=True):
-                variance = point["variance"]
+                time_days, variance = point["time"], point["variance"]
+                assert time_days is not None  # IncidenceCurve.at gives every requested time back
                 shown = size >= min_size and risk > 0 and point["estimate"] is not None
                 estimate = point["estimate"] if shown else None
                 std_err = float(np.sqrt(variance)) if shown and variance is not None else None
                 text = percent_se(estimate, std_err) if shown else NOT_ESTIMABLE
-                cells.append(Cell(point["time"], risk, estimate, std_err, text))
+                cells.append(Cell(time_days, risk, estimate, std_err, text))
             cause_name = CAUSE_LABELS.get(code, f"cause {code}")
             rows.append(GroupRow(label or name, cause_name, size, fit.events[g][c], tuple(cells)))
     return rows

@@ -67,7 +67,7 @@ def _table_rows(result: AnalysisResult, years: tuple[int, ...]) -> tuple[list[st
 def _analysis_page(report: StudyReport, result: AnalysisResult) -> Figure:
     d = result.definition
     page = Figure(figsize=_A4)
-    top, bottom = page.subfigures(2, 1, height_ratios=[1.0, 1.35])
+    top, bottom = page.subfigures(2, 1, height_ratios=[1.0, 1.35], squeeze=False)[:, 0]
     text = [
         f"Population: {d.population_text} n = {result.n}; left out (no time, event or group"
         + (f", or group {', '.join(map(str, d.left_out))}" if d.left_out else "")
