@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from tests.store.helpers import ON_POSTGRESQL, World
 
-from remission.store import events
+from remission.store import StorageError, events
 from remission.store.audit import content_digest, link_hash, verify_chain
 from remission.store.models import AdverseEvent, AuditEntry, AuditPending
 from remission.store.vocabulary import Role
@@ -108,10 +108,11 @@ class TestCommitTimeChaining:
         """A writer that would chain from a stale snapshot is refused at COMMIT, with no partial write."""
         patient, coordinator = world.register("P-1", "SEV"), _coordinator(world)
         before_entries, before_rows = world.audit_count(), _count_aes(world)
-        refused = pytest.raises(DBAPIError, match="READ COMMITTED")
-        with refused, world.session(coordinator) as session:
+        refused = pytest.raises(StorageError, match="READ COMMITTED")
+        with refused as raised, world.session(coordinator) as session:
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             events.create_row(session, model=AdverseEvent, patient_id=patient, values=AE)
+        assert isinstance(raised.value.__cause__, DBAPIError)
         assert (world.audit_count(), _count_aes(world)) == (before_entries, before_rows)
         assert _pending(world) == 0
 

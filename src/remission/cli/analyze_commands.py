@@ -101,7 +101,7 @@ def km(
     with _named(cohort, arguments):
         fit = kaplan_meier(
             outcome.time,
-            outcome.event,
+            outcome.events(),
             group=_optional(cohort, group),
             entry=outcome.entry,
             conf_type=conf_type,
@@ -109,7 +109,7 @@ def km(
         )
         if strata and group and len(fit.curves) > 1:
             test = logrank_test(
-                outcome.time, outcome.event, cohort.values(group), strata=cohort.values(strata)
+                outcome.time, outcome.events(), cohort.values(group), strata=cohort.values(strata)
             )
             fit = dataclasses.replace(fit, compare=lambda: test)
     if not any(curve.events for curve in fit.curves):
@@ -138,7 +138,7 @@ def cuminc(
         raise _option_error("--strata", "needs --group: Gray's test compares groups within strata")
     cohort = _load(data, {"--time": time, "--cause": cause, "--group": group, "--strata": strata})
     outcome = follow_up(cohort, time, cause=cause, causes=_values(causes, "--causes", codes=True))
-    t, codes = outcome.time, outcome.cause
+    t, codes = outcome.time, outcome.causes()
     with _named(cohort, {"time": time, "cause": cause, "group": group, "strata": strata}):
         result = cumulative_incidence(t, codes, group=_optional(cohort, group))
         if strata and group and result.gray_test is not None:
@@ -183,7 +183,7 @@ def cox(
         design = design_matrix(_frame(cohort), numeric, factors)
         fit = cox_ph(
             outcome.time,
-            outcome.event,
+            outcome.events(),
             design.matrix,
             design.terms,
             ties=ties,
@@ -216,7 +216,7 @@ def finegray(
     outcome = follow_up(cohort, time, cause=cause, causes=_values(causes, "--causes", codes=True))
     with _named(cohort, {"time": time, "cause": cause}):
         design = design_matrix(_frame(cohort), numeric, factors)
-        fit = fine_gray(outcome.time, outcome.cause, design.matrix, design.terms, failcode=failcode)
+        fit = fine_gray(outcome.time, outcome.causes(), design.matrix, design.terms, failcode=failcode)
     _emit(json_output, fit.to_dict, fit.tables)
 
 
@@ -240,7 +240,7 @@ def rmst(
     with _named(cohort, {"time": time, "event": event, "group": group, "entry": entry}):
         result = restricted_mean(
             outcome.time,
-            outcome.event,
+            outcome.events(),
             tau=tau,
             group=_optional(cohort, group),
             entry=outcome.entry,
@@ -273,7 +273,7 @@ def landmark(
     with _named(cohort, {"time": time, "event": event, "group": group}):
         result = landmark_analysis(
             outcome.time,
-            outcome.event,
+            outcome.events(),
             _optional(cohort, group),
             landmark_time=landmark_time,
             conf_type=conf_type,

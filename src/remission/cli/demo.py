@@ -17,7 +17,7 @@ from rich.text import Text
 from remission.cli.inputs import read_records
 from remission.demo import load_examples, synthetic_cohort
 from remission.protocols import Protocol, screen_patients, stratify_patients
-from remission.store.database import Store
+from remission.store import Store
 
 
 def run_demo(

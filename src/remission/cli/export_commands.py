@@ -9,9 +9,7 @@ import typer
 from rich.console import Console
 
 from remission.cli.store_commands import DatabaseOption
-from remission.store.actor import Actor
-from remission.store.database import Store
-from remission.store.export import ExportFormat, export_dataset
+from remission.store import Actor, ExportFormat, Store, export_dataset
 
 console = Console(soft_wrap=True)
 

@@ -20,14 +20,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
 from remission.demo import synthetic_note
 from remission.errors import FieldProblem, InputError
-from remission.store import Actor, Delivery, Role, Store, database_url, read_endpoint_dataset
+from remission.store import Actor, Delivery, Role, StorageError, Store, read_endpoint_dataset
 
 FORMATS = ("html", "pdf")
 DATASET_FILE = "endpoints.parquet"
@@ -52,15 +50,6 @@ def _out_dir(path: Path) -> Path:
     except OSError as error:
         raise InputError("--out", [FieldProblem(str(path), error.strerror or str(error))]) from None
     return path
-
-
-def _open(database: str | None) -> Store:
-    url = database_url(database)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
-        # SQLite would quietly create an empty file; a report of nothing helps no one.
-        raise InputError("--database", [FieldProblem(url, "no database file there")])
-    return Store.open(url)
 
 
 def _notes(table: pa.Table, path: Path, as_of: date) -> list[str]:
@@ -98,8 +87,9 @@ def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> pa.Table:
         if temporary is not None:
             os.replace(temporary, path)
         return table
-    except SQLAlchemyError as error:
-        problem = f"cannot read a remission study there ({type(error).__name__}); run remission db upgrade?"
+    except StorageError as error:
+        kind = type(error.__cause__).__name__
+        problem = f"cannot read a remission study there ({kind}); run remission db upgrade?"
         raise InputError("--database", [FieldProblem(url, problem)]) from None
     except OSError as error:
         raise InputError("--out", [FieldProblem(str(path.parent), error.strerror or str(error))]) from None
@@ -131,7 +121,7 @@ def report(
 
     cut = parse_date(as_of, option="--as-of")
     chosen = _formats(formats)
-    store = _open(database)
+    store = Store.open(database, existing=True)
     target = _out_dir(out_dir)
     actor = Actor(username=as_user, study_roles=frozenset({Role.STATISTICIAN}))
     steps = 2 + len(chosen)

@@ -9,9 +9,7 @@ import typer
 from rich.console import Console
 
 from remission.errors import FieldProblem, InputError
-from remission.store.actor import Actor
-from remission.store.database import Store, database_url
-from remission.store.vocabulary import Role
+from remission.store import Actor, Role, Store, database_url
 
 DatabaseOption = Annotated[
     str | None,
@@ -34,7 +32,7 @@ def _store(database: str | None) -> Store:
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Create the schema, or migrate it to the newest revision."""
-    from remission.store.migrations_api import current_revision, upgrade
+    from remission.store import current_revision, upgrade
 
     store = _store(database)
     upgrade(store.engine)
@@ -48,7 +46,7 @@ def site_add(
     database: DatabaseOption = None,
 ) -> None:
     """Add a study site."""
-    from remission.store.accounts import add_site
+    from remission.store import add_site
 
     with _store(database).session(Actor.for_system("cli")) as session:
         site = add_site(session, code=code, name=name)
@@ -64,7 +62,7 @@ def user_add(
     database: DatabaseOption = None,
 ) -> None:
     """Add a user with one role. The password is read from standard input."""
-    from remission.store.accounts import add_user
+    from remission.store import add_user
 
     password = sys.stdin.readline().rstrip("\n")
     with _store(database).session(Actor.for_system("cli")) as session:
@@ -92,14 +90,13 @@ def audit_verify(
     The head printed on success, kept outside the database, lets a later run with --anchor
     show that no entries were cut from the chain's end.
     """
-    from remission.store.audit import parse_anchor, verify_chain
+    from remission.store import parse_anchor
 
     try:
         expected = parse_anchor(anchor) if anchor is not None else None
     except ValueError as error:
         raise InputError("--anchor", [FieldProblem(anchor or "", str(error))]) from None
-    with _store(database).engine.connect() as connection:
-        report = verify_chain(connection, anchor=expected)
+    report = _store(database).verify_audit(anchor=expected)
     if report.intact:
         out.print(f"audit trail intact: {report.entries} entries", highlight=False)
         if report.head is not None:
@@ -123,7 +120,7 @@ def serve(
     from remission.api.app import create_app
     from remission.api.serving import run_workers
     from remission.api.settings import Settings
-    from remission.store.migrations_api import upgrade
+    from remission.store import upgrade
 
     settings = Settings.from_environment()
     store = _store(database)

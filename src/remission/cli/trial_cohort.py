@@ -40,7 +40,7 @@ def _write(results: list[TrialCohortResult], path: Path) -> int:
     else:
         flat = table
         for name in ("failing", "unknown", "missing"):
-            joined = [";".join(items) for items in table.column(name).to_pylist()]
+            joined = [";".join(items or ()) for items in table.column(name).to_pylist()]
             flat = flat.set_column(flat.schema.get_field_index(name), name, [joined])
         pa_csv.write_csv(flat, path)
     return table.num_rows

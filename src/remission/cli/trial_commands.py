@@ -112,7 +112,7 @@ def match_table(report: MatchReport) -> Table:
         verdict = Text(match.verdict.value, style=_VERDICT_STYLE[match.verdict.value])
         markers = "\n".join(f"{b.label}: {b.finding}" for b in match.matched_biomarkers) or "-"
         why = "\n".join([*match.explanation(), *(f"⚠ {w}" for w in match.warnings)])
-        row = [
+        row: list[str | Text] = [
             str(rank),
             f"{match.trial.label}\n{_title(match.trial.title)}",
             verdict,
@@ -198,6 +198,7 @@ def match(
     if cohort is not None:
         match_cohort(cohort, trials, as_of=on, out=verdicts_file, as_json=json_output, err=err)
         return
+    assert record is not None  # exactly one of record and --cohort was given, checked above
     point = _near(near)
     patient, _ = read_record_file(record, today=date.today())
     report = match_trials(patient, trials, as_of=on, near=point)
@@ -216,7 +217,7 @@ def list_trials(registry: RegistryOption = None, json_output: JsonOption = False
         criteria = trial.protocol.eligibility or []
         computable = sum(1 for c in criteria if c.expression is not None)
         rows.append(
-            {
+            {  # every value is text or a count; the table below prints them as text
                 "id": trial.id,
                 "acronym": trial.acronym,
                 "title": trial.title,
@@ -235,9 +236,10 @@ def list_trials(registry: RegistryOption = None, json_output: JsonOption = False
     for column in ("trial", "title", "status", "origin", "computable criteria"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        label = f"{row['id']} ({row['acronym']})" if row["acronym"] else row["id"]
+        label = f"{row['id']} ({row['acronym']})" if row["acronym"] else str(row["id"])
         status = f"{row['status']} ({row['status_as_of']})" if row["status"] else "-"
-        table.add_row(label, row["title"], status, row["origin"], f"{row['computable']} of {row['criteria']}")
+        counts = f"{row['computable']} of {row['criteria']}"
+        table.add_row(label, str(row["title"]), status, str(row["origin"]), counts)
     out.print(table)
 
 

@@ -17,15 +17,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from remission.cli.store_commands import DatabaseOption
 from remission.errors import FieldProblem, InputError
-from remission.store.accounts import add_user
-from remission.store.actor import Actor
-from remission.store.database import Store, database_url
-from remission.store.models import Site, User
-from remission.store.vocabulary import Role
+from remission.store import Actor, Role, Store, add_user, database_url, list_sites, usernames
 
 #: The password of every demo account. Development only: ``--demo`` refuses other environments.
 DEMO_PASSWORD = "remission-demo"
@@ -65,8 +60,8 @@ def create_demo_accounts(store: Store) -> list[DemoAccount]:
     """Make the demo accounts of every site in the store (existing usernames are left alone)."""
     operator = Actor.for_system("web demo")
     with store.session(operator) as session:
-        sites = list(session.scalars(select(Site.code).order_by(Site.code)))
-        taken = set(session.scalars(select(User.username)))
+        sites = [site.code for site in list_sites(session)]
+        taken = usernames(session)
         accounts = demo_accounts(sites)
         for account in accounts:
             if account.username not in taken:
@@ -120,7 +115,7 @@ def web(
     import uvicorn
 
     from remission.api.settings import Settings
-    from remission.store.migrations_api import upgrade
+    from remission.store import upgrade
     from remission.web import create_web_app
 
     settings = Settings.from_environment()

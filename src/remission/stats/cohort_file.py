@@ -204,6 +204,18 @@ class FollowUp:
     cause: NDArray[np.int64] | None = None
     entry: NDArray[np.float64] | None = None
 
+    def events(self) -> NDArray[np.int64]:
+        """``event``, for a caller that gave :func:`follow_up` an event column."""
+        if self.event is None:
+            raise ValueError("follow_up was not given an event column")
+        return self.event
+
+    def causes(self) -> NDArray[np.int64]:
+        """``cause``, for a caller that gave :func:`follow_up` a cause column."""
+        if self.cause is None:
+            raise ValueError("follow_up was not given a cause column")
+        return self.cause
+
 
 def follow_up(
     cohort: Cohort,

@@ -18,6 +18,7 @@ from remission.store.accounts import (
     list_sites,
     site_by_code,
     site_codes,
+    usernames,
 )
 from remission.store.actor import AccessDenied, Actor
 from remission.store.anthracycline_exposure import DoseLine, dose_lines, exposure
@@ -59,7 +60,7 @@ from remission.store.dataset import (
     read_endpoint_dataset,
 )
 from remission.store.enrollment import enroll_patient
-from remission.store.errors import Conflict, NotFound, Refused, VersionConflict
+from remission.store.errors import Conflict, NotFound, Refused, StorageError, VersionConflict
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
 from remission.store.export import ExportFormat, ExportResult, export_dataset
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
@@ -165,6 +166,7 @@ __all__ = [
     "RiskAssignment",
     "Role",
     "Site",
+    "StorageError",
     "Store",
     "Strict",
     "StudySession",
@@ -225,5 +227,6 @@ __all__ = [
     "update_patient",
     "update_row",
     "upgrade",
+    "usernames",
     "verify_chain",
 ]

@@ -81,6 +81,11 @@ def site_codes(session: Session) -> dict[int, str]:
     return {site.id: site.code for site in list_sites(session)}
 
 
+def usernames(session: Session) -> set[str]:
+    """Every username taken (accounts are managed by admins and the operator)."""
+    return set(session.scalars(select(User.username)))
+
+
 def get_user(session: Session, *, user_id: int) -> User:
     """The user with ``user_id``; :class:`NotFound` otherwise."""
     user = session.get(User, user_id)

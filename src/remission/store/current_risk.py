@@ -107,7 +107,7 @@ def current_assignments(
 ) -> dict[int, list[CurrentRisk]]:
     """Per patient, the current assignment under each protocol, first enrollment first."""
     found: dict[int, list[CurrentRisk]] = {}
-    rows = session.execute(current_risk_statement(patient_ids=patient_ids, as_of=as_of)).tuples()
+    rows = session.execute(current_risk_statement(patient_ids=patient_ids, as_of=as_of))
     for patient_id, protocol_id, enrolled_on, rank, assignment_id, group, arm in rows:
         found.setdefault(patient_id, []).append(
             CurrentRisk(

@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import Actor
 from remission.store.audit import ChainReport, verify_chain
-from remission.store.errors import Conflict
+from remission.store.errors import Conflict, StorageError
 from remission.store.session import StudySession
 
 DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
@@ -65,8 +66,18 @@ class Store:
         self._sessions = sessionmaker(engine, class_=StudySession, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        return cls(make_engine(database_url(url)))
+    def open(cls, url: str | None = None, *, existing: bool = False) -> Store:
+        """The store at ``url`` (see :func:`database_url`).
+
+        With ``existing``, a SQLite URL must name a file that exists: SQLite would otherwise
+        create an empty database, and reading nothing helps no one.
+        """
+        chosen = database_url(url)
+        parsed = make_url(chosen)
+        missing = not (parsed.database and Path(parsed.database).is_file())
+        if existing and parsed.get_backend_name() == "sqlite" and missing:
+            raise InputError("--database", [FieldProblem(chosen, "no database file there")])
+        return cls(make_engine(chosen))
 
     def verify_audit(self, *, anchor: tuple[int, str] | None = None) -> ChainReport:
         """Recompute the audit chain (see :func:`remission.store.audit.verify_chain`)."""
@@ -77,8 +88,9 @@ class Store:
     def session(self, actor: Actor, *, reason: str | None = None) -> Iterator[StudySession]:
         """One transaction for ``actor``: committed on success, rolled back on any error.
 
-        A write that breaks a uniqueness or foreign-key constraint raises :class:`Conflict`
-        (the database's own error is its cause), so no caller handles driver exceptions.
+        A write that breaks a uniqueness or foreign-key constraint raises :class:`Conflict`, any
+        other database failure :class:`StorageError` (the driver's exception is the cause of
+        each), so no caller handles driver exceptions.
         """
         with self._sessions() as session:
             session.info["actor"] = actor
@@ -89,6 +101,9 @@ class Store:
             except IntegrityError as error:
                 session.rollback()
                 raise Conflict() from error
+            except SQLAlchemyError as error:
+                session.rollback()
+                raise StorageError(f"{type(error).__name__}: {error}") from error
             except BaseException:
                 session.rollback()
                 raise

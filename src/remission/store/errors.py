@@ -33,3 +33,8 @@ class Conflict(RuntimeError):
     def __init__(self, problem: str = "conflicts with a stored record") -> None:
         self.problem = problem
         super().__init__(problem)
+
+
+class StorageError(RuntimeError):
+    """The database failed an operation: not a remission study, not migrated, unreachable, or it
+    refused the statement. The driver's exception is the cause; its text is in the message."""
