@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
@@ -68,6 +69,13 @@ class TestLazyCommands:
         command = load_command(name)
         own = (command.short_help or command.help or "").split("\n\n")[0].replace("\n", " ").strip()
         assert LAZY[name].help == own
+
+    def test_every_command_is_listed_once(self) -> None:
+        """The command list names each registered and each lazy command exactly once."""
+        group = typer.main.get_command(app)
+        with group.make_context("remission", ["--help"], resilient_parsing=True) as ctx:
+            listed = group.list_commands(ctx)
+        assert sorted(listed) == sorted(set(group.commands) | set(LAZY))
 
     def test_help_is_the_same_as_with_every_command_loaded(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """`remission --help` reads the same as when it loads every command to list it."""

@@ -89,7 +89,7 @@ LAZY = {
         "Survival and competing-risk analyses (R survival/cmprsk numbers) of a CSV or Parquet cohort.",
     ),
 }
-#: The order of ``remission --help``'s command list.
+#: The order of ``remission --help``'s command list (commands not named here come last).
 ORDER = (
     "serve",
     "export",
@@ -122,7 +122,8 @@ class LazyGroup(TyperGroup):
         self._listing = False
 
     def list_commands(self, ctx: Context) -> list[str]:
-        return [name for name in ORDER if name in self.commands or name in LAZY]
+        ordered = [name for name in ORDER if name in self.commands or name in LAZY]
+        return ordered + [name for name in self.commands if name not in ORDER]
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if cmd_name in self.commands or cmd_name not in LAZY:
