@@ -20,8 +20,7 @@ from fastapi.testclient import TestClient
 
 from remission.api.app import API_PREFIX, create_app
 from remission.api.settings import Settings
-from remission.store import COURSE_KINDS as EVENT_SPECS
-from remission.store import accounts
+from remission.store import COURSE_KINDS, accounts
 from remission.store import events as store_events
 from remission.store.actor import Actor
 from remission.store.database import Store
@@ -207,8 +206,8 @@ ADVERSE_EVENT = {
 }
 
 #: The model and Create schema behind each course-row segment of the API, from its routes.
-MODELS = {spec.segment: spec.model for spec in EVENT_SPECS}
-CREATE_SCHEMAS = {spec.segment: spec.create for spec in EVENT_SPECS}
+MODELS = {spec.segment: spec.model for spec in COURSE_KINDS}
+CREATE_SCHEMAS = {spec.segment: spec.create for spec in COURSE_KINDS}
 
 
 def make_settings() -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from remission.store import COURSE_KINDS as SPECS
+from remission.store import COURSE_KINDS
 from remission.store.database import Store
 from remission.web.fields import FIELDS
 from remission.web.wizard import FIELDS as WIZARD_FIELDS
@@ -21,7 +21,7 @@ def test_course_forms_answer_bad_input_without_a_server_error(
     sign_in(client, "coordinator-sev")
     token = signed_in_csrf(client)
     target = patient_id(web_store, "INF-01")
-    for spec in SPECS:
+    for spec in COURSE_KINDS:
         data = {field.name: junk for field in FIELDS[spec.segment]}
         answer = client.post(f"/patients/{target}/{spec.segment}/new", data={"csrf_token": token, **data})
         assert answer.status_code < 500, spec.segment

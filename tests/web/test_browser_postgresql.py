@@ -16,7 +16,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from tests.support.databases import TEMPLATE
 from tests.support.postgres_server import PostgresServer
 
-from remission.store import COURSE_KINDS as SPECS
+from remission.store import COURSE_KINDS
 from remission.store.database import Store, make_engine
 from remission.web import create_web_app
 from remission.web.fields import FIELDS
@@ -93,7 +93,7 @@ def test_bad_input_is_no_server_error_on_postgresql(pg_study: Store) -> None:
             ):
                 answer = client.post("/enroll", data={"csrf_token": token, **valid, name: junk or "x"})
                 assert answer.status_code < 500, name
-            for spec in SPECS:
+            for spec in COURSE_KINDS:
                 data = {field.name: junk for field in FIELDS[spec.segment]}
                 answer = client.post(
                     f"/patients/{target}/{spec.segment}/new", data={"csrf_token": token, **data}

@@ -39,13 +39,15 @@ class CurrentRisk:
     primary: bool
     risk_group: str
     arm: str | None
+    provisional_track: str | None
     assignment_id: int | None
 
 
 def current_risk_statement(
     *, patient_ids: Iterable[int] | None = None, as_of: date | None = None, primary_only: bool = False
 ) -> Select[Any]:
-    """Rows ``(patient_id, protocol_id, enrolled_on, enrollment_rank, assignment_id, risk_group, arm)``.
+    """Rows ``(patient_id, protocol_id, enrolled_on, enrollment_rank, assignment_id, risk_group, arm,
+    provisional_track)``.
 
     One row per enrollment (rank 1 = the first), with the latest assignment under its protocol
     or nulls. ``as_of`` drops enrollments after the data cut; ``primary_only`` keeps rank 1.
@@ -64,6 +66,7 @@ def current_risk_statement(
         RiskAssignment.id,
         RiskAssignment.risk_group,
         RiskAssignment.arm,
+        RiskAssignment.provisional_track,
         func.row_number()
         .over(
             partition_by=(RiskAssignment.patient_id, RiskAssignment.protocol_id),
@@ -88,6 +91,7 @@ def current_risk_statement(
             latest.c.id,
             latest.c.risk_group,
             latest.c.arm,
+            latest.c.provisional_track,
         )
         .outerjoin(
             latest,
@@ -108,7 +112,7 @@ def current_assignments(
     """Per patient, the current assignment under each protocol, first enrollment first."""
     found: dict[int, list[CurrentRisk]] = {}
     rows = session.execute(current_risk_statement(patient_ids=patient_ids, as_of=as_of))
-    for patient_id, protocol_id, enrolled_on, rank, assignment_id, group, arm in rows:
+    for patient_id, protocol_id, enrolled_on, rank, assignment_id, group, arm, track in rows:
         found.setdefault(patient_id, []).append(
             CurrentRisk(
                 patient_id=patient_id,
@@ -117,6 +121,7 @@ def current_assignments(
                 primary=rank == 1,
                 risk_group=group if group is not None else PENDING,
                 arm=arm,
+                provisional_track=track,
                 assignment_id=assignment_id,
             )
         )

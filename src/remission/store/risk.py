@@ -8,29 +8,27 @@ from sqlalchemy import select
 
 from remission.protocols import load_protocol, stratify_patient
 from remission.store.assembly import assemble_record
+from remission.store.current_risk import current_assignments
 from remission.store.models import Enrollment, Patient, RiskAssignment
 from remission.store.session import StudySession
-
-
-def latest_assignment(session: StudySession, patient_id: int, protocol_id: str) -> RiskAssignment | None:
-    return session.scalars(
-        select(RiskAssignment)
-        .where(RiskAssignment.patient_id == patient_id, RiskAssignment.protocol_id == protocol_id)
-        .order_by(RiskAssignment.id.desc())
-    ).first()
 
 
 def restratify(session: StudySession, patient: Patient, *, on: date | None = None) -> list[RiskAssignment]:
     """Stratify the patient under each protocol they are enrolled in; store what changed."""
     created = []
+    current = {
+        row.protocol_id: row
+        for row in current_assignments(session, patient_ids=[patient.id]).get(patient.id, [])
+    }
     enrollments = session.scalars(select(Enrollment).where(Enrollment.patient_id == patient.id))
     for enrollment in list(enrollments):
         protocol = load_protocol(enrollment.protocol_id)
         record = assemble_record(session, patient, study_entry_date=enrollment.enrolled_on)
         result = stratify_patient(record, protocol, as_of=on or date.today())
-        latest = latest_assignment(session, patient.id, protocol.id)
+        latest = current.get(protocol.id)
         outcome = (result.risk_group, result.arm, result.provisional_track)
-        if latest is not None and (latest.risk_group, latest.arm, latest.provisional_track) == outcome:
+        stored = None if latest is None or latest.assignment_id is None else latest
+        if stored is not None and (stored.risk_group, stored.arm, stored.provisional_track) == outcome:
             continue
         assignment = RiskAssignment(
             patient_id=patient.id,
