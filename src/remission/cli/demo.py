@@ -72,7 +72,7 @@ def run_demo(
                 f"Study store {store.engine.url.render_as_string()}: {summary['examples']} patients from "
                 f"the examples and {summary['synthetic']} synthetic patients (SYN-…, outcomes from "
                 "arbitrary demo parameters, not clinical facts); "
-                f"latest risk groups {summary['risk_groups']}; audit trail "
+                f"current risk groups {summary['risk_groups']}; audit trail "
                 f"{'intact' if summary['audit_intact'] else 'BROKEN'} ({summary['audit_entries']} entries). "
                 "Serve it with: remission serve. "
                 "Study report: remission report --out report"
