@@ -259,3 +259,61 @@ class TestArgumentErrors:
         assert result.returncode == 0, result.stderr
         first_line = result.stdout.strip().splitlines()[0]
         assert first_line == f"audit trail intact: {chain_report(sqlite_study).entries} entries"
+
+
+#: A PostgreSQL URL on a closed local port: every connection is refused at once.
+UNREACHABLE = "postgresql://u:secret@127.0.0.1:1/x"
+
+
+class TestDatabaseErrors:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("db", "upgrade"),
+            ("site", "add", "SEV", "--name", "Severance Hospital"),
+            ("audit", "verify"),
+            ("export", "--format", "csv", "--out", "never-written.csv"),
+        ],
+    )
+    def test_unreachable_postgresql_is_one_line_without_the_password(self, args: tuple[str, ...]):
+        """A refused connection exits 2 with one line naming the URL (password hidden) and the fix."""
+        result = run(*args, "--database", UNREACHABLE)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            "error: the database at postgresql://u:***@127.0.0.1:1/x: connection failed: connection to "
+            'server at "127.0.0.1", port 1 failed: Connection refused; check the URL, and that the '
+            "database server is running and accepts connections"
+        ]
+        assert "secret" not in result.stdout + result.stderr
+        assert not (REPO / "never-written.csv").exists()
+
+    @pytest.mark.parametrize(
+        ("args", "stdin"),
+        [
+            (("site", "add", "SEV", "--name", "Severance Hospital"), ""),
+            (("user", "add", "--username", "alice", "--role", "monitor"), PASSWORD + "\n"),
+            (("audit", "verify"), ""),
+            (("export", "--format", "csv", "--out", "out.csv"), ""),
+        ],
+    )
+    def test_a_fresh_sqlite_path_is_not_created(self, tmp_path: Path, args: tuple[str, ...], stdin: str):
+        """A command needing a study, given a missing SQLite file, asks for db upgrade and creates none."""
+        path = tmp_path / "fresh.sqlite"
+        result = run(*args, "--database", f"sqlite:///{path}", stdin=stdin)
+        assert result.returncode == 2
+        assert "no database file there; run remission db upgrade" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
+
+    def test_an_unmigrated_database_asks_for_db_upgrade(self, empty_database: str):
+        """site add on an existing database without the schema exits 2 in one line asking for db upgrade."""
+        if empty_database.startswith("sqlite"):
+            sqlite3.connect(empty_database.removeprefix("sqlite:///")).close()
+        result = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", empty_database)
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.strip().endswith("no remission study schema there; run remission db upgrade")
+        upgraded = run("db", "upgrade", "--database", empty_database)
+        assert upgraded.returncode == 0, upgraded.stderr
+        added = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", empty_database)
+        assert (added.returncode, added.stdout.strip()) == (0, "site SEV added (id 1)")

@@ -30,7 +30,7 @@ def export(
     # Like ``db upgrade`` and ``user add``, the command acts as the system: whoever can run
     # it against the database URL can read the database directly, so a role check here
     # would protect nothing. The export is still written to the audit trail.
-    store = Store.open(database)
+    store = Store.open(database, migrated=True)
     try:
         result = export_dataset(
             store, actor=Actor.for_system(as_user), path=out, format=format, overwrite=overwrite

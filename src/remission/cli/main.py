@@ -324,8 +324,13 @@ def main() -> None:
         sys.exit(2)
     except Exception as error:
         # Imported here: only the store's commands raise these, and they have loaded the store.
-        from remission.store import NotFound, Refused
+        from remission.store import NotFound, Refused, StorageError
 
+        if isinstance(error, StorageError):
+            # One line with the URL (password hidden) and the fix; the driver's traceback helps no user.
+            err.print("[bold red]error[/bold red]: ", end="", highlight=False)
+            err.print(error.line, highlight=False, markup=False)
+            sys.exit(2)
         if not isinstance(error, Refused | NotFound):
             raise
         err.print(f"[bold red]error[/bold red]: {error}", highlight=False)

@@ -63,6 +63,7 @@ from remission.store.enrollment import enroll_patient
 from remission.store.errors import Conflict, NotFound, Refused, StorageError, VersionConflict
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
 from remission.store.export import ExportFormat, ExportResult, export_dataset
+from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.models import (
@@ -190,6 +191,7 @@ __all__ = [
     "database_url",
     "delete_row",
     "diagnosis_date",
+    "display_url",
     "dose_lines",
     "enroll_patient",
     "enrolled_protocol_ids",
