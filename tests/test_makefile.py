@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,9 +15,16 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def run_commands(*variables: str) -> str:
-    """The command ``make run`` would serve with (``make -n``: printed, not run)."""
+    """The command ``make run`` would serve with (``make -n``: printed, not run; no PORT from outside)."""
+    env = {name: value for name, value in os.environ.items() if name not in ("PORT", "MAKEFLAGS", "MFLAGS")}
     completed = subprocess.run(
-        ["make", "-n", "run", *variables], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
+        ["make", "-n", "run", *variables],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return next(line for line in completed.stdout.splitlines() if " web " in line)
 
