@@ -317,3 +317,27 @@ class TestDatabaseErrors:
         assert upgraded.returncode == 0, upgraded.stderr
         added = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", empty_database)
         assert (added.returncode, added.stdout.strip()) == (0, "site SEV added (id 1)")
+
+
+class TestServing:
+    @pytest.mark.parametrize(
+        ("command", "where"),
+        [
+            ("serve", "Serving the REST API at http://127.0.0.1:8123/api/v1"),
+            ("web", "Serving http://127.0.0.1:8123/ (API at /api/v1"),
+        ],
+    )
+    def test_server_commands_say_where_they_listen(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, where: str
+    ):
+        """serve and web print the address they listen on (and the database) before they serve."""
+        import uvicorn
+
+        served: list[dict[str, object]] = []
+        monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+        url = f"sqlite:///{tmp_path / 'served.sqlite'}"
+        result = run(command, "--database", url, "--port", "8123")
+        assert result.returncode == 0, result.stderr
+        assert where in result.stdout
+        assert url in result.stdout
+        assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "warning"}]

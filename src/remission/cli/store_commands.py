@@ -126,6 +126,11 @@ def serve(
     settings = Settings.from_environment()
     store = _store(database, migrated=False)
     upgrade(store.engine)
+    out.print(
+        f"Serving the REST API at http://{host}:{port}/api/v1 (OpenAPI at /openapi.json; the web pages "
+        f"are served by remission web) from {store.redacted_url}. Ctrl+C stops.",
+        highlight=False,
+    )
     if workers == 1:
         uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
         return

@@ -132,5 +132,8 @@ def web(
             f"demo parameters); audit trail {'intact' if summary['audit_intact'] else 'BROKEN'}."
         )
         _print_accounts(create_demo_accounts(store))
-    out.print(f"Serving http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json). Ctrl+C stops.")
+    out.print(
+        f"Serving http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json) from "
+        f"{store.redacted_url}. Ctrl+C stops."
+    )
     uvicorn.run(create_web_app(store, settings), host=host, port=port, log_level="warning")
