@@ -341,3 +341,21 @@ class TestServing:
         assert where in result.stdout
         assert url in result.stdout
         assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "warning"}]
+
+
+class TestExportMessages:
+    def test_an_existing_file_names_the_overwrite_flag(self, sqlite_study: str, tmp_path: Path):
+        """export onto an existing file exits 2 naming --out and the --overwrite flag, and keeps the file."""
+        target = tmp_path / "endpoints.csv"
+        target.write_text("keep me")
+        refused = run("export", "--format", "csv", "--out", str(target), "--database", sqlite_study)
+        assert refused.returncode == 2
+        assert "--out" in refused.stderr
+        assert "give --overwrite to replace it" in refused.stderr
+        assert "give overwrite" not in refused.stderr
+        assert target.read_text() == "keep me"
+        replaced = run(
+            "export", "--format", "csv", "--out", str(target), "--database", sqlite_study, "--overwrite"
+        )
+        assert replaced.returncode == 0, replaced.stderr
+        assert target.read_text() != "keep me"

@@ -9,7 +9,11 @@ import typer
 from rich.console import Console
 
 from remission.cli.store_commands import DatabaseOption
-from remission.store import Actor, ExportFormat, Store, export_dataset
+from remission.errors import FieldProblem, InputError
+from remission.store import FILE_EXISTS, Actor, ExportFormat, Refused, Store, export_dataset
+
+#: The export's options by the store's names for them.
+OPTIONS = {"path": "--out", "format": "--format"}
 
 console = Console(soft_wrap=True)
 
@@ -35,6 +39,12 @@ def export(
         result = export_dataset(
             store, actor=Actor.for_system(as_user), path=out, format=format, overwrite=overwrite
         )
+    except Refused as error:
+        if error.field not in OPTIONS:
+            raise
+        # The store words its refusals for Python callers; a CLI user needs the option's name.
+        problem = "exists; give --overwrite to replace it" if error.detail == FILE_EXISTS else error.problem
+        raise InputError(OPTIONS[error.field], [FieldProblem(str(out), problem)]) from None
     finally:
         store.engine.dispose()
     console.print(f"exported {result.rows} rows to {result.path} ({result.format.value})", highlight=False)
