@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from remission.cli.flags import flag
 from remission.cli.store_commands import DatabaseOption
 from remission.errors import FieldProblem, InputError
 from remission.store import FILE_EXISTS, Actor, ExportFormat, Refused, Store, export_dataset
@@ -25,7 +26,7 @@ def export(
     as_user: Annotated[
         str, typer.Option("--as-user", help="Name recorded for the operator in the audit trail.")
     ] = "cli",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing file.")] = False,
 ) -> None:
     """Export one de-identified row per patient (OS, EFS, relapse with competing risks).
 
