@@ -273,6 +273,9 @@ class TestDatabaseErrors:
             ("site", "add", "SEV", "--name", "Severance Hospital"),
             ("audit", "verify"),
             ("export", "--format", "csv", "--out", "never-written.csv"),
+            ("serve",),
+            ("web",),
+            ("demo",),
         ],
     )
     def test_unreachable_postgresql_is_one_line_without_the_password(self, args: tuple[str, ...]):
