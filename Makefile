@@ -4,15 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Port of `make run` (`make run PORT=8001`).
+PORT ?= 8000
+
 # pytest-xdist workers for the test targets: one per core (`make test WORKERS=0` runs in one process).
 WORKERS ?= auto
 
 .PHONY: run test test-fast lint typecheck lock clean system-packages
 
-# Serve the web app and the API at http://127.0.0.1:8000 with the demo study; prints the demo logins.
+# Serve the web app and the API at http://127.0.0.1:$(PORT) (default 8000) with the demo study;
+# prints the demo logins.
 run: $(STAMP)
 	$(BIN)/remission demo --database sqlite:///remission.sqlite
-	$(BIN)/remission web --demo --database sqlite:///remission.sqlite --host 127.0.0.1 --port 8000
+	$(BIN)/remission web --demo --database sqlite:///remission.sqlite --host 127.0.0.1 --port $(PORT)
 
 # Everything CI checks: lint and import contracts, types, then every test tier.
 test: lint typecheck system-packages

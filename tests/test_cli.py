@@ -304,6 +304,18 @@ class TestDemoStore:
         assert entries
         assert entries[0] in second.stdout  # the same number of audit entries: nothing written again
 
+    def test_demo_points_to_the_web_app_and_counts_groups_readably(self, tmp_path: Path) -> None:
+        """`demo --database` names `remission web` (not the API-only `serve`) and prints "LR 48, …"."""
+        url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+        result = run("demo", "--database", url)
+        assert result.returncode == 0, result.stderr
+        assert f"remission web --database {url}" in result.stdout
+        assert "remission serve" not in result.stdout
+        assert "{" not in result.stdout
+        groups = result.stdout.split("current risk groups ", 1)[1].split(";", 1)[0]
+        assert [part.rsplit(" ", 1)[0] for part in groups.split(", ")][:3] == ["LR", "IR", "HR"]
+        assert all(part.rsplit(" ", 1)[1].isdigit() for part in groups.split(", "))
+
 
 class TestInstalledCommand:
     def test_version_exits_0(self) -> None:

@@ -259,3 +259,106 @@ class TestArgumentErrors:
         assert result.returncode == 0, result.stderr
         first_line = result.stdout.strip().splitlines()[0]
         assert first_line == f"audit trail intact: {chain_report(sqlite_study).entries} entries"
+
+
+#: A PostgreSQL URL on a closed local port: every connection is refused at once.
+UNREACHABLE = "postgresql://u:secret@127.0.0.1:1/x"
+
+
+class TestDatabaseErrors:
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("db", "upgrade"),
+            ("site", "add", "SEV", "--name", "Severance Hospital"),
+            ("audit", "verify"),
+            ("export", "--format", "csv", "--out", "never-written.csv"),
+            ("serve",),
+            ("web",),
+            ("demo",),
+        ],
+    )
+    def test_unreachable_postgresql_is_one_line_without_the_password(self, args: tuple[str, ...]):
+        """A refused connection exits 2 with one line naming the URL (password hidden) and the fix."""
+        result = run(*args, "--database", UNREACHABLE)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            "error: the database at postgresql://u:***@127.0.0.1:1/x: connection failed: connection to "
+            'server at "127.0.0.1", port 1 failed: Connection refused; check the URL, and that the '
+            "database server is running and accepts connections"
+        ]
+        assert "secret" not in result.stdout + result.stderr
+        assert not (REPO / "never-written.csv").exists()
+
+    @pytest.mark.parametrize(
+        ("args", "stdin"),
+        [
+            (("site", "add", "SEV", "--name", "Severance Hospital"), ""),
+            (("user", "add", "--username", "alice", "--role", "monitor"), PASSWORD + "\n"),
+            (("audit", "verify"), ""),
+            (("export", "--format", "csv", "--out", "out.csv"), ""),
+        ],
+    )
+    def test_a_fresh_sqlite_path_is_not_created(self, tmp_path: Path, args: tuple[str, ...], stdin: str):
+        """A command needing a study, given a missing SQLite file, asks for db upgrade and creates none."""
+        path = tmp_path / "fresh.sqlite"
+        result = run(*args, "--database", f"sqlite:///{path}", stdin=stdin)
+        assert result.returncode == 2
+        assert "no database file there; run remission db upgrade" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
+
+    def test_an_unmigrated_database_asks_for_db_upgrade(self, empty_database: str):
+        """site add on an existing database without the schema exits 2 in one line asking for db upgrade."""
+        if empty_database.startswith("sqlite"):
+            sqlite3.connect(empty_database.removeprefix("sqlite:///")).close()
+        result = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", empty_database)
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.strip().endswith("no remission study schema there; run remission db upgrade")
+        upgraded = run("db", "upgrade", "--database", empty_database)
+        assert upgraded.returncode == 0, upgraded.stderr
+        added = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", empty_database)
+        assert (added.returncode, added.stdout.strip()) == (0, "site SEV added (id 1)")
+
+
+class TestServing:
+    @pytest.mark.parametrize(
+        ("command", "where"),
+        [
+            ("serve", "Serving the REST API at http://127.0.0.1:8123/api/v1"),
+            ("web", "Serving http://127.0.0.1:8123/ (API at /api/v1"),
+        ],
+    )
+    def test_server_commands_say_where_they_listen(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, where: str
+    ):
+        """serve and web print the address they listen on (and the database) before they serve."""
+        import uvicorn
+
+        served: list[dict[str, object]] = []
+        monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+        url = f"sqlite:///{tmp_path / 'served.sqlite'}"
+        result = run(command, "--database", url, "--port", "8123")
+        assert result.returncode == 0, result.stderr
+        assert where in result.stdout
+        assert url in result.stdout
+        assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "warning"}]
+
+
+class TestExportMessages:
+    def test_an_existing_file_names_the_overwrite_flag(self, sqlite_study: str, tmp_path: Path):
+        """export onto an existing file exits 2 naming --out and the --overwrite flag, and keeps the file."""
+        target = tmp_path / "endpoints.csv"
+        target.write_text("keep me")
+        refused = run("export", "--format", "csv", "--out", str(target), "--database", sqlite_study)
+        assert refused.returncode == 2
+        assert "--out" in refused.stderr
+        assert "give --overwrite to replace it" in refused.stderr
+        assert "give overwrite" not in refused.stderr
+        assert target.read_text() == "keep me"
+        replaced = run(
+            "export", "--format", "csv", "--out", str(target), "--database", sqlite_study, "--overwrite"
+        )
+        assert replaced.returncode == 0, replaced.stderr
+        assert target.read_text() != "keep me"

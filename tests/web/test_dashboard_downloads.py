@@ -7,9 +7,11 @@ import csv
 import io
 import re
 from collections import Counter
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.support.cited_paths import missing_paths
 
 from remission.stats.report import ANALYSES, MIN_GROUP_SIZE, YEAR_DAYS, at_risk_table, run_analysis
 from remission.store import read_dashboard_dataset
@@ -151,6 +153,16 @@ class TestDownloads:
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/html")
         assert "<html" in answer.text.lower()
+
+    def test_every_cited_file_exists(self, client: TestClient) -> None:
+        """The Downloads page and the report it serves cite no file missing from the repository."""
+        sign_in(client, "data-manager")
+        page = client.get("/downloads")
+        token = signed_in_csrf(client, "/downloads")
+        report = client.post("/downloads/report.html", data={"csrf_token": token})
+        assert (page.status_code, report.status_code) == (200, 200)
+        assert "docs/export.md" in page.text
+        assert missing_paths(page.text + report.text, Path(__file__).resolve().parents[2]) == []
 
     def test_site_roles_may_not_download(self, client: TestClient) -> None:
         """A coordinator gets 403 for the downloads page and for the download itself."""

@@ -24,6 +24,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from remission.cli import render
+from remission.cli.flags import flag
 from remission.errors import FieldProblem, InputError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ Causes = Annotated[
     str | None,
     typer.Option("--causes", help="Comma-separated causes the data may hold besides 0; others are refused."),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+Json = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
 
 # Estimator arguments whose name differs from the command-line option that sets them.
 _OPTION_OF = {"terms": "--covariates", "landmark_time": "--landmark", "conf_level": "--conf-level"}

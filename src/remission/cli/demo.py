@@ -7,6 +7,7 @@ facts), so ``remission report`` has outcomes to analyse.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from remission.cli.inputs import read_records
 from remission.demo import load_examples, synthetic_cohort
 from remission.protocols import Protocol, screen_patients, stratify_patients
 from remission.store import Store
+
+
+def group_counts(counts: Mapping[str, object], protocol: Protocol) -> str:
+    """``HR 72, IR 117, …``: the counts in the protocol's group order, other states (pending…) last."""
+    order = [group.id for group in protocol.stratification.risk_groups] if protocol.stratification else []
+    ranked = sorted(counts, key=lambda group: (order.index(group) if group in order else len(order), group))
+    return ", ".join(f"{group} {counts[group]}" for group in ranked)
 
 
 def run_demo(
@@ -67,15 +75,18 @@ def run_demo(
     if store is not None:
         verdicts = [s.verdict for s in screened]
         summary = load_examples(store, records, verdicts, protocol, synthetic=synthetic_cohort())
+        groups = summary["risk_groups"]
+        assert isinstance(groups, Mapping)
+        url = store.redacted_url
         console.print(
             Text(
-                f"Study store {store.engine.url.render_as_string()}: {summary['examples']} patients from "
+                f"Study store {url}: {summary['examples']} patients from "
                 f"the examples and {summary['synthetic']} synthetic patients (SYN-…, outcomes from "
                 "arbitrary demo parameters, not clinical facts); "
-                f"current risk groups {summary['risk_groups']}; audit trail "
+                f"current risk groups {group_counts(groups, protocol)}; audit trail "
                 f"{'intact' if summary['audit_intact'] else 'BROKEN'} ({summary['audit_entries']} entries). "
-                "Serve it with: remission serve. "
-                "Study report: remission report --out report"
+                f"Serve the web app and the API with: remission web --database {url} "
+                f"(make run does). Study report: remission report --database {url} --out report"
             ),
             soft_wrap=True,
         )

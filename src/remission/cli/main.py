@@ -27,6 +27,7 @@ from typer.models import CommandInfo, TyperInfo
 
 from remission import __version__
 from remission.cli import render, therapy_commands
+from remission.cli.flags import flag
 from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
 from remission.errors import InputError
 from remission.protocols import (
@@ -175,7 +176,7 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Screening date 
 ParamOption = Annotated[
     list[str] | None, typer.Option("--param", help="Override a protocol parameter: NAME=VALUE.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+JsonOption = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
 
 
 def _decide(
@@ -306,7 +307,7 @@ def demo(
 
 @app.callback(invoke_without_command=True)
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, flag("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
         out.print(__version__)
@@ -324,8 +325,13 @@ def main() -> None:
         sys.exit(2)
     except Exception as error:
         # Imported here: only the store's commands raise these, and they have loaded the store.
-        from remission.store import NotFound, Refused
+        from remission.store import NotFound, Refused, StorageError
 
+        if isinstance(error, StorageError):
+            # One line with the URL (password hidden) and the fix; the driver's traceback helps no user.
+            err.print("[bold red]error[/bold red]: ", end="", highlight=False)
+            err.print(error.line, highlight=False, markup=False)
+            sys.exit(2)
         if not isinstance(error, Refused | NotFound):
             raise
         err.print(f"[bold red]error[/bold red]: {error}", highlight=False)

@@ -121,7 +121,7 @@ def report(
 
     cut = parse_date(as_of, option="--as-of")
     chosen = _formats(formats)
-    store = Store.open(database, existing=True)
+    store = Store.open(database, migrated=True)
     target = _out_dir(out_dir)
     actor = Actor(username=as_user, study_roles=frozenset({Role.STATISTICIAN}))
     steps = 2 + len(chosen)

@@ -25,8 +25,9 @@ audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 
 
-def _store(database: str | None) -> Store:
-    return Store.open(database_url(database))
+def _store(database: str | None, *, migrated: bool = True) -> Store:
+    """The store at --database; unless told otherwise it must be a migrated study (never created here)."""
+    return Store.open(database_url(database), migrated=migrated)
 
 
 @db_app.command("upgrade")
@@ -34,9 +35,9 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     """Create the schema, or migrate it to the newest revision."""
     from remission.store import current_revision, upgrade
 
-    store = _store(database)
+    store = _store(database, migrated=False)
     upgrade(store.engine)
-    out.print(f"database at revision {current_revision(store.engine)}: {store.engine.url.render_as_string()}")
+    out.print(f"database at revision {current_revision(store.engine)}: {store.redacted_url}")
 
 
 @site_app.command("add")
@@ -123,8 +124,13 @@ def serve(
     from remission.store import upgrade
 
     settings = Settings.from_environment()
-    store = _store(database)
+    store = _store(database, migrated=False)
     upgrade(store.engine)
+    out.print(
+        f"Serving the REST API at http://{host}:{port}/api/v1 (OpenAPI at /openapi.json; the web pages "
+        f"are served by remission web) from {store.redacted_url}. Ctrl+C stops.",
+        highlight=False,
+    )
     if workers == 1:
         uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
         return

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from remission.cli import render
+from remission.cli.flags import flag
 from remission.cli.inputs import parse_date, read_records
 from remission.errors import FieldProblem, InputError
 from remission.knowledge import (
@@ -91,7 +92,7 @@ def _assumptions(report: TherapyReport) -> list[str]:
 
 def therapy(
     record: Annotated[Path, typer.Argument(help="One record JSON file.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    json_output: Annotated[bool, flag("--json", help="Print JSON instead of a table.")] = False,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Decision date YYYY-MM-DD for ages (default today).")
     ] = None,

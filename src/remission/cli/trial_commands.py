@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from remission.cli import render
+from remission.cli.flags import flag
 from remission.cli.inputs import parse_date
 from remission.cli.trial_cohort import match_cohort
 from remission.errors import FieldProblem, InputError
@@ -70,7 +71,7 @@ CohortOption = Annotated[
 VerdictsFileOption = Annotated[
     Path | None, typer.Option("--out", help="With --cohort: write each record-trial verdict (.parquet/.csv).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+JsonOption = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
 
 _VERDICT_STYLE = {"eligible": "bold green", "not eligible": "bold red", "needs review": "bold yellow"}
 
@@ -287,10 +288,8 @@ def search_save(
     record: Annotated[Path, typer.Argument(help="The child's record JSON.")],
     name: Annotated[str, typer.Option("--name", help="Name of the saved search.")],
     near: NearOption = None,
-    link: Annotated[
-        bool, typer.Option("--link", help="Keep the file's path and re-read it each run.")
-    ] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a search of the same name.")] = False,
+    link: Annotated[bool, flag("--link", help="Keep the file's path and re-read it each run.")] = False,
+    replace: Annotated[bool, flag("--replace", help="Overwrite a search of the same name.")] = False,
     as_of: AsOfOption = None,
     registry: RegistryOption = None,
     json_output: JsonOption = False,

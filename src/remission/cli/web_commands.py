@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from remission.cli.flags import flag
 from remission.cli.store_commands import DatabaseOption
 from remission.errors import FieldProblem, InputError
 from remission.store import Actor, Role, Store, add_user, database_url, list_sites, usernames
@@ -108,7 +109,7 @@ def web(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Development only: load demo data and create demo logins.")
+        bool, flag("--demo", help="Development only: load demo data and create demo logins.")
     ] = False,
 ) -> None:
     """Serve the web pages and the REST API (pages at /, API at /api/v1); migrate the database first."""
@@ -132,5 +133,8 @@ def web(
             f"demo parameters); audit trail {'intact' if summary['audit_intact'] else 'BROKEN'}."
         )
         _print_accounts(create_demo_accounts(store))
-    out.print(f"Serving http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json). Ctrl+C stops.")
+    out.print(
+        f"Serving http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json) from "
+        f"{store.redacted_url}. Ctrl+C stops."
+    )
     uvicorn.run(create_web_app(store, settings), host=host, port=port, log_level="warning")

@@ -62,7 +62,8 @@ from remission.store.dataset import (
 from remission.store.enrollment import enroll_patient
 from remission.store.errors import Conflict, NotFound, Refused, StorageError, VersionConflict
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
-from remission.store.export import ExportFormat, ExportResult, export_dataset
+from remission.store.export import FILE_EXISTS, ExportFormat, ExportResult, export_dataset
+from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.models import (
@@ -120,6 +121,7 @@ __all__ = [
     "DASHBOARD_ROLES",
     "DEFAULT_DATABASE_URL",
     "EXPORTERS",
+    "FILE_EXISTS",
     "MAX_ID",
     "MAX_KEY_LENGTH",
     "PER_PAGE",
@@ -190,6 +192,7 @@ __all__ = [
     "database_url",
     "delete_row",
     "diagnosis_date",
+    "display_url",
     "dose_lines",
     "enroll_patient",
     "enrolled_protocol_ids",

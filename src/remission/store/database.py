@@ -21,6 +21,8 @@ from remission.errors import FieldProblem, InputError
 from remission.store.actor import Actor
 from remission.store.audit import ChainReport, verify_chain
 from remission.store.errors import Conflict, StorageError
+from remission.store.failures import UPGRADE_FIX, display_url, storage_error, storage_errors
+from remission.store.migrations_api import current_revision, head_revision
 from remission.store.session import StudySession
 
 DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
@@ -66,22 +68,46 @@ class Store:
         self._sessions = sessionmaker(engine, class_=StudySession, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, existing: bool = False) -> Store:
+    def open(cls, url: str | None = None, *, existing: bool = False, migrated: bool = False) -> Store:
         """The store at ``url`` (see :func:`database_url`).
 
         With ``existing``, a SQLite URL must name a file that exists: SQLite would otherwise
-        create an empty database, and reading nothing helps no one.
+        create an empty database, and reading nothing helps no one. With ``migrated`` (which
+        implies ``existing``), the database must also hold the newest schema
+        (:meth:`require_migrated`), so a command that needs a study says so instead of failing
+        half-way.
         """
         chosen = database_url(url)
         parsed = make_url(chosen)
         missing = not (parsed.database and Path(parsed.database).is_file())
-        if existing and parsed.get_backend_name() == "sqlite" and missing:
-            raise InputError("--database", [FieldProblem(chosen, "no database file there")])
-        return cls(make_engine(chosen))
+        if (existing or migrated) and parsed.get_backend_name() == "sqlite" and missing:
+            problem = f"no database file there; {UPGRADE_FIX} to create one"
+            raise InputError("--database", [FieldProblem(chosen, problem)])
+        store = cls(make_engine(chosen))
+        if migrated:
+            store.require_migrated()
+        return store
+
+    @property
+    def redacted_url(self) -> str:
+        """The database's URL with the password hidden, for messages and logs."""
+        return display_url(self.engine.url)
+
+    def require_migrated(self) -> None:
+        """Raise :class:`StorageError` unless the database is reachable and at the newest revision."""
+        revision, head = current_revision(self.engine), head_revision(self.engine)
+        if revision == head:
+            return
+        problem = (
+            "no remission study schema there"
+            if revision is None
+            else f"the schema is at revision {revision}, this remission needs {head}"
+        )
+        raise StorageError(problem, url=self.redacted_url, fix=UPGRADE_FIX)
 
     def verify_audit(self, *, anchor: tuple[int, str] | None = None) -> ChainReport:
         """Recompute the audit chain (see :func:`remission.store.audit.verify_chain`)."""
-        with self.engine.connect() as connection:
+        with storage_errors(self.engine), self.engine.connect() as connection:
             return verify_chain(connection, anchor=anchor)
 
     @contextmanager
@@ -103,7 +129,7 @@ class Store:
                 raise Conflict() from error
             except SQLAlchemyError as error:
                 session.rollback()
-                raise StorageError(f"{type(error).__name__}: {error}") from error
+                raise storage_error(error, url=self.engine.url) from error
             except BaseException:
                 session.rollback()
                 raise

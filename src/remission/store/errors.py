@@ -37,4 +37,20 @@ class Conflict(RuntimeError):
 
 class StorageError(RuntimeError):
     """The database failed an operation: not a remission study, not migrated, unreachable, or it
-    refused the statement. The driver's exception is the cause; its text is in the message."""
+    refused the statement. The driver's exception (if any) is the cause; its text is in the message.
+
+    ``url`` is the database's URL with the password hidden, ``problem`` the failure in a few words
+    and ``fix`` what a user can do about it, when known; :attr:`line` puts them in one line.
+    """
+
+    def __init__(
+        self, detail: str, *, url: str | None = None, problem: str | None = None, fix: str | None = None
+    ) -> None:
+        self.url, self.problem, self.fix = url, problem or (detail.splitlines() or [""])[0], fix
+        super().__init__(detail)
+
+    @property
+    def line(self) -> str:
+        """One line for a person: where, what went wrong, and the fix."""
+        where = f"the database at {self.url}" if self.url else "the database"
+        return f"{where}: {self.problem}" + (f"; {self.fix}" if self.fix else "")

@@ -43,12 +43,16 @@ def _write(table: pa.Table, path: Path, format: ExportFormat) -> None:
         pq.write_table(table, path)
 
 
+#: The ``detail`` of the :class:`Refused` for an existing file (a caller may name its own option).
+FILE_EXISTS = "exists"
+
+
 def _reserve(path: Path) -> None:
     """Create ``path`` empty, refusing one that exists (atomic, so two exports cannot both win)."""
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     except FileExistsError:
-        raise Refused("path", f"{path} exists; give overwrite to replace it") from None
+        raise Refused("path", f"{path} exists; pass overwrite=True to replace it", FILE_EXISTS) from None
     except FileNotFoundError:
         raise Refused("path", f"the directory {path.parent} does not exist") from None
 

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from remission.store.failures import storage_errors
+
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
@@ -21,15 +23,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate the schema to ``revision`` in one transaction."""
+    """Create or migrate the schema to ``revision`` in one transaction.
+
+    A database that cannot be reached or refuses the migration raises :class:`StorageError`.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with storage_errors(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    """The schema's revision (``None`` for a database without one); :class:`StorageError` if unreachable."""
+    with storage_errors(engine), engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
