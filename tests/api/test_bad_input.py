@@ -181,6 +181,20 @@ class TestPatientBodies:
         assert stored["version"] == 1
         assert stored["baseline"]["diagnosis"] == api.patients["SEV"].record["diagnosis"]
 
+    def test_baseline_nested_300_levels_is_422(self, api: Api):
+        """A baseline nested 300 levels deep is refused naming the depth limit (was a 500); none is stored."""
+        deep: Any = {}
+        for _ in range(299):
+            deep = {"a": deep}
+        for baseline in (deep, {"diagnosis": deep}):
+            answer = self.create(api, {"study_id": "DEEP-01", "baseline": baseline})
+            found = assert_field_problems(answer, "(body)")
+            assert f"limit of {api.settings.max_json_depth} levels" in found["(body)"]
+        listed = api.client.get(
+            f"{API_PREFIX}/patients", params={"search": "DEEP"}, headers=api.headers(INVESTIGATOR)
+        )
+        assert listed.json() == []
+
     def test_study_level_role_must_name_the_site(self, api: Api):
         """A data manager (no site of their own) creating a patient without a site gets 422 on ``site``."""
         answer = api.client.post(
