@@ -16,7 +16,7 @@ DEFAULT_ACTOR_CACHE_SECONDS = 2
 #: patient with a full baseline record, a few kilobytes; 1 MiB leaves room and bounds the memory
 #: each request may take before any route runs.
 DEFAULT_MAX_BODY_BYTES = 1_048_576
-#: The deepest JSON nesting accepted (422 beyond it). A record nests about six levels deep; at
+#: The deepest JSON nesting accepted (422 beyond it). A patient body nests four levels deep; at
 #: a few hundred levels serialisers and validators overflow their recursion limits.
 DEFAULT_MAX_JSON_DEPTH = 32
 
