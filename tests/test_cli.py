@@ -225,6 +225,86 @@ class TestBadInput:
         assert "Traceback" not in result.stderr
 
 
+class TestInputLimits:
+    """Record files are read within limits: each refusal exits 2 with one problem naming the file."""
+
+    def refused(self, result: subprocess.CompletedProcess[str], file: Path | str, words: str) -> None:
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        header, *lines = result.stderr.strip().splitlines()
+        assert str(file) in header
+        assert len(lines) == 1, result.stderr
+        assert words in lines[0]
+
+    def test_huge_file_is_refused_after_the_limit(self, tmp_path: Path) -> None:
+        """A 10 GB (sparse) record file is refused for its size, naming the limit and its variable."""
+        huge = tmp_path / "huge.json"
+        with huge.open("wb") as stream:
+            stream.truncate(10 * 1024**3)
+        result = run("screen", str(huge), "-p", "NCT06516679")
+        self.refused(result, huge, "larger than the limit of 4194304 bytes (REMISSION_MAX_INPUT_BYTES)")
+
+    def test_endless_device_is_refused(self) -> None:
+        """/dev/zero, which never ends, is read only up to the limit and refused."""
+        result = run_cli(
+            "screen", "/dev/zero", "-p", "NCT06516679", cwd=REPO, env={"REMISSION_MAX_INPUT_BYTES": "1000"}
+        )
+        self.refused(result, "/dev/zero", "larger than the limit of 1000 bytes")
+
+    def test_limit_comes_from_the_environment(self, tmp_path: Path) -> None:
+        """``REMISSION_MAX_INPUT_BYTES`` lowers the limit below a valid record's size, and it is refused."""
+        path = write(tmp_path, RECORD)
+        size = path.stat().st_size
+        env = {"REMISSION_MAX_INPUT_BYTES": str(size - 1)}
+        result = run_cli("screen", str(path), "-p", "NCT06516679", cwd=REPO, env=env)
+        self.refused(result, path, f"limit of {size - 1} bytes")
+        env = {"REMISSION_MAX_INPUT_BYTES": str(size)}
+        assert run_cli("screen", str(path), "-p", "NCT06516679", cwd=REPO, env=env).returncode == 0
+
+    @pytest.mark.parametrize("value", ["0", "-1", "4MB", ""])
+    def test_bad_limit_is_refused_by_name(self, tmp_path: Path, value: str) -> None:
+        """A limit that is not a whole number of bytes, 1 or more, exits 2 naming the variable."""
+        env = {"REMISSION_MAX_INPUT_BYTES": value}
+        result = run_cli("screen", str(write(tmp_path, RECORD)), "-p", "NCT06516679", cwd=REPO, env=env)
+        self.refused(result, "REMISSION_MAX_INPUT_BYTES", "a whole number of bytes")
+
+    def test_deeply_nested_json_is_refused(self, tmp_path: Path) -> None:
+        """JSON nested 5000 levels deep is refused naming the nesting limit."""
+        path = write(tmp_path, "[" * 5000 + "]" * 5000)
+        self.refused(
+            run("screen", str(path), "-p", "NCT06516679"), path, "nested deeper than the limit of 32"
+        )
+
+    def test_latin_1_file_is_refused(self, tmp_path: Path) -> None:
+        """A Latin-1 file is refused as not UTF-8, naming the byte and its line."""
+        path = tmp_path / "latin1.json"
+        path.write_bytes(
+            json.dumps(
+                {**RECORD, "patient": {**RECORD["patient"], "site": "Séoul"}}, ensure_ascii=False
+            ).encode("latin-1")
+        )
+        self.refused(
+            run("screen", str(path), "-p", "NCT06516679"), path, "not UTF-8 text (byte 0xe9 on line 1)"
+        )
+
+    def test_infinite_count_is_refused_on_its_field(self, tmp_path: Path) -> None:
+        """``1e999`` for a white cell count is refused on that field."""
+        path = write(tmp_path, json.dumps(RECORD)[:-1] + ', "wbc_at_diagnosis_1e9_per_l": 1e999}')
+        self.refused(run("screen", str(path), "-p", "NCT06516679"), path, "wbc_at_diagnosis_1e9_per_l")
+
+    def test_5000_digit_integer_is_refused(self, tmp_path: Path) -> None:
+        """A 5000-digit integer is refused naming its length, not with Python's digit-limit traceback."""
+        path = write(
+            tmp_path, json.dumps(RECORD)[:-1] + ', "wbc_at_diagnosis_1e9_per_l": ' + "9" * 5000 + "}"
+        )
+        self.refused(run("screen", str(path), "-p", "NCT06516679"), path, "an integer of 5000 digits")
+
+    def test_installed_command_refuses_dev_zero(self) -> None:
+        """The installed command, with the default limit, reads /dev/zero boundedly and exits 2."""
+        result = run_installed("screen", "/dev/zero", "-p", "NCT06516679")
+        self.refused(result, "/dev/zero", "larger than the limit of 4194304 bytes")
+
+
 class TestProtocolCommands:
     def test_list_json_names_both_protocols(self) -> None:
         """`protocol list --json` lists every shipped protocol."""

@@ -17,6 +17,7 @@ from remission.record import (
     parse_record_json,
     record_json_schema,
 )
+from remission.record.parse import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH, json_depth
 
 TODAY = date(2026, 1, 15)
 
@@ -277,6 +278,78 @@ class TestParseRecordJson:
             error.value.source,
             [problem.field for problem in error.value.problems],
         ) == ("p.json", ["patient.study_id"])
+
+
+class TestParseRecordJsonLimits:
+    def test_nesting_past_the_limit_is_one_json_problem(self):
+        """JSON nested one level past the limit is refused as a problem of the JSON, naming the limit."""
+        text = json.dumps({**_minimal(), "diagnosis": _nested(MAX_JSON_DEPTH)})
+        with pytest.raises(InputError) as error:
+            parse_record_json(text, today=TODAY, source="p.json")
+
+        assert error.value.problems == (
+            FieldProblem(
+                "(json)", f"nested deeper than the limit of {MAX_JSON_DEPTH} levels of arrays and objects"
+            ),
+        )
+
+    def test_nesting_at_the_limit_is_validated_as_a_record(self):
+        """JSON nested exactly to the limit reaches the record's validation, which names the field."""
+        text = json.dumps({**_minimal(), "diagnosis": _nested(MAX_JSON_DEPTH - 1)})
+        with pytest.raises(InputError) as error:
+            parse_record_json(text, today=TODAY)
+
+        assert all(problem.field.startswith("diagnosis") for problem in error.value.problems)
+
+    def test_nesting_past_the_decoders_limit_is_the_same_problem(self):
+        """Nesting of 100,000 levels (past Python's recursion limit) is the same problem, not a crash."""
+        with pytest.raises(InputError) as error:
+            parse_record_json("[" * 100_000 + "]" * 100_000, today=TODAY)
+
+        assert "nested deeper" in error.value.problems[0].problem
+
+    def test_over_long_integer_is_one_json_problem(self):
+        """A 5000-digit integer is refused as it is read, naming its length, not Python's digit limit."""
+        text = '{"wbc_at_diagnosis_1e9_per_l": ' + "9" * 5000 + "}"
+        with pytest.raises(InputError) as error:
+            parse_record_json(text, today=TODAY)
+
+        assert error.value.problems == (
+            FieldProblem(
+                "(json)", f"an integer of 5000 digits; at most {MAX_INTEGER_DIGITS} digits are read"
+            ),
+        )
+
+    def test_integer_of_the_longest_length_is_validated_as_a_record(self):
+        """An integer of the longest length read reaches validation, which names the field."""
+        text = json.dumps({**_minimal(), "wbc_at_diagnosis_1e9_per_l": -(10**MAX_INTEGER_DIGITS - 1)})
+        with pytest.raises(InputError) as error:
+            parse_record_json(text, today=TODAY)
+
+        assert [problem.field for problem in error.value.problems] == ["wbc_at_diagnosis_1e9_per_l"]
+
+    def test_infinite_number_is_refused_on_its_field(self):
+        """``1e999`` decodes to infinity, which the record refuses on its field."""
+        text = json.dumps(_minimal())[:-1] + ', "wbc_at_diagnosis_1e9_per_l": 1e999}'
+        with pytest.raises(InputError) as error:
+            parse_record_json(text, today=TODAY)
+
+        assert [problem.field for problem in error.value.problems] == ["wbc_at_diagnosis_1e9_per_l"]
+
+    @pytest.mark.parametrize(
+        ("value", "depth"), [(1, 0), ({}, 1), ([], 1), ({"a": []}, 2), ([1, {"a": [[]]}, []], 4)]
+    )
+    def test_depth_counts_arrays_and_objects(self, value: Any, depth: int):
+        """Each array or object is one level; scalars none."""
+        assert json_depth(value) == depth
+
+
+def _nested(levels: int) -> Any:
+    """``levels`` objects nested in each other (``{}`` is one level)."""
+    value: Any = {}
+    for _ in range(levels - 1):
+        value = {"a": value}
+    return value
 
 
 class TestRecordJsonSchema:

@@ -171,6 +171,30 @@ class TestPatientBodies:
         assert_field_problems(answer, "diagnosis.date")
         assert api.client.get(url, headers=api.headers(INVESTIGATOR)).json()["version"] == 1
 
+    def test_patch_baseline_null_is_422(self, api: Api):
+        """A change setting the whole baseline to null is refused on ``baseline`` (it was a 500)."""
+        url = f"{API_PREFIX}/patients/{api.patients['SEV'].id}"
+        body = {"version": 1, "reason": "clear it", "baseline": None}
+        answer = api.client.patch(url, json=body, headers=api.headers(INVESTIGATOR))
+        assert_field_problems(answer, "baseline")
+        stored = api.client.get(url, headers=api.headers(INVESTIGATOR)).json()
+        assert stored["version"] == 1
+        assert stored["baseline"]["diagnosis"] == api.patients["SEV"].record["diagnosis"]
+
+    def test_baseline_nested_300_levels_is_422(self, api: Api):
+        """A baseline nested 300 levels deep is refused naming the depth limit (was a 500); none is stored."""
+        deep: Any = {}
+        for _ in range(299):
+            deep = {"a": deep}
+        for baseline in (deep, {"diagnosis": deep}):
+            answer = self.create(api, {"study_id": "DEEP-01", "baseline": baseline})
+            found = assert_field_problems(answer, "(body)")
+            assert f"limit of {api.settings.max_json_depth} levels" in found["(body)"]
+        listed = api.client.get(
+            f"{API_PREFIX}/patients", params={"search": "DEEP"}, headers=api.headers(INVESTIGATOR)
+        )
+        assert listed.json() == []
+
     def test_study_level_role_must_name_the_site(self, api: Api):
         """A data manager (no site of their own) creating a patient without a site gets 422 on ``site``."""
         answer = api.client.post(

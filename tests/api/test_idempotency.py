@@ -7,8 +7,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from remission.api.app import API_PREFIX
+from remission.store.models import RoleAssignment
 from remission.store.vocabulary import Role
 
 from .helpers import EVENT_BODIES, Api, Principal, patient_body, problems
@@ -128,6 +130,70 @@ class TestRepeatedPost:
         assert second.json() == first.json()
         listed = api.client.get(f"{API_PREFIX}/patients", params={"search": "IDEM"}, headers=headers)
         assert [p["study_id"] for p in listed.json()] == ["IDEM-01"]
+
+
+def move_to_site(api: Api, who: Principal, site: str) -> None:
+    """Move the user of ``who`` from the site of their one role to ``site`` (as an admin would)."""
+    user_id = api.user_id(who)
+    with api.store.session(api.system, reason=f"moved to {site}") as session:
+        (held,) = session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user_id))
+        session.delete(held)
+        session.add(RoleAssignment(user_id=user_id, role=who.role, site_id=api.sites[site]))
+
+
+class TestReplayAfterLostAccess:
+    """A replay re-checks that the caller may still read the sites of the rows it wrote."""
+
+    def test_patient_replay_after_losing_the_site_is_404(self, api: Api):
+        """A coordinator moved off SEV gets 404 for a keyed patient POST made there, not the patient."""
+        coordinator = Principal(Role.COORDINATOR, "SEV")
+        body = patient_body(api.patients["SEV"].record, "KEYED-01")
+        headers = {**api.headers(coordinator), "Idempotency-Key": str(uuid.uuid4())}
+        first = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        move_to_site(api, coordinator, "SNU")
+        replay = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
+        assert replay.status_code == 404, replay.text
+        assert problems(replay) == {"Idempotency-Key": "not found"}
+        assert "KEYED-01" not in replay.text
+        assert "Idempotent-Replayed" not in replay.headers
+        patient = api.client.get(f"{API_PREFIX}/patients/{first.json()['id']}", headers=headers)
+        assert patient.status_code == 404
+
+    def test_course_row_replay_after_losing_the_site_is_404(self, api: Api):
+        """The same holds for a course row: a replay of a keyed MRD POST after losing SEV is 404."""
+        coordinator = Principal(Role.COORDINATOR, "SEV")
+        key = str(uuid.uuid4())
+        assert post_mrd(api, key, who=coordinator).status_code == 201
+        move_to_site(api, coordinator, "SNU")
+        replay = post_mrd(api, key, who=coordinator)
+        assert replay.status_code == 404, replay.text
+        assert "Idempotent-Replayed" not in replay.headers
+
+    def test_replay_after_regaining_the_site_is_answered(self, api: Api):
+        """Moved back to SEV, the coordinator gets the stored answer again, and no second row is made."""
+        coordinator = Principal(Role.COORDINATOR, "SEV")
+        key = str(uuid.uuid4())
+        before = api.count_rows("mrd", api.patients["SEV"].id)
+        first = post_mrd(api, key, who=coordinator)
+        move_to_site(api, coordinator, "SNU")
+        assert post_mrd(api, key, who=coordinator).status_code == 404
+        move_to_site(api, coordinator, "SEV")
+        replay = post_mrd(api, key, who=coordinator)
+        assert (replay.status_code, replay.json()) == (201, first.json())
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert api.count_rows("mrd", api.patients["SEV"].id) == before + 1
+
+    def test_study_level_reader_still_gets_the_replay(self, api: Api):
+        """A data manager, who reads every site, gets a keyed patient POST replayed as before."""
+        manager = Principal(Role.DATA_MANAGER)
+        body = patient_body(api.patients["SEV"].record, "KEYED-02", site="SNU")
+        headers = {**api.headers(manager), "Idempotency-Key": str(uuid.uuid4())}
+        first = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
+        replay = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
+        assert (first.status_code, replay.status_code) == (201, 201)
+        assert replay.json() == first.json()
+        assert replay.headers["Idempotent-Replayed"] == "true"
 
 
 class TestConcurrentPosts:

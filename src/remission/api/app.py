@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from remission import __version__
 from remission.api.actor_cache import ActorCache
 from remission.api.errors import install_error_handlers
-from remission.api.guards import RejectNulCharacters
+from remission.api.guards import GuardRequests
 from remission.api.routes import accounts, audit, auth, events, patients
 from remission.api.settings import Settings
 from remission.store import Store
@@ -22,7 +22,11 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings.from_environment()
     app.state.actor_cache = ActorCache(app.state.settings.actor_cache_seconds)
     install_error_handlers(app)
-    app.add_middleware(RejectNulCharacters)
+    app.add_middleware(
+        GuardRequests,
+        max_body_bytes=app.state.settings.max_body_bytes,
+        max_json_depth=app.state.settings.max_json_depth,
+    )
     for module in (auth, accounts, patients, events, audit):
         app.include_router(module.router, prefix=API_PREFIX)
 

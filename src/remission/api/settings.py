@@ -12,6 +12,13 @@ PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "dev", "develop
 MIN_SECRET_LENGTH = 32
 #: How long a worker reuses the account behind a token (see :mod:`remission.api.actor_cache`).
 DEFAULT_ACTOR_CACHE_SECONDS = 2
+#: The largest request body accepted (413 above it). The largest body a client needs is a
+#: patient with a full baseline record, a few kilobytes; 1 MiB leaves room and bounds the memory
+#: each request may take before any route runs.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+#: The deepest JSON nesting accepted (422 beyond it). A patient body nests four levels deep; at
+#: a few hundred levels serialisers and validators overflow their recursion limits.
+DEFAULT_MAX_JSON_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +28,18 @@ class Settings:
     token_minutes: int
     #: Seconds a worker may reuse a token's actor before reading the account again (0: never).
     actor_cache_seconds: float = 0.0
+    #: Bytes a request body may hold; a larger one is answered 413 before any route runs.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Levels of arrays and objects a JSON body may nest; a deeper one is answered 422.
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
     @classmethod
     def from_environment(cls) -> Settings:
         """Read ``REMISSION_ENV`` (default ``development``), ``REMISSION_SECRET_KEY``,
-        ``REMISSION_TOKEN_MINUTES`` and ``REMISSION_ACTOR_CACHE_SECONDS``. Outside development
-        a real secret key is required; in development a random one is made per process
-        (tokens end with the process)."""
+        ``REMISSION_TOKEN_MINUTES``, ``REMISSION_ACTOR_CACHE_SECONDS``,
+        ``REMISSION_MAX_BODY_BYTES`` (default 1 MiB) and ``REMISSION_MAX_JSON_DEPTH`` (default
+        32). Outside development a real secret key is required; in development a random one is
+        made per process (tokens end with the process)."""
         environment = os.environ.get("REMISSION_ENV", "development")
         secret = os.environ.get("REMISSION_SECRET_KEY", "")
         if environment != "development" and (
@@ -61,4 +73,14 @@ class Settings:
             secret_key=secret,
             token_minutes=int(minutes),
             actor_cache_seconds=float(cache),
+            max_body_bytes=_positive_whole("REMISSION_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, "bytes"),
+            max_json_depth=_positive_whole("REMISSION_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, "levels"),
         )
+
+
+def _positive_whole(name: str, default: int, unit: str) -> int:
+    """The environment variable ``name`` as a whole number of ``unit``, 1 or more."""
+    value = os.environ.get(name, str(default))
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise InputError(name, [FieldProblem(name, f"a whole number of {unit}, 1 or more")])
+    return int(value)

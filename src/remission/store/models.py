@@ -243,6 +243,9 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The sites of the rows the request wrote, sorted: a replay needs read access to each.
+    #: NULL for keys stored before migration 0004.
+    site_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
 #: Entities written to the audit trail, by table name.

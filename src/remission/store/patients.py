@@ -121,7 +121,10 @@ def update_patient(
     require_version(patient, version)
     sex = changes.get("sex", patient.sex)
     born = changes.get("date_of_birth", patient.date_of_birth)
-    baseline = {**patient.baseline, **changes.get("baseline", {})}
+    sections = changes.get("baseline", {})
+    if not isinstance(sections, dict):
+        raise Refused("baseline", "give the baseline sections to change as an object, not null")
+    baseline = {**patient.baseline, **sections}
     clean = check_baseline(patient.study_id, sex and str(sex), born, baseline, today=today)
     patient.sex, patient.date_of_birth, patient.baseline = sex, born, clean
     flush_or_conflict(session, patient)

@@ -33,7 +33,11 @@ class PatientCreate(Strict):
 class PatientUpdate(ChangeMeta):
     sex: Sex | None = None
     date_of_birth: date | None = None
-    baseline: dict[str, Any] | None = None
+    # Not nullable: the sections given are merged into the stored baseline, so null has no
+    # meaning (a section set to null clears that section).
+    baseline: dict[str, Any] = Field(
+        default_factory=dict, description="Baseline sections to change, merged into the stored ones."
+    )
 
 
 class PatientPublic(Strict):
