@@ -24,10 +24,13 @@ from remission.store.actor import AccessDenied, Actor
 from remission.store.anthracycline_exposure import DoseLine, dose_lines, exposure
 from remission.store.audit import ChainReport, ReasonRequired, parse_anchor, verify_chain
 from remission.store.audit_reading import (
+    AUDIT_PER_PAGE,
     AUDIT_READERS,
+    AuditPage,
     audit_subject,
     may_read_audit,
     read_audit,
+    read_audit_page,
     read_latest_audit,
 )
 from remission.store.course_kinds import (
@@ -115,6 +118,7 @@ from remission.store.vocabulary import (
 
 __all__ = [
     "AUDIT_ENTITY",
+    "AUDIT_PER_PAGE",
     "AUDIT_READERS",
     "BASELINE_FIELDS",
     "COURSE_KINDS",
@@ -134,6 +138,7 @@ __all__ = [
     "AnthracyclineDoseCreate",
     "Attribution",
     "AuditAction",
+    "AuditPage",
     "ChainReport",
     "Conflict",
     "ConsentCreate",
@@ -216,6 +221,7 @@ __all__ = [
     "parse_anchor",
     "patient_page",
     "read_audit",
+    "read_audit_page",
     "read_dashboard_dataset",
     "read_endpoint_dataset",
     "read_identifiers",

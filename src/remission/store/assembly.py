@@ -1,4 +1,12 @@
-"""Building the engines' :class:`PatientRecord` from the stored rows of one patient."""
+"""Building the engines' :class:`PatientRecord` from the stored rows of one patient.
+
+The record carries the attestations stored for the patient: those that decided a criterion of
+the screening an enrollment was made on (``Enrollment.screening``, criterion ``inputs``). An
+attestation counts only for the protocol and criterion it names, so an attestation given when
+enrolling in protocol NCT06516679 settles that criterion for the trial NCT06516679 (the same
+eligibility) and nothing else. Attestations given at enrollment but disregarded because the
+record decided the criterion are not kept in the screening, so they are not read back.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,38 @@ from datetime import date
 from sqlalchemy import select
 
 from remission.record.model import Attestation, PatientRecord
-from remission.store.models import ConsentRecord, MRDMeasurement, Patient, Site, TreatmentPhaseRecord
+from remission.store.models import (
+    ConsentRecord,
+    Enrollment,
+    MRDMeasurement,
+    Patient,
+    Site,
+    TreatmentPhaseRecord,
+)
 from remission.store.session import StudySession
+
+
+def stored_attestations(session: StudySession, patient: Patient) -> list[Attestation]:
+    """The attestations that decided criteria of the patient's enrollments, in entry order.
+
+    Each is read from the stored screening result and kept only when it names that
+    enrollment's protocol and the criterion it was stored under, so none is carried over to
+    another protocol or criterion.
+    """
+    enrollments = session.scalars(
+        select(Enrollment).where(Enrollment.patient_id == patient.id).order_by(Enrollment.id)
+    )
+    found: list[Attestation] = []
+    for enrollment in enrollments:
+        for criterion in enrollment.screening.get("criteria", []):
+            stored = (criterion.get("inputs") or {}).get("attestation")
+            if not isinstance(stored, dict):
+                continue
+            attestation = Attestation.model_validate(stored)
+            named = (attestation.protocol_id, attestation.criterion_id)
+            if named == (enrollment.protocol_id, criterion.get("id")):
+                found.append(attestation)
+    return found
 
 
 def assemble_record(
@@ -19,7 +57,11 @@ def assemble_record(
     study_entry_date: date | None = None,
     attestations: Sequence[Attestation] = (),
 ) -> PatientRecord:
-    """The record the decision engines read, from the patient's baseline and course rows."""
+    """The record the decision engines read, from the patient's baseline and course rows.
+
+    Its attestations are the stored ones (:func:`stored_attestations`) followed by
+    ``attestations``, so on the same date a given attestation decides over a stored one.
+    """
     site = session.get(Site, patient.site_id)
     consent = session.scalars(
         select(ConsentRecord)
@@ -61,6 +103,6 @@ def assemble_record(
             {"phase_id": row.phase_id, "start_date": row.actual_start, "end_date": row.actual_end}
             for row in phases
         ],
-        "attestations": [a.model_dump() for a in attestations],
+        "attestations": [a.model_dump() for a in [*stored_attestations(session, patient), *attestations]],
     }
     return PatientRecord.model_validate(data)

@@ -2,13 +2,21 @@
 
 Only administrators, data managers and monitors (and the operator) read the trail; the check
 is made here, so every caller — API, web page, command line — gets the same answer.
+
+Filtering by patient stores nothing new: an entry belongs to a patient when it is about the
+patient row (``patients``, the patient's id) or about a row whose own entries once recorded
+that patient in its ``patient_id`` column (every create of a patient-owned row does). So rows
+deleted since still count. The limit: entries that name no row — an export of the endpoint
+dataset, account changes — are about no one patient and never match.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import PatientOwned, SiteScoped
@@ -20,6 +28,8 @@ from remission.store.vocabulary import Role
 AUDIT_READERS = (Role.ADMIN, Role.DATA_MANAGER, Role.MONITOR)
 REDACTED = "(identifier hidden)"
 _IDENTIFYING_ENTITIES = frozenset({PatientIdentifiers.__tablename__})
+#: Entries on one page of :func:`read_audit_page`.
+AUDIT_PER_PAGE = 100
 
 
 def may_read_audit(actor: Actor) -> bool:
@@ -32,31 +42,78 @@ def _require_reader(session: StudySession) -> None:
         raise AccessDenied(f"{session.actor.username} may not read the audit trail")
 
 
-def read_audit(
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of filtered audit entries, newest first."""
+
+    entries: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
+    #: The patient the entries were filtered by, if any.
+    patient: Patient | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        """True when a newer page exists."""
+        return self.page > 1
+
+
+def _patient_id(session: StudySession, study_id: str) -> int:
+    """The id of the patient with ``study_id`` the actor may read; ``NotFound`` otherwise."""
+    patient_id = session.scalar(select(Patient.id).where(Patient.study_id == study_id))
+    if patient_id is None:
+        raise NotFound("patient", study_id)
+    return patient_id
+
+
+def _filters(
     session: StudySession,
     *,
-    entity: str | None = None,
-    entity_id: int | None = None,
-    after_seq: int = 0,
-    limit: int = 1000,
-) -> list[dict[str, Any]]:
-    """Entries in chain order, after ``after_seq``, of one table (and row) or of all.
-
-    Values of identifier rows are shown only to roles of that row's site, as the identifiers
-    themselves are; everyone else sees that they changed. Raises :class:`AccessDenied` for
-    roles that may not read the trail.
-    """
-    _require_reader(session)
-    query = (
-        select(AuditEntry.__table__).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
-    )
+    entity: str | None,
+    entity_id: int | None,
+    study_id: str | None,
+    username: str | None,
+    action: str | None,
+    since: date | None,
+    until: date | None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for the filters given; ``since`` and ``until`` are inclusive UTC days."""
+    table = AuditEntry.__table__
+    clauses: list[ColumnElement[bool]] = []
     if entity is not None:
-        query = query.where(AuditEntry.entity == entity)
+        clauses.append(table.c.entity == entity)
     if entity_id is not None:
-        query = query.where(AuditEntry.entity_id == entity_id)
+        clauses.append(table.c.entity_id == entity_id)
+    if username is not None:
+        clauses.append(table.c.username == username)
+    if action is not None:
+        clauses.append(table.c.action == action)
+    # ``at`` is ISO 8601 UTC text of one fixed width, so text order is time order.
+    if since is not None:
+        clauses.append(table.c.at >= since.isoformat())
+    if until is not None:
+        clauses.append(table.c.at < (until + timedelta(days=1)).isoformat())
+    if study_id is not None:
+        patient_id = _patient_id(session, study_id)
+        owner = table.alias("owner")
+        owned = exists().where(
+            owner.c.entity == table.c.entity,
+            owner.c.entity_id == table.c.entity_id,
+            owner.c.field == "patient_id",
+            or_(owner.c.new_value == str(patient_id), owner.c.old_value == str(patient_id)),
+        )
+        clauses.append(
+            or_(and_(table.c.entity == Patient.__tablename__, table.c.entity_id == patient_id), owned)
+        )
+    return clauses
+
+
+def _shown(session: StudySession, rows: Any) -> list[dict[str, Any]]:
+    """The entries as dicts, identifier values hidden from roles outside the row's site."""
     visible = session.actor.identifier_sites
     entries = []
-    for row in session.execute(query).mappings():
+    for row in rows:
         entry = dict(row)
         hidden = (
             entry["entity"] in _IDENTIFYING_ENTITIES
@@ -68,6 +125,90 @@ def read_audit(
             entry["new_value"] = REDACTED if entry["new_value"] is not None else None
         entries.append(entry)
     return entries
+
+
+def read_audit(
+    session: StudySession,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    after_seq: int = 0,
+    limit: int = 1000,
+    study_id: str | None = None,
+    username: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict[str, Any]]:
+    """Entries in chain order, after ``after_seq``, of one table (and row) or of all.
+
+    ``study_id`` keeps the entries of that patient and of every row that belongs to them
+    (see the module's docstring; an unknown or unreadable patient raises :class:`NotFound`),
+    ``username`` and ``action`` match exactly, ``since`` and ``until`` are inclusive UTC dates.
+    Values of identifier rows are shown only to roles of that row's site, as the identifiers
+    themselves are; everyone else sees that they changed. Raises :class:`AccessDenied` for
+    roles that may not read the trail.
+    """
+    _require_reader(session)
+    table = AuditEntry.__table__
+    clauses = _filters(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        study_id=study_id,
+        username=username,
+        action=action,
+        since=since,
+        until=until,
+    )
+    query = select(table).where(table.c.seq > after_seq, *clauses).order_by(table.c.seq).limit(limit)
+    return _shown(session, session.execute(query).mappings())
+
+
+def read_audit_page(
+    session: StudySession,
+    *,
+    study_id: str | None = None,
+    username: str | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+    per_page: int = AUDIT_PER_PAGE,
+) -> AuditPage:
+    """Page ``page`` (from 1) of the entries that pass every filter given, newest first.
+
+    The filters are :func:`read_audit`'s. A page past the last one is empty. Raises
+    :class:`AccessDenied` for roles that may not read the trail, :class:`NotFound` for a
+    ``study_id`` the actor may not read.
+    """
+    _require_reader(session)
+    if page < 1 or per_page < 1:
+        raise ValueError("page and per_page start at 1")
+    table = AuditEntry.__table__
+    clauses = _filters(
+        session,
+        entity=entity,
+        entity_id=None,
+        study_id=study_id,
+        username=username,
+        action=action,
+        since=since,
+        until=until,
+    )
+    query = (
+        select(table)
+        .where(*clauses)
+        .order_by(table.c.seq.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    entries = _shown(session, session.execute(query).mappings())
+    patient = None
+    if study_id is not None:
+        patient = session.scalar(select(Patient).where(Patient.study_id == study_id))
+    return AuditPage(entries[:per_page], page, per_page, len(entries) > per_page, patient)
 
 
 def read_latest_audit(session: StudySession, *, limit: int) -> list[dict[str, Any]]:

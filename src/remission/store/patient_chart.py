@@ -88,9 +88,21 @@ def read_record(
     study_entry_date: date | None = None,
     attestations: Sequence[Attestation] = (),
 ) -> PatientRecord:
-    """The record the decision engines read, assembled from the patient's stored rows."""
+    """The record the decision engines read, assembled from the patient's stored rows.
+
+    It is the chart's record (:func:`read_patient_chart`): the stored attestations, and without
+    ``study_entry_date`` the date of the first enrollment, so every reader gives one answer.
+    """
     patient = get_patient(session, patient_id=patient_id)
+    if study_entry_date is None:
+        study_entry_date = _first_entry(_enrollments(session, patient.id))
     return assemble_record(session, patient, study_entry_date=study_entry_date, attestations=attestations)
+
+
+def _first_entry(enrollments: Sequence[Enrollment]) -> date | None:
+    """The study entry date of the first enrollment (earliest date, then lowest id), if any."""
+    first = min(enrollments, key=lambda e: (e.enrolled_on, e.id), default=None)
+    return first.enrolled_on if first is not None else None
 
 
 def read_patient_chart(session: StudySession, *, patient_id: int) -> PatientChart:
@@ -106,8 +118,6 @@ def read_patient_chart(session: StudySession, *, patient_id: int) -> PatientChar
         )
         for kind in COURSE_KINDS
     }
-    first = min(enrollments, key=lambda e: (e.enrolled_on, e.id), default=None)
-    entry = first.enrolled_on if first is not None else None
     return PatientChart(
         patient=patient,
         site=site.code if site else "?",
@@ -117,5 +127,5 @@ def read_patient_chart(session: StudySession, *, patient_id: int) -> PatientChar
         current_risk=current_assignments(session, patient_ids=[patient.id]).get(patient.id, []),
         rows=rows,
         doses=dose_lines(session, patient_id=patient.id),
-        record=assemble_record(session, patient, study_entry_date=entry),
+        record=assemble_record(session, patient, study_entry_date=_first_entry(enrollments)),
     )
