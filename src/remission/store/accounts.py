@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from remission.store.actor import Actor
 from remission.store.errors import NotFound, Refused
 from remission.store.models import RoleAssignment, Site, User
-from remission.store.passwords import hash_password, verify_password
+from remission.store.passwords import dummy_hash, hash_password, verify_password
 from remission.store.vocabulary import Role
 
 
@@ -64,9 +64,16 @@ def actor_for_user(session: Session, *, user_id: int) -> Actor | None:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> Actor | None:
-    """The actor for a correct username and password, else ``None``."""
+    """The actor for a correct username and password, else ``None``.
+
+    An unknown or inactive username is checked against a dummy hash, so it costs the same
+    Argon2 work as a real one and the time taken does not tell which usernames exist.
+    """
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
+        verify_password(dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     return actor_for_user(session, user_id=user.id)
 
