@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect
 from tests.store.helpers import PASSWORD, World
 
 from remission.store import SignInPolicy, SignInResult, sign_in
 from remission.store import accounts as accounts_module
+from remission.store.migrations_api import alembic_config, current_revision, upgrade
 from remission.store.models import SignInThrottle
 from remission.store.passwords import dummy_hash
 from remission.store.vocabulary import Role
@@ -204,3 +207,16 @@ class TestDummyHash:
         """The dummy hash is an Argon2id hash (the same work as a real one) and the same each time."""
         assert dummy_hash().startswith("$argon2id$")
         assert dummy_hash() is dummy_hash()
+
+
+class TestMigration0005:
+    def test_downgrade_drops_and_upgrade_restores_the_table(self, world: World, clock: Clock, username: str):
+        """Migration 0005 adds ``sign_in_throttle`` and its downgrade removes it, on both back ends."""
+        config = alembic_config(world.store.engine)
+        with world.store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert "sign_in_throttle" not in inspect(world.store.engine).get_table_names()
+        upgrade(world.store.engine)
+        assert current_revision(world.store.engine) == "0005"
+        assert not attempt(world, clock, username).throttled
