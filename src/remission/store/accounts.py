@@ -5,14 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remission.store.actor import Actor
+from remission.store.actor import AccessDenied, Actor
 from remission.store.errors import NotFound, Refused
 from remission.store.models import RoleAssignment, Site, User
 from remission.store.passwords import dummy_hash, hash_password, verify_password
 from remission.store.vocabulary import Role
 
 
+def _require_account_manager(session: Session) -> None:
+    """Refuse a non-administrator before anything is looked up, so that the answer to adding a
+    taken name is the same as to adding a free one (no probing which usernames exist)."""
+    actor = session.info.get("actor")
+    if isinstance(actor, Actor) and not actor.manages_accounts:
+        raise AccessDenied(f"{actor.username} may not change sites, users or roles")
+
+
 def add_site(session: Session, *, code: str, name: str) -> Site:
+    """Create a site (administrators only; a taken code is refused)."""
+    _require_account_manager(session)
     if session.scalar(select(Site).where(Site.code == code)) is not None:
         raise Refused("code", f"site {code!r} exists already")
     site = Site(code=code, name=name)
@@ -32,7 +42,12 @@ def site_by_code(session: Session, *, code: str) -> Site:
 def add_user(
     session: Session, *, username: str, full_name: str, password: str, role: Role, site_code: str | None
 ) -> User:
-    """Create a user with one role; a site role needs a site, a study role must not have one."""
+    """Create a user with one role; a site role needs a site, a study role must not have one.
+
+    Only administrators (and the command line) may; anyone else is refused before the username
+    is looked up.
+    """
+    _require_account_manager(session)
     if role.site_level and site_code is None:
         raise Refused("site", f"the role {role.value} is held at a site; give --site")
     if not role.site_level and site_code is not None:
