@@ -64,14 +64,29 @@ class TestRegister:
         assert world.patient_count() == 1
 
     def test_study_id_taken_at_an_unseen_site_still_refused(self, world: World):
-        """A study id taken at a site the coordinator cannot see is still refused (unique constraint).
-
-        The store reports the constraint as its own Conflict, with the database's error as cause.
-        """
+        """A study id taken at a site the coordinator cannot see is still refused, with the very answer
+        a visible one gets, so the refusal does not tell that another site holds the id."""
         world.register("P-1", "SNU")
-        with pytest.raises(Conflict) as raised:
+        with pytest.raises(Refused) as unseen:
             register(world, Role.COORDINATOR, "SEV", study_id="P-1")
+        assert world.patient_count() == 1
+        world.register("P-2", "SEV")
+        with pytest.raises(Refused) as visible:
+            register(world, Role.COORDINATOR, "SEV", study_id="P-2")
+        assert (unseen.value.field, unseen.value.problem) == ("study_id", "study id 'P-1' is taken")
+        assert visible.value.problem == "study id 'P-2' is taken"
+        assert world.patient_count() == 2
+
+    def test_a_duplicate_past_the_check_is_a_conflict(self, world: World):
+        """A duplicate study id that gets past the check (a concurrent registration) is still refused
+        by the unique constraint, which the store reports as its own Conflict with the database's error
+        as cause."""
+        world.register("P-1", "SNU")
+        coordinator = world.actor(Role.COORDINATOR, "SEV")
+        with pytest.raises(Conflict) as raised, world.session(coordinator) as session:
+            session.add(Patient(study_id="P-1", site_id=world.sev, sex=None, baseline={}))
         assert isinstance(raised.value.__cause__, IntegrityError)
+        assert "study_id" in str(raised.value.__cause__)
         assert world.patient_count() == 1
 
     def test_unknown_baseline_fields_are_named(self, world: World):

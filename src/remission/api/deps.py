@@ -26,6 +26,12 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, the one the proxy forwards),
+    which sign-in throttling counts failures against."""
+    return request.client.host if request.client else "unknown"
+
+
 def _load_actor(store: Store, user_id: int) -> Actor | None:
     with store.session(Actor.for_system("token check")) as session:
         return actor_for_user(session, user_id=user_id)

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from remission.errors import FieldProblem, InputError
+from remission.store import SignInPolicy
 
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 MIN_SECRET_LENGTH = 32
@@ -19,6 +20,9 @@ DEFAULT_MAX_BODY_BYTES = 1_048_576
 #: The deepest JSON nesting accepted (422 beyond it). A patient body nests four levels deep; at
 #: a few hundred levels serialisers and validators overflow their recursion limits.
 DEFAULT_MAX_JSON_DEPTH = 32
+#: Sign-in throttling (see ``docs/store.md``, "Sign-in"): failed attempts free per account and per
+#: client address, the first lockout, the longest, and how long a quiet counter is remembered.
+SIGN_IN_DEFAULTS = SignInPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +36,17 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: Levels of arrays and objects a JSON body may nest; a deeper one is answered 422.
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    #: Back-off and lockout after failed sign-ins, per account and per client address.
+    sign_in: SignInPolicy = SIGN_IN_DEFAULTS
 
     @classmethod
     def from_environment(cls) -> Settings:
         """Read ``REMISSION_ENV`` (default ``development``), ``REMISSION_SECRET_KEY``,
         ``REMISSION_TOKEN_MINUTES``, ``REMISSION_ACTOR_CACHE_SECONDS``,
-        ``REMISSION_MAX_BODY_BYTES`` (default 1 MiB) and ``REMISSION_MAX_JSON_DEPTH`` (default
-        32). Outside development a real secret key is required; in development a random one is
-        made per process (tokens end with the process)."""
+        ``REMISSION_MAX_BODY_BYTES`` (default 1 MiB), ``REMISSION_MAX_JSON_DEPTH`` (default
+        32) and the sign-in throttle's ``REMISSION_SIGN_IN_*`` (:func:`sign_in_policy`). Outside
+        development a real secret key is required; in development a random one is made per
+        process (tokens end with the process)."""
         environment = os.environ.get("REMISSION_ENV", "development")
         secret = os.environ.get("REMISSION_SECRET_KEY", "")
         if environment != "development" and (
@@ -75,7 +82,31 @@ class Settings:
             actor_cache_seconds=float(cache),
             max_body_bytes=_positive_whole("REMISSION_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, "bytes"),
             max_json_depth=_positive_whole("REMISSION_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, "levels"),
+            sign_in=sign_in_policy(),
         )
+
+
+def sign_in_policy() -> SignInPolicy:
+    """The sign-in throttle from ``REMISSION_SIGN_IN_FREE_ATTEMPTS`` (default 5 per account),
+    ``REMISSION_SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS`` (20), ``REMISSION_SIGN_IN_BASE_DELAY_SECONDS``
+    (2), ``REMISSION_SIGN_IN_MAX_LOCKOUT_SECONDS`` (900) and ``REMISSION_SIGN_IN_FORGET_SECONDS``
+    (86400), each a whole number, 1 or more."""
+    defaults = SIGN_IN_DEFAULTS
+    return SignInPolicy(
+        free_attempts=_positive_whole("REMISSION_SIGN_IN_FREE_ATTEMPTS", defaults.free_attempts, "attempts"),
+        free_attempts_per_address=_positive_whole(
+            "REMISSION_SIGN_IN_FREE_ATTEMPTS_PER_ADDRESS", defaults.free_attempts_per_address, "attempts"
+        ),
+        base_delay_seconds=_positive_whole(
+            "REMISSION_SIGN_IN_BASE_DELAY_SECONDS", int(defaults.base_delay_seconds), "seconds"
+        ),
+        max_lockout_seconds=_positive_whole(
+            "REMISSION_SIGN_IN_MAX_LOCKOUT_SECONDS", int(defaults.max_lockout_seconds), "seconds"
+        ),
+        forget_after_seconds=_positive_whole(
+            "REMISSION_SIGN_IN_FORGET_SECONDS", int(defaults.forget_after_seconds), "seconds"
+        ),
+    )
 
 
 def _positive_whole(name: str, default: int, unit: str) -> int:

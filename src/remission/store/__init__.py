@@ -106,6 +106,7 @@ from remission.store.patients import (
     update_patient,
 )
 from remission.store.session import StudySession
+from remission.store.sign_in import SignInPolicy, SignInResult, sign_in
 from remission.store.vocabulary import (
     Attribution,
     AuditAction,
@@ -172,6 +173,8 @@ __all__ = [
     "RelapseTiming",
     "RiskAssignment",
     "Role",
+    "SignInPolicy",
+    "SignInResult",
     "Site",
     "StorageError",
     "Store",
@@ -230,6 +233,7 @@ __all__ = [
     "read_record",
     "register_patient",
     "run_idempotent",
+    "sign_in",
     "site_by_code",
     "site_codes",
     "study_ids",

@@ -5,14 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remission.store.actor import Actor
+from remission.store.actor import AccessDenied, Actor
 from remission.store.errors import NotFound, Refused
 from remission.store.models import RoleAssignment, Site, User
-from remission.store.passwords import hash_password, verify_password
+from remission.store.passwords import dummy_hash, hash_password, verify_password
 from remission.store.vocabulary import Role
 
 
+def _require_account_manager(session: Session) -> None:
+    """Refuse a non-administrator before anything is looked up, so that the answer to adding a
+    taken name is the same as to adding a free one (no probing which usernames exist)."""
+    actor = session.info.get("actor")
+    if isinstance(actor, Actor) and not actor.manages_accounts:
+        raise AccessDenied(f"{actor.username} may not change sites, users or roles")
+
+
 def add_site(session: Session, *, code: str, name: str) -> Site:
+    """Create a site (administrators only; a taken code is refused)."""
+    _require_account_manager(session)
     if session.scalar(select(Site).where(Site.code == code)) is not None:
         raise Refused("code", f"site {code!r} exists already")
     site = Site(code=code, name=name)
@@ -32,7 +42,12 @@ def site_by_code(session: Session, *, code: str) -> Site:
 def add_user(
     session: Session, *, username: str, full_name: str, password: str, role: Role, site_code: str | None
 ) -> User:
-    """Create a user with one role; a site role needs a site, a study role must not have one."""
+    """Create a user with one role; a site role needs a site, a study role must not have one.
+
+    Only administrators (and the command line) may; anyone else is refused before the username
+    is looked up.
+    """
+    _require_account_manager(session)
     if role.site_level and site_code is None:
         raise Refused("site", f"the role {role.value} is held at a site; give --site")
     if not role.site_level and site_code is not None:
@@ -64,9 +79,16 @@ def actor_for_user(session: Session, *, user_id: int) -> Actor | None:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> Actor | None:
-    """The actor for a correct username and password, else ``None``."""
+    """The actor for a correct username and password, else ``None``.
+
+    An unknown or inactive username is checked against a dummy hash, so it costs the same
+    Argon2 work as a real one and the time taken does not tell which usernames exist.
+    """
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
+        verify_password(dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     return actor_for_user(session, user_id=user.id)
 

@@ -248,9 +248,25 @@ class IdempotencyKey(Base):
     site_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins of one account or one client address (see :mod:`remission.store.sign_in`).
+
+    The key is a SHA-256 of the kind and the username or address, so the table holds neither
+    (a username field sometimes holds a mistyped password). Written outside the audit trail:
+    every unauthenticated attempt changes it, and it holds no study data.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 #: Entities written to the audit trail, by table name.
 AUDITED = {
     mapper.class_.__tablename__: mapper.class_
     for mapper in Base.registry.mappers
-    if mapper.class_ not in (AuditEntry, AuditPending, IdempotencyKey)
+    if mapper.class_ not in (AuditEntry, AuditPending, IdempotencyKey, SignInThrottle)
 }

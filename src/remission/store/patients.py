@@ -88,6 +88,15 @@ def list_patients(
     return list(session.scalars(query))
 
 
+def _study_id_taken(session: StudySession, study_id: str) -> bool:
+    """Whether any site holds ``study_id``. Read on the connection, below the session's site
+    criteria, on purpose: the unique constraint would refuse the id anyway, and this way the
+    refusal is the same (and reads one yes or no) instead of a different error for another site."""
+    patients = Patient.__table__
+    query = select(func.count()).select_from(patients).where(patients.c.study_id == study_id)
+    return bool(session.connection().execute(query).scalar())
+
+
 def register_patient(
     session: StudySession,
     *,
@@ -99,8 +108,12 @@ def register_patient(
     identifiers: dict[str, Any] | None,
     today: date,
 ) -> Patient:
-    """Create a patient (and, separately, their identifiers) at ``site_id``."""
-    if session.scalar(select(func.count()).select_from(Patient).where(Patient.study_id == study_id)):
+    """Create a patient (and, separately, their identifiers) at ``site_id``.
+
+    A study id is unique in the whole study. A taken one is refused with the same answer
+    whichever site holds it, so the answer never says that another site has the id.
+    """
+    if _study_id_taken(session, study_id):
         raise Refused("study_id", f"study id {study_id!r} is taken")
     clean = check_baseline(study_id, sex, date_of_birth, baseline, today=today)
     patient = Patient(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from remission.store import Actor, authenticate
+from remission.api.deps import client_address
+from remission.store import sign_in as check_sign_in
 from remission.web.auth import (
     SIGN_IN_COOKIE,
     clear_session_cookie,
@@ -31,7 +33,13 @@ def home(request: Request, viewer: ViewerDep) -> Response:
 
 
 def _sign_in_page(
-    request: Request, *, next_url: str, error: str = "", username: str = "", status: int = 200
+    request: Request,
+    *,
+    next_url: str,
+    error: str = "",
+    username: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     settings = request.app.state.settings
     nonce, new = sign_in_nonce(request)
@@ -45,6 +53,7 @@ def _sign_in_page(
         "development": settings.environment == "development",
     }
     response = render(request, "sign_in.html", context, status=status)
+    response.headers.update(headers or {})
     if new:
         set_sign_in_cookie(response, nonce, settings)
     return response
@@ -67,8 +76,29 @@ async def sign_in(request: Request) -> Response:
     if not csrf_matches(settings.secret_key, nonce, str(form.get("csrf_token", ""))):
         message = "The sign-in form expired. Please try again."
         return _sign_in_page(request, next_url=next_url, error=message, username=username, status=403)
-    with store.session(Actor.for_system("web sign-in")) as session:
-        actor = authenticate(session, username=username, password=password) if username and password else None
+    if not (username and password):
+        message = "Wrong username or password."
+        return _sign_in_page(request, next_url=next_url, error=message, username=username, status=401)
+    # Argon2 takes tens of milliseconds: off the event loop, so sign-ins do not stall other pages.
+    result = await run_in_threadpool(
+        check_sign_in,
+        store,
+        username=username,
+        password=password,
+        address=client_address(request),
+        policy=settings.sign_in,
+    )
+    if result.throttled:
+        message = f"Too many failed sign-ins. Please wait {_duration(result.retry_after)} and try again."
+        return _sign_in_page(
+            request,
+            next_url=next_url,
+            error=message,
+            username=username,
+            status=429,
+            headers={"Retry-After": str(result.retry_after)},
+        )
+    actor = result.actor
     if actor is None or actor.user_id is None:
         message = "Wrong username or password."
         return _sign_in_page(request, next_url=next_url, error=message, username=username, status=401)
@@ -76,6 +106,14 @@ async def sign_in(request: Request) -> Response:
     set_session_cookie(response, issue_session_token(actor.user_id, settings=settings), settings)
     clear_sign_in_cookie(response, settings)
     return response
+
+
+def _duration(seconds: int) -> str:
+    """``seconds`` in words, rounded up to whole minutes from a minute on ("2 minutes")."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @router.post("/sign-out")
