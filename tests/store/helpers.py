@@ -35,6 +35,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
 TODAY = date(2026, 11, 21)
 NCT = "NCT06516679"
 PASSWORD = "correct horse battery staple"
+#: An adverse event's values, for tests that need any valid course row.
+AE = {
+    "term": "Febrile neutropenia",
+    "grade": 3,
+    "onset_date": date(2025, 1, 20),
+    "serious": True,
+    "attribution": "possible",
+}
 
 STUDY_ROLES = (Role.ADMIN, Role.DATA_MANAGER, Role.STATISTICIAN, Role.MONITOR)
 SITE_ROLES = (Role.COORDINATOR, Role.INVESTIGATOR)

@@ -6,19 +6,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from tests.store.helpers import World
+from tests.store.helpers import AE, World
 
 from remission.store import AccessDenied, NotFound, events, read_audit, read_audit_page
 from remission.store.models import AdverseEvent
 from remission.store.vocabulary import Role
-
-AE = {
-    "term": "Febrile neutropenia",
-    "grade": 3,
-    "onset_date": date(2025, 1, 20),
-    "serious": True,
-    "attribution": "possible",
-}
 
 
 def _seqs(entries: list[dict[str, Any]]) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from tests.store.helpers import NCT, ON_POSTGRESQL, World, attestations_of, example
+from tests.store.helpers import AE, NCT, ON_POSTGRESQL, World, attestations_of, example
 
 from remission.store import accounts, events, patients
 from remission.store.audit import GENESIS, ReasonRequired, _content, entry_hash, verify_chain
@@ -23,13 +23,6 @@ from remission.store.models import AdverseEvent, AnthracyclineDose, User
 from remission.store.passwords import hash_password
 from remission.store.vocabulary import Role
 
-AE = {
-    "term": "Febrile neutropenia",
-    "grade": 3,
-    "onset_date": date(2025, 1, 20),
-    "serious": True,
-    "attribution": "possible",
-}
 #: The audit text of each column of :data:`AE` once created (resolution_date stays null).
 AE_CREATED = {
     "terminology": '"CTCAE v5.0"',

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, update
-from tests.store.helpers import SITE_ROLES, STUDY_ROLES, TODAY, World
+from tests.store.helpers import AE, SITE_ROLES, STUDY_ROLES, TODAY, World
 
 from remission.store import accounts, events, patients
 from remission.store.actor import AccessDenied, Actor
@@ -25,13 +25,6 @@ MRD = {
     "sample_date": date(2025, 2, 7),
     "value_fraction": 3e-4,
     "sensitivity_fraction": 1e-5,
-}
-AE = {
-    "term": "Febrile neutropenia",
-    "grade": 3,
-    "onset_date": date(2025, 1, 20),
-    "serious": True,
-    "attribution": "possible",
 }
 READ_ONLY_STUDY_ROLES = (Role.ADMIN, Role.STATISTICIAN, Role.MONITOR)
 

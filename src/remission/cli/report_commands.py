@@ -9,15 +9,12 @@ only. Progress goes to stderr, one line per step; input problems exit with statu
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import typer
 from rich.console import Console
 
@@ -25,7 +22,7 @@ from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
 from remission.demo import synthetic_note
 from remission.errors import FieldProblem, InputError
-from remission.store import Actor, Delivery, Role, StorageError, Store, read_endpoint_dataset
+from remission.store import Actor, ExportFormat, Role, StorageError, Store, export_dataset
 
 FORMATS = ("html", "pdf")
 DATASET_FILE = "endpoints.parquet"
@@ -63,30 +60,27 @@ def _notes(table: pa.Table, path: Path, as_of: date) -> list[str]:
 
 
 def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> pa.Table:
-    """Read the dataset through the store (audited), refuse a study with no one to analyse, write it."""
+    """Export the extended dataset to ``path`` (audited, as remission export does), refusing a
+    study with no one to analyse before anything is written."""
     url = store.engine.url.render_as_string()
 
-    temporary: Path | None = None
-
-    def deliver(table: pa.Table) -> Delivery:
-        nonlocal temporary
+    def enrolled_patients(table: pa.Table) -> None:
         if not pc.any(table["protocol_id"].is_valid()).as_py():
             problem = f"the study has no enrolled patients diagnosed by {cut}: nothing to report"
             raise InputError("--database", [FieldProblem(url, problem)])
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(handle)
-        temporary = Path(name)
-        pq.write_table(table, temporary)
-        return Delivery("parquet", path)
 
     try:
-        # Written beside the target, logged, and only then moved into place (as remission export does).
-        table = read_endpoint_dataset(
-            store, actor=actor, deliver=deliver, purpose="report", extended=True, as_of=cut
+        result = export_dataset(
+            store,
+            actor=actor,
+            path=path,
+            format=ExportFormat.PARQUET,
+            overwrite=True,
+            purpose="report",
+            extended=True,
+            as_of=cut,
+            accept=enrolled_patients,
         )
-        if temporary is not None:
-            os.replace(temporary, path)
-        return table
     except StorageError as error:
         kind = type(error.__cause__).__name__
         problem = f"cannot read a remission study there ({kind}); run remission db upgrade?"
@@ -94,9 +88,8 @@ def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> pa.Table:
     except OSError as error:
         raise InputError("--out", [FieldProblem(str(path.parent), error.strerror or str(error))]) from None
     finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
         store.engine.dispose()
+    return result.table
 
 
 def report(

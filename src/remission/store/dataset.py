@@ -44,7 +44,8 @@ def may_read_dataset(actor: Actor) -> bool:
     return actor.has(*EXPORTERS)
 
 
-def _require_reader(actor: Actor) -> None:
+def require_dataset_reader(actor: Actor) -> None:
+    """Raise :class:`AccessDenied` unless ``actor`` may read the endpoint dataset."""
     if not may_read_dataset(actor):
         raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
 
@@ -85,7 +86,7 @@ def read_endpoint_dataset(
     where it went; ``purpose`` (e.g. ``report``) is written to the audit entry. Raises
     :class:`AccessDenied` for roles that may not export; nothing is read for them.
     """
-    _require_reader(actor)
+    require_dataset_reader(actor)
     with store.session(actor) as session:
         _snapshot(store, session)
         table = derive_endpoints(session, origin=origin, extended=extended, as_of=as_of)

@@ -39,10 +39,9 @@ from datetime import date
 
 import pyarrow as pa
 
-from remission.store.endpoint_columns import ORIGINS, Origin
+from remission.store.endpoint_columns import Origin
 from remission.store.endpoint_derivation import completed_months, derive_endpoint_table
 from remission.store.endpoint_sources import load_endpoint_sources
-from remission.store.errors import Refused
 from remission.store.session import StudySession
 
 __all__ = ["completed_months", "derive_endpoints"]
@@ -63,8 +62,7 @@ def derive_endpoints(
     Rows are ordered by ``patient_key``. See the module docstring for the definitions. The
     tables are loaded by :mod:`.endpoint_sources` and derived by :mod:`.endpoint_derivation`.
     """
-    if origin not in ORIGINS:
-        raise Refused("origin", f"must be one of {', '.join(ORIGINS)}, got {origin!r}")
+    # An unknown origin is refused by the derivation (one check for both entry points).
     return derive_endpoint_table(
         load_endpoint_sources(session), origin=origin, extended=extended, as_of=as_of
     )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,9 +20,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from remission.store.actor import AccessDenied, Actor
+from remission.store.actor import Actor
 from remission.store.database import Store
-from remission.store.dataset import Delivery, may_read_dataset, read_endpoint_dataset
+from remission.store.dataset import Delivery, read_endpoint_dataset, require_dataset_reader
+from remission.store.endpoint_columns import Origin
 from remission.store.errors import Refused
 
 
@@ -34,6 +37,8 @@ class ExportResult:
     path: Path
     format: ExportFormat
     rows: int
+    #: The dataset as written, for a caller that goes on to use it (the study report).
+    table: pa.Table
 
 
 def _write(table: pa.Table, path: Path, format: ExportFormat) -> None:
@@ -64,14 +69,21 @@ def export_dataset(
     path: Path | str,
     format: ExportFormat | str,
     overwrite: bool = False,
+    purpose: str | None = None,
+    origin: Origin = "diagnosis",
+    extended: bool = False,
+    as_of: date | None = None,
+    accept: Callable[[pa.Table], None] | None = None,
 ) -> ExportResult:
     """Write the endpoint dataset the actor may read to ``path`` as CSV or Parquet.
 
-    Raises :class:`AccessDenied` for other roles, :class:`Refused` for an existing file
-    (without ``overwrite``), a missing directory or an unknown format.
+    ``purpose``, ``origin``, ``extended`` and ``as_of`` are those of
+    :func:`remission.store.dataset.read_endpoint_dataset`. ``accept`` may refuse the table
+    (by raising) before anything is written or logged. Raises :class:`AccessDenied` for other
+    roles, :class:`Refused` for an existing file (without ``overwrite``), a missing directory or
+    an unknown format.
     """
-    if not may_read_dataset(actor):
-        raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
+    require_dataset_reader(actor)
     try:
         chosen = ExportFormat(format)
     except ValueError:
@@ -92,10 +104,20 @@ def export_dataset(
         written = Path(temporary)
 
         def deliver(table: pa.Table) -> Delivery:
+            if accept is not None:
+                accept(table)
             _write(table, written, chosen)
             return Delivery(chosen.value, target)
 
-        table = read_endpoint_dataset(store, actor=actor, deliver=deliver)
+        table = read_endpoint_dataset(
+            store,
+            actor=actor,
+            deliver=deliver,
+            purpose=purpose,
+            origin=origin,
+            extended=extended,
+            as_of=as_of,
+        )
         os.replace(temporary, target)
         done = True
     finally:
@@ -103,4 +125,4 @@ def export_dataset(
             Path(temporary).unlink(missing_ok=True)
         if reserved and not done:
             target.unlink(missing_ok=True)
-    return ExportResult(target, chosen, table.num_rows)
+    return ExportResult(target, chosen, table.num_rows, table)
