@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from remission import store as study_store
 from remission.api.settings import Settings
 from remission.store import (
     Actor,
@@ -20,9 +21,6 @@ from remission.store import (
     Store,
     actor_for_user,
     get_user,
-    may_read_audit,
-    may_read_dataset,
-    may_see_dashboard,
     site_codes,
 )
 from remission.web.auth import (
@@ -96,15 +94,15 @@ class Viewer:
     # The three below only choose which links to show; the store enforces each itself.
     @property
     def may_read_audit(self) -> bool:
-        return may_read_audit(self.actor)
+        return study_store.may_read_audit(self.actor)
 
     @property
     def may_export(self) -> bool:
-        return may_read_dataset(self.actor)
+        return study_store.may_read_dataset(self.actor)
 
     @property
     def may_see_dashboard(self) -> bool:
-        return may_see_dashboard(self.actor)
+        return study_store.may_see_dashboard(self.actor)
 
     def sees_identifiers(self, site_id: int) -> bool:
         """True when the actor holds a role at ``site_id``, so may read its patients' identifiers."""
