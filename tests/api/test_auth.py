@@ -15,7 +15,7 @@ from remission.errors import InputError
 from remission.store.models import User
 from remission.store.vocabulary import Role
 
-from .helpers import Api, Principal
+from .helpers import Api, Principal, problems
 
 TOKEN_URL = f"{API_PREFIX}/auth/token"
 PROTECTED = f"{API_PREFIX}/patients"
@@ -49,7 +49,7 @@ class TestSignIn:
         """An unknown username gets the same 401 as a wrong password."""
         answer = api.client.post(TOKEN_URL, data={"username": "nobody", "password": "whatever-password"})
         assert answer.status_code == 401
-        assert answer.json()["detail"] == "wrong username or password"
+        assert problems(answer) == {"authorization": "wrong username or password"}
 
     def test_deactivated_user_cannot_sign_in_and_their_token_stops_working(self, api: Api):
         """A user made inactive cannot sign in, and a token issued before is refused."""

@@ -11,7 +11,7 @@ from remission.errors import InputError
 from remission.store import SignInPolicy
 from remission.store.vocabulary import Role
 
-from .helpers import PASSWORD, Api, Principal
+from .helpers import PASSWORD, Api, Principal, problems
 
 TOKEN_URL = f"{API_PREFIX}/auth/token"
 INVESTIGATOR = Principal(Role.INVESTIGATOR, "SEV")
@@ -32,7 +32,7 @@ class TestTokenThrottle:
         assert answer.status_code == 429
         assert answer.headers["Retry-After"] == str(int(SIGN_IN_DEFAULTS.base_delay_seconds))
         assert "access_token" not in answer.json()
-        assert "try again in" in answer.json()["detail"]
+        assert "try again in" in problems(answer)["(sign-in)"]
 
     def test_locked_account_is_429_from_another_address(self, api: Api):
         """The account's lock holds for a client at another address."""

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from remission import __version__
 from remission.api.actor_cache import ActorCache
-from remission.api.errors import install_error_handlers
+from remission.api.errors import ERROR_RESPONSES, install_error_handlers
 from remission.api.guards import GuardRequests
 from remission.api.routes import accounts, audit, auth, events, patients
 from remission.api.settings import Settings
@@ -17,7 +17,9 @@ API_PREFIX = "/api/v1"
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The API over ``store``; settings default to the environment's."""
-    app = FastAPI(title="remission", version=__version__, openapi_url="/openapi.json")
+    app = FastAPI(
+        title="remission", version=__version__, openapi_url="/openapi.json", responses=ERROR_RESPONSES
+    )
     app.state.store = store
     app.state.settings = settings or Settings.from_environment()
     app.state.actor_cache = ActorCache(app.state.settings.actor_cache_seconds)

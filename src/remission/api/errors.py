@@ -1,17 +1,60 @@
-"""Turning store and input errors into HTTP answers; nothing a client sends yields a 500."""
+"""Turning store and input errors into HTTP answers; nothing a client sends yields a 500.
+
+Every refusal has one body shape, :class:`Problems`: ``{"detail": [{"field", "problem"}]}``,
+plus ``current_version`` on a version conflict and ``screening`` on a refused enrollment.
+:data:`ERROR_RESPONSES` declares it in the OpenAPI document for every status the API answers
+with, so a client (and the schemathesis tier of the tests) can rely on it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.exceptions import HTTPException
 
 from remission.errors import InputError
 from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request: the field (or ``(body)``, ``(path)``, …) and what."""
+
+    field: str
+    problem: str
+
+
+class Problems(BaseModel):
+    """The body of every 4xx answer."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: list[Problem]
+    current_version: int | None = None
+    screening: dict[str, Any] | None = None
+
+
+_MEANINGS = {
+    400: "The request could not be read.",
+    401: "Not signed in, or the token has expired.",
+    403: "Your role does not allow this.",
+    404: "No such record, or it belongs to a site you cannot read.",
+    409: "The record changed since you read it, or conflicts with a stored one.",
+    413: "The body is larger than the server accepts (REMISSION_MAX_BODY_BYTES).",
+    422: "A field is missing or wrong; each problem names it.",
+    429: "Too many failed sign-ins; the Retry-After header says when to try again.",
+}
+#: The error answers declared on every operation, all with the :class:`Problems` body.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problems, "description": meaning} for status, meaning in _MEANINGS.items()
+}
+
+#: What an HTTP error of the framework (no route, wrong method, authentication) is about.
+_HTTP_FIELDS = {401: "authorization", 404: "(path)", 405: "(method)", 429: "(sign-in)"}
 
 
 def _problems(status: int, problems: Sequence[Mapping[str, object]], **extra: object) -> JSONResponse:
@@ -19,6 +62,13 @@ def _problems(status: int, problems: Sequence[Mapping[str, object]], **extra: ob
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+        field = _HTTP_FIELDS.get(error.status_code, "(request)")
+        answer = _problems(error.status_code, [{"field": field, "problem": str(error.detail)}])
+        answer.headers.update(error.headers or {})
+        return answer
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
