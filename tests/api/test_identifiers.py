@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from remission.api.app import API_PREFIX
+from remission.store import WITHHELD
+from remission.store.minimum_necessary import withhold_birth_dates, withhold_in_text
 from remission.store.vocabulary import Role
 
 from .helpers import PRINCIPALS, Api, Principal
@@ -134,3 +138,56 @@ class TestIdentifierReadsAreAudited:
             assert answer.status_code == 200
             assert api.patients["SEV"].full_name not in answer.text
             assert "MRN-SEED-01" not in answer.text
+
+
+class TestDateOfBirth:
+    """Minimum necessary: the date of birth only for roles of the child's site; derived values for all."""
+
+    def test_own_site_sees_the_date_other_readers_the_month_and_the_age(self, api: Api):
+        patient = api.patients["SEV"]
+        born = patient.record["patient"]["date_of_birth"]
+        url = f"{API_PREFIX}/patients/{patient.id}"
+        own = api.client.get(url, headers=api.headers(Role.COORDINATOR, "SEV")).json()
+        assert own["date_of_birth"] == born
+        for reader in (Role.STATISTICIAN, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN):
+            answer = api.client.get(url, headers=api.headers(reader))
+            assert answer.status_code == 200
+            body = answer.json()
+            assert body["date_of_birth"] is None
+            assert body["birth_month"] == own["birth_month"] == born[:7]
+            assert body["age_at_diagnosis_days"] == own["age_at_diagnosis_days"] is not None
+            assert born not in answer.text
+
+    def test_the_record_and_the_screening_withhold_it_by_name(self, api: Api):
+        """The record keeps the field, marked withheld, so it does not read as missing."""
+        patient = api.patients["SEV"]
+        headers = api.headers(Role.STATISTICIAN)
+        record = api.client.get(f"{API_PREFIX}/patients/{patient.id}/record", headers=headers).json()
+        assert record["patient"]["date_of_birth"] == WITHHELD
+        own = api.headers(Role.COORDINATOR, "SEV")
+        assert (
+            api.client.get(f"{API_PREFIX}/patients/{patient.id}/record", headers=own).json()["patient"][
+                "date_of_birth"
+            ]
+            == patient.record["patient"]["date_of_birth"]
+        )
+
+
+def test_withholding_reaches_keys_texts_and_the_date_itself():
+    born = date(2024, 1, 1)
+    payload = {
+        "inputs": {"patient.date_of_birth": "2024-01-01", "diagnosis.date": "2024-03-01"},
+        "reason": "false: age < 365 days [recorded patient.date_of_birth=2024-01-01, x=2024-03-01]",
+        "note": ["born 2024-01-01"],
+        "missing": ["patient.date_of_birth"],
+    }
+    assert withhold_birth_dates(payload, born) == {
+        "inputs": {"patient.date_of_birth": WITHHELD, "diagnosis.date": "2024-03-01"},
+        "reason": f"false: age < 365 days [recorded patient.date_of_birth={WITHHELD}, x=2024-03-01]",
+        "note": [f"born {WITHHELD}"],
+        "missing": ["patient.date_of_birth"],
+    }
+    serialised = '{"date_of_birth": "2024-01-01", "x": "before patient.date_of_birth 2023-05-06"}'
+    assert withhold_in_text(serialised) == (
+        f'{{"date_of_birth": "{WITHHELD}", "x": "before patient.date_of_birth {WITHHELD}"}}'
+    )

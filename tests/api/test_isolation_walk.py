@@ -12,7 +12,9 @@ Rules checked:
 - study-level roles read everything except direct identifiers (404);
 - statistician, monitor and admin get 403 on clinical writes; the data manager writes;
 - the audit trail is read by admin, data manager and monitor only (403 for the rest);
-- sites and users are made by the admin only.
+- sites and users are made by the admin only;
+- a child's date of birth appears in no answer (patient, list, record, enrollment, risk
+  trace, audit trail) to a principal without a role at the child's site.
 """
 
 from __future__ import annotations
@@ -108,7 +110,19 @@ class Walk:
             )
         elif check is not None and answer.is_success and (problem := check(answer)) is not None:
             self.failures.append(f"{self.who.label} {method} {url}: {problem}")
+        if answer.is_success and (leaked := self.birth_dates_seen(answer.text)):
+            self.failures.append(
+                f"{self.who.label} {method} {url}: shows the date of birth of {', '.join(leaked)}"
+            )
         return answer
+
+    def birth_dates_seen(self, text: str) -> list[str]:
+        """Seeded patients of sites where the principal holds no role whose date of birth is in ``text``."""
+        return [
+            f"{target.site} patient {target.id}"
+            for target in self.targets
+            if not self.own(target) and target.record["patient"]["date_of_birth"] in text
+        ]
 
     # -- expectations -------------------------------------------------------------
 
@@ -351,6 +365,8 @@ class TestRouteTable:
         assert any(
             f"GET {API_PREFIX}/patients/{other} " in f and "got 200, expected 404" in f for f in walk.failures
         )
+        # SNU's child's date of birth, which the impostor may see, counts as a leak to SEV.
+        assert any(f"shows the date of birth of SNU patient {other}" in f for f in walk.failures)
 
 
 class ImpostorWalk(Walk):

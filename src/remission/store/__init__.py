@@ -69,6 +69,7 @@ from remission.store.export import FILE_EXISTS, ExportFormat, ExportResult, expo
 from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
+from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient, sees_identifiers
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -131,6 +132,7 @@ __all__ = [
     "MAX_KEY_LENGTH",
     "PER_PAGE",
     "STATUSES",
+    "WITHHELD",
     "AccessDenied",
     "Actor",
     "AdverseEvent",
@@ -200,6 +202,8 @@ __all__ = [
     "database_url",
     "delete_row",
     "diagnosis_date",
+    "disclosed",
+    "disclosed_patient",
     "display_url",
     "dose_lines",
     "enroll_patient",
@@ -233,6 +237,7 @@ __all__ = [
     "read_record",
     "register_patient",
     "run_idempotent",
+    "sees_identifiers",
     "sign_in",
     "site_by_code",
     "site_codes",

@@ -73,6 +73,11 @@ class Actor:
         """Sites whose direct identifiers the actor may see: only their own sites' roles."""
         return None if self.system else frozenset(self.site_roles)
 
+    def sees_identifiers_at(self, site_id: int | None) -> bool:
+        """Whether the actor may see direct identifiers (and dates of birth) of a row at ``site_id``."""
+        sites = self.identifier_sites
+        return sites is None or site_id in sites
+
     @property
     def manages_accounts(self) -> bool:
         return self.system or Role.ADMIN in self.study_roles

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import PatientOwned, SiteScoped
 from remission.store.errors import NotFound
+from remission.store.minimum_necessary import WITHHELD, withhold_in_text
 from remission.store.models import AUDITED, AuditEntry, Patient, PatientIdentifiers
 from remission.store.session import StudySession
 from remission.store.vocabulary import Role
@@ -109,20 +110,28 @@ def _filters(
     return clauses
 
 
+def _withheld_value(entry: dict[str, Any], value: str | None) -> str | None:
+    """A value of an entry whose reader may not see identifiers: a patient's date of birth,
+    and one named inside a text or stored JSON (a screening's reasons and traces), is withheld."""
+    if value is None:
+        return None
+    if entry["entity"] == Patient.__tablename__ and entry["field"] == "date_of_birth":
+        return WITHHELD
+    return withhold_in_text(value)
+
+
 def _shown(session: StudySession, rows: Any) -> list[dict[str, Any]]:
-    """The entries as dicts, identifier values hidden from roles outside the row's site."""
-    visible = session.actor.identifier_sites
+    """The entries as dicts; identifier rows' values and dates of birth hidden from readers
+    without identifier access at the row's site."""
     entries = []
     for row in rows:
         entry = dict(row)
-        hidden = (
-            entry["entity"] in _IDENTIFYING_ENTITIES
-            and visible is not None
-            and entry["site_id"] not in visible
-        )
-        if hidden:
-            entry["old_value"] = REDACTED if entry["old_value"] is not None else None
-            entry["new_value"] = REDACTED if entry["new_value"] is not None else None
+        if not session.actor.sees_identifiers_at(entry["site_id"]):
+            for side in ("old_value", "new_value"):
+                if entry["entity"] in _IDENTIFYING_ENTITIES:
+                    entry[side] = REDACTED if entry[side] is not None else None
+                else:
+                    entry[side] = _withheld_value(entry, entry[side])
         entries.append(entry)
     return entries
 
@@ -145,8 +154,8 @@ def read_audit(
     ``study_id`` keeps the entries of that patient and of every row that belongs to them
     (see the module's docstring; an unknown or unreadable patient raises :class:`NotFound`),
     ``username`` and ``action`` match exactly, ``since`` and ``until`` are inclusive UTC dates.
-    Values of identifier rows are shown only to roles of that row's site, as the identifiers
-    themselves are; everyone else sees that they changed. Raises :class:`AccessDenied` for
+    Values of identifier rows, and dates of birth, are shown only to roles of that row's site,
+    as the identifiers themselves are; everyone else sees that they changed. Raises :class:`AccessDenied` for
     roles that may not read the trail.
     """
     _require_reader(session)

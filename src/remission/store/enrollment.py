@@ -11,6 +11,7 @@ from remission.protocols import Verdict, load_protocol, screen_patient
 from remission.record.model import Attestation
 from remission.store.assembly import assemble_record
 from remission.store.errors import Refused
+from remission.store.minimum_necessary import disclosed
 from remission.store.models import Enrollment
 from remission.store.patients import get_patient
 from remission.store.risk import restratify
@@ -36,12 +37,16 @@ def enroll_patient(
     record = assemble_record(session, patient, study_entry_date=enrolled_on, attestations=attestations)
     result = screen_patient(record, protocol, as_of=enrolled_on)
     if result.verdict is Verdict.NOT_ELIGIBLE:
-        raise Refused("verdict", f"not eligible: {', '.join(result.failing)}", result.to_dict())
+        raise Refused(
+            "verdict",
+            f"not eligible: {', '.join(result.failing)}",
+            disclosed(session, patient, result.to_dict()),
+        )
     if result.verdict is Verdict.NEEDS_REVIEW:
         raise Refused(
             "attestations",
             f"needs review: a named person must attest {', '.join(result.unresolved)}",
-            result.to_dict(),
+            disclosed(session, patient, result.to_dict()),
         )
     enrollment = Enrollment(
         patient_id=patient.id,

@@ -106,8 +106,7 @@ class Viewer:
 
     def sees_identifiers(self, site_id: int) -> bool:
         """True when the actor holds a role at ``site_id``, so may read its patients' identifiers."""
-        sites = self.actor.identifier_sites
-        return sites is None or site_id in sites
+        return self.actor.sees_identifiers_at(site_id)
 
 
 def _settings(request: Request) -> Settings:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel
 
 from remission import store as study_store
 from remission.api.deps import ActorDep, PatientId, StoreDep
@@ -23,13 +24,23 @@ from remission.store import (
     MAX_ID,
     Refused,
     StudySession,
+    disclosed,
+    disclosed_patient,
     enroll_patient,
     exposure,
     site_by_code,
 )
 
 router = APIRouter(tags=["patients"])
+Schema = TypeVar("Schema", bound=BaseModel)
 IdempotencyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def _public(session: StudySession, schema: type[Schema], row: Any) -> Schema:
+    """``schema`` of a stored row of one patient, as the session's actor may see it."""
+    fields = {name: getattr(row, name) for name in schema.model_fields}
+    patient = study_store.get_patient(session, patient_id=row.patient_id)
+    return schema.model_validate(disclosed(session, patient, fields))
 
 
 def _site_for_new_patient(session: StudySession, requested: str | None) -> int:
@@ -53,7 +64,7 @@ def list_patients(
 ) -> Any:
     with store.session(actor) as session:
         rows = study_store.list_patients(session, site_code=site, search=search, limit=limit, offset=offset)
-        return [PatientPublic.model_validate(row) for row in rows]
+        return [PatientPublic.model_validate(disclosed_patient(session, row)) for row in rows]
 
 
 @router.post("/patients", status_code=201, response_model=PatientPublic)
@@ -71,7 +82,7 @@ def create_patient(
             identifiers=body.identifiers.model_dump() if body.identifiers else None,
             today=date.today(),
         )
-        return PatientPublic.model_validate(patient)
+        return PatientPublic.model_validate(disclosed_patient(session, patient))
 
     fingerprint = request_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     return run_post(store, actor, key=key, fingerprint=fingerprint, work=work)
@@ -80,7 +91,9 @@ def create_patient(
 @router.get("/patients/{patient_id}", response_model=PatientPublic)
 def read_patient(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
-        return PatientPublic.model_validate(study_store.get_patient(session, patient_id=patient_id))
+        return PatientPublic.model_validate(
+            disclosed_patient(session, study_store.get_patient(session, patient_id=patient_id))
+        )
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientPublic)
@@ -90,7 +103,7 @@ def update_patient(patient_id: PatientId, body: PatientUpdate, actor: ActorDep, 
         patient = study_store.update_patient(
             session, patient_id=patient_id, version=body.version, changes=changes, today=date.today()
         )
-        return PatientPublic.model_validate(patient)
+        return PatientPublic.model_validate(disclosed_patient(session, patient))
 
 
 @router.get("/patients/{patient_id}/identifiers", response_model=IdentifiersPublic)
@@ -105,14 +118,15 @@ def read_record(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     """The record the decision engines read, assembled from the stored rows."""
     with store.session(actor) as session:
         record = study_store.read_record(session, patient_id=patient_id)
-        return record.model_dump(mode="json", exclude_none=True)
+        patient = study_store.get_patient(session, patient_id=patient_id)
+        return disclosed(session, patient, record.model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/patients/{patient_id}/enrollments", response_model=list[EnrollmentPublic])
 def list_enrollments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
         rows = study_store.list_enrollments(session, patient_id=patient_id)
-        return [EnrollmentPublic.model_validate(row) for row in rows]
+        return [_public(session, EnrollmentPublic, row) for row in rows]
 
 
 @router.post("/patients/{patient_id}/enrollments", status_code=201, response_model=EnrollmentPublic)
@@ -135,7 +149,7 @@ def enroll(
             enrolled_on=body.enrolled_on,
             attestations=body.attestations,
         )
-        return EnrollmentPublic.model_validate(enrollment)
+        return _public(session, EnrollmentPublic, enrollment)
 
     fingerprint = request_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     return run_post(store, actor, key=key, fingerprint=fingerprint, work=work)
@@ -145,7 +159,7 @@ def enroll(
 def list_risk_assignments(patient_id: PatientId, actor: ActorDep, store: StoreDep) -> Any:
     with store.session(actor) as session:
         rows = study_store.list_risk_assignments(session, patient_id=patient_id)
-        return [RiskAssignmentPublic.model_validate(row) for row in rows]
+        return [_public(session, RiskAssignmentPublic, row) for row in rows]
 
 
 @router.get("/patients/{patient_id}/anthracycline-exposure")

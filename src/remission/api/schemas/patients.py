@@ -46,7 +46,11 @@ class PatientPublic(Strict):
     study_id: str
     site_id: int
     sex: Sex | None
-    date_of_birth: date | None
+    date_of_birth: date | None = Field(
+        description="Only for roles of the patient's own site; null for everyone else (see birth_month)."
+    )
+    birth_month: str | None = Field(description="Year and month of birth, YYYY-MM.")
+    age_at_diagnosis_days: int | None = Field(description="Age on the date of diagnosis, in days.")
     baseline: dict[str, Any]
     version: int
     created_at: datetime
