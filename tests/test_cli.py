@@ -292,6 +292,33 @@ class TestInputLimits:
         path = write(tmp_path, json.dumps(RECORD)[:-1] + ', "wbc_at_diagnosis_1e9_per_l": 1e999}')
         self.refused(run("screen", str(path), "-p", "NCT06516679"), path, "wbc_at_diagnosis_1e9_per_l")
 
+    @pytest.mark.parametrize(
+        "command",
+        [("trials", "match"), ("trials", "import"), ("therapy",)],
+        ids=lambda c: " ".join(c),
+    )
+    def test_every_command_reading_json_applies_the_limits(
+        self, tmp_path: Path, command: tuple[str, ...]
+    ) -> None:
+        """Commands other than ``screen`` read their files through the same limits."""
+        deep = write(tmp_path, "[" * 5000 + "]" * 5000)
+        self.refused(run(*command, str(deep)), deep, "nested deeper than the limit")
+        latin = tmp_path / "latin1.json"
+        latin.write_bytes('{"site": "Séoul"}'.encode("latin-1"))
+        self.refused(run(*command, str(latin)), latin, "not UTF-8 text (byte 0xe9 on line 1)")
+        huge = tmp_path / "huge.json"
+        with huge.open("wb") as stream:
+            stream.truncate(300 * 1024**2)
+        self.refused(run(*command, str(huge)), huge, "larger than the limit of")
+
+    @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "a: " + "[" * 5000 + "]" * 5000])
+    def test_deeply_nested_protocol_file_is_refused(self, tmp_path: Path, text: str) -> None:
+        """A protocol file (YAML) nested past the parser's recursion is refused naming the limit."""
+        protocol = tmp_path / "deep.yaml"
+        protocol.write_text(text)
+        result = run("screen", str(write(tmp_path, RECORD)), "--protocol", str(protocol))
+        self.refused(result, protocol, "nested deeper than the limit of 32")
+
     def test_5000_digit_integer_is_refused(self, tmp_path: Path) -> None:
         """A 5000-digit integer is refused naming its length, not with Python's digit-limit traceback."""
         path = write(

@@ -17,7 +17,9 @@ from remission.record import (
     parse_record_json,
     record_json_schema,
 )
-from remission.record.parse import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH, json_depth
+from remission.untrusted import MAX_DEPTH as MAX_JSON_DEPTH
+from remission.untrusted import MAX_INTEGER_DIGITS
+from remission.untrusted import depth as json_depth
 
 TODAY = date(2026, 1, 15)
 
@@ -266,7 +268,7 @@ class TestParseRecordJson:
 
         assert (
             "p.json",
-            (FieldProblem("(json)", "Expecting value at line 2 column 14"),),
+            (FieldProblem("(json)", "not JSON: Expecting value at line 2 column 14"),),
         ) == (error.value.source, error.value.problems)
 
     def test_valid_json_invalid_record(self):

@@ -18,7 +18,7 @@ import jsonschema
 from pydantic import BaseModel, ValidationError
 
 from remission.errors import FieldProblem, InputError, problems_from_validation
-from remission.yaml12 import YAMLError, load_yaml12
+from remission.untrusted import loads_yaml, read_text
 
 __all__ = ["DataFileKind", "schema_problems"]
 
@@ -81,19 +81,12 @@ class DataFileKind(Generic[M]):
 
     def load_text(self, text: str, *, source: str) -> M:
         """Parse YAML 1.2 ``text`` and check it as :meth:`parse` does."""
-        try:
-            data = load_yaml12(text)
-        except YAMLError as error:
-            raise self.error(source, [FieldProblem("(yaml)", str(error).replace("\n", " "))]) from None
-        return self.parse(data, source=source)
+        return self.parse(loads_yaml(text, source=source, error=self.error), source=source)
 
     def load_file(self, path: Path) -> M:
-        """Read ``path`` (UTF-8) and check it as :meth:`load_text` does; problems name the path."""
-        try:
-            text = path.read_text("utf-8")
-        except OSError as error:
-            raise self.error(str(path), [FieldProblem("(file)", error.strerror or str(error))]) from None
-        return self.load_text(text, source=str(path))
+        """Read ``path`` (UTF-8, at most ``REMISSION_MAX_INPUT_BYTES``) and check it as
+        :meth:`load_text` does; problems name the path."""
+        return self.load_text(read_text(path, error=self.error), source=str(path))
 
     def _error(self, source: str, problems: Sequence[FieldProblem], data: Any) -> InputError:
         named = [FieldProblem(self.field_name(p.field, data), p.problem) for p in problems]

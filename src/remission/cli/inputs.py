@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -13,46 +12,8 @@ import yaml
 from remission.errors import FieldProblem, InputError
 from remission.protocols import Protocol, load_protocol, load_protocol_file, with_parameters
 from remission.record import PatientRecord, parse_record_json
+from remission.untrusted import max_input_bytes, read_text
 from remission.yaml12 import load_yaml12
-
-#: The largest record file read, unless ``REMISSION_MAX_INPUT_BYTES`` says otherwise. A record
-#: is a few kilobytes (the examples are about 2 kB); 4 MiB leaves room for a long course of
-#: MRD results and adverse events, while a wrong path (a dump, a device such as /dev/zero)
-#: is refused after reading that much, instead of filling the memory.
-DEFAULT_MAX_INPUT_BYTES = 4 * 1024 * 1024
-MAX_INPUT_BYTES_VARIABLE = "REMISSION_MAX_INPUT_BYTES"
-
-
-def max_input_bytes() -> int:
-    """The size limit of a record file: ``REMISSION_MAX_INPUT_BYTES``, else 4 MiB."""
-    value = os.environ.get(MAX_INPUT_BYTES_VARIABLE, str(DEFAULT_MAX_INPUT_BYTES))
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
-        problem = FieldProblem(MAX_INPUT_BYTES_VARIABLE, "a whole number of bytes, 1 or more")
-        raise InputError(MAX_INPUT_BYTES_VARIABLE, [problem])
-    return int(value)
-
-
-def read_text_file(file: Path, *, limit: int) -> str:
-    """The UTF-8 text of ``file``, reading at most ``limit`` + 1 bytes; :class:`InputError`
-    naming the file when it cannot be read, is larger than ``limit`` bytes or is not UTF-8."""
-
-    def refuse(problem: str) -> InputError:
-        return InputError(str(file), [FieldProblem("(file)", problem)])
-
-    try:
-        with file.open("rb") as stream:
-            data = stream.read(limit + 1)
-    except OSError as error:
-        raise refuse(error.strerror or str(error)) from None
-    if len(data) > limit:
-        raise refuse(f"larger than the limit of {limit} bytes ({MAX_INPUT_BYTES_VARIABLE})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise refuse(
-            f"not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); save it as UTF-8"
-        ) from None
 
 
 def read_records(paths: Iterable[Path], *, today: date) -> list[PatientRecord]:
@@ -68,7 +29,7 @@ def read_records(paths: Iterable[Path], *, today: date) -> list[PatientRecord]:
     limit = max_input_bytes()
     records = []
     for file in files:
-        text = read_text_file(file, limit=limit)
+        text = read_text(file, limit=limit)
         records.append(parse_record_json(text, today=today, source=str(file)))
     return records
 

@@ -23,11 +23,18 @@ from typing import Any
 from remission.errors import FieldProblem, InputError
 from remission.trials.ages import AgeFormatError, parse_registered_age
 from remission.trials.model import OverallStatus
+from remission.untrusted import loads_json, max_input_bytes, read_text
 
 _CLASSIC_KEYS = ("FullStudiesResponse", "StudyFieldsResponse", "FullStudy", "StudyFieldsList")
 _SEX = ("ALL", "FEMALE", "MALE")
 _STD_AGES = ("CHILD", "ADULT", "OLDER_ADULT")
 _STATUSES = tuple(status.value for status in OverallStatus)
+
+
+#: A registry page of many studies is larger than a record: up to 256 MiB is read (or
+#: ``REMISSION_MAX_INPUT_BYTES`` when larger). API v2 study JSON nests about ten levels.
+MAX_REGISTRY_FILE_BYTES = 256 * 1024 * 1024
+MAX_REGISTRY_DEPTH = 64
 
 
 class TrialFileError(InputError):
@@ -188,22 +195,11 @@ def _studies_of(data: Any) -> tuple[list[Any], bool]:
 def read_study_file(path: Path) -> list[StudyInFile]:
     """Every study in ``path``, checked; raise :class:`TrialFileError` naming each problem."""
     source = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise TrialFileError(
-            source, [FieldProblem("(file)", "not UTF-8 text; expected API v2 JSON")]
-        ) from None
-    except OSError as error:
-        raise TrialFileError(source, [FieldProblem("(file)", error.strerror or str(error))]) from None
+    text = read_text(path, limit=max(max_input_bytes(), MAX_REGISTRY_FILE_BYTES), error=TrialFileError)
     if text.lstrip().startswith("<"):
         message = "looks like XML or HTML; expected ClinicalTrials.gov API v2 JSON"
         raise TrialFileError(source, [FieldProblem("(file)", message)])
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise TrialFileError(source, [FieldProblem("(json)", f"not JSON: {error.msg} at {where}")]) from None
+    data = loads_json(text, source=source, max_depth=MAX_REGISTRY_DEPTH, error=TrialFileError)
     try:
         studies, paged = _studies_of(data)
     except ValueError as error:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from remission.errors import FieldProblem, InputError
+from remission.errors import InputError
 from remission.record.model import PatientRecord
 from remission.record.parse import parse_record
 from remission.trials.genes import record_notation_problems
+from remission.untrusted import loads_json, read_text
 
 
 def record_from_data(data: Any, *, today: date, source: str) -> PatientRecord:
@@ -28,14 +28,5 @@ def record_from_data(data: Any, *, today: date, source: str) -> PatientRecord:
 def read_record_file(path: Path, *, today: date) -> tuple[PatientRecord, dict[str, Any]]:
     """The record in ``path`` and its decoded JSON; raise :class:`InputError` naming each problem."""
     source = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        message = getattr(error, "strerror", None) or str(error)
-        raise InputError(source, [FieldProblem("(file)", message)]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise InputError(source, [FieldProblem("(json)", f"{error.msg} at {where}")]) from None
+    data = loads_json(read_text(path), source=source)
     return record_from_data(data, today=today, source=source), data
