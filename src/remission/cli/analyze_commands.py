@@ -67,6 +67,18 @@ Causes = Annotated[
     typer.Option("--causes", help="Comma-separated causes the data may hold besides 0; others are refused."),
 ]
 Json = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
+Where = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help="Keep rows where COLUMN OP VALUE holds (OP: = != < <= > >=); repeat to require several, "
+        'e.g. --where "enrolled = true" --where "risk_group != pending".',
+    ),
+]
+Plot = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Also draw the curves with numbers at risk to FILE.png or FILE.svg."),
+]
 
 # Estimator arguments whose name differs from the command-line option that sets them.
 _OPTION_OF = {"terms": "--covariates", "landmark_time": "--landmark", "conf_level": "--conf-level"}
@@ -83,6 +95,8 @@ def km(
     at: At = None,
     conf_type: ConfType = "log",
     conf_level: ConfLevel = 0.95,
+    where: Where = None,
+    plot: Plot = None,
     json_output: Json = False,
 ) -> None:
     """Kaplan–Meier curves per group (Greenwood SE, medians) and the log-rank test, as R survfit/survdiff."""
@@ -91,12 +105,13 @@ def km(
     from remission.stats.logrank import logrank_test
 
     times = _values(at, "--at")
+    _plot_kind(plot)
     if strata and not group:
         raise _option_error("--strata", "needs --group: the stratified log-rank test compares groups")
     if strata and entry:
         raise _option_error("--strata", "R's survdiff takes no late entry; drop --entry or --strata")
     roles = {"--time": time, "--event": event, "--group": group, "--entry": entry, "--strata": strata}
-    cohort = _load(data, roles)
+    cohort = _load(data, roles, where)
     arguments = {"time": time, "event": event, "group": group, "entry": entry, "strata": strata}
     outcome = follow_up(cohort, time, event=event, entry=entry)
     with _named(cohort, arguments):
@@ -115,6 +130,10 @@ def km(
             fit = dataclasses.replace(fit, compare=lambda: test)
     if not any(curve.events for curve in fit.curves):
         _note(f"{cohort.field(event)} has no events (no 1): every curve stays at survival 1")
+    if plot is not None:
+        from remission.stats.plots import survival_plot
+
+        _write_plot(plot, lambda: survival_plot(fit, time_scale=1.0, time_label=_time_label(time)))
     _emit(json_output, lambda: fit.to_dict(times), lambda: fit.tables(times))
 
 
@@ -127,6 +146,8 @@ def cuminc(
     strata: StrataColumn = None,
     at: At = None,
     causes: Causes = None,
+    where: Where = None,
+    plot: Plot = None,
     json_output: Json = False,
 ) -> None:
     """Cumulative incidence per cause and group (Aalen–Johansen) and Gray's test, as R cmprsk::cuminc."""
@@ -135,9 +156,10 @@ def cuminc(
     from remission.stats.gray_test import gray_test
 
     times = _values(at, "--at")
+    _plot_kind(plot)
     if strata and not group:
         raise _option_error("--strata", "needs --group: Gray's test compares groups within strata")
-    cohort = _load(data, {"--time": time, "--cause": cause, "--group": group, "--strata": strata})
+    cohort = _load(data, {"--time": time, "--cause": cause, "--group": group, "--strata": strata}, where)
     outcome = follow_up(cohort, time, cause=cause, causes=_values(causes, "--causes", codes=True))
     t, codes = outcome.time, outcome.causes()
     with _named(cohort, {"time": time, "cause": cause, "group": group, "strata": strata}):
@@ -145,6 +167,23 @@ def cuminc(
         if strata and group and result.gray_test is not None:
             test = gray_test(t, codes, cohort.values(group), strata=cohort.values(strata))
             result = dataclasses.replace(result, gray_test=test)
+    if plot is not None:
+        from remission.stats.plots import incidence_plot
+
+        drawn = tuple(int(code) for code in result.causes)
+        _write_plot(
+            plot,
+            lambda: incidence_plot(
+                result,
+                t,
+                codes,
+                group=_optional(cohort, group),
+                causes=drawn,
+                cause_labels={code: f"cause {code}" for code in drawn},
+                time_scale=1.0,
+                time_label=_time_label(time),
+            ),
+        )
     _emit(json_output, lambda: result.to_dict(times), lambda: result.tables(times))
 
 
@@ -160,6 +199,7 @@ def cox(
     ties: Annotated[
         str, typer.Option("--ties", help="Tied times: efron (R's default) or breslow.")
     ] = "efron",
+    where: Where = None,
     json_output: Json = False,
 ) -> None:
     """Cox proportional hazards regression (Efron or Breslow ties, strata, late entry), as R coxph."""
@@ -178,6 +218,7 @@ def cox(
             "--covariates": numeric,
             "--categorical": factors,
         },
+        where,
     )
     outcome = follow_up(cohort, time, event=event, entry=entry)
     with _named(cohort, {"time": time, "event": event, "entry": entry, "strata": strata}):
@@ -203,6 +244,7 @@ def finegray(
     categorical: Categorical = "",
     failcode: Annotated[int, typer.Option("--failcode", help="The cause of interest; others compete.")] = 1,
     causes: Causes = None,
+    where: Where = None,
     json_output: Json = False,
 ) -> None:
     """Fine–Gray subdistribution hazards regression for one cause, as R cmprsk::crr."""
@@ -212,7 +254,7 @@ def finegray(
 
     numeric, factors = _columns(covariates), _columns(categorical)
     cohort = _load(
-        data, {"--time": time, "--cause": cause, "--covariates": numeric, "--categorical": factors}
+        data, {"--time": time, "--cause": cause, "--covariates": numeric, "--categorical": factors}, where
     )
     outcome = follow_up(cohort, time, cause=cause, causes=_values(causes, "--causes", codes=True))
     with _named(cohort, {"time": time, "cause": cause}):
@@ -230,13 +272,14 @@ def rmst(
     group: GroupColumn = None,
     entry: EntryColumn = None,
     conf_level: ConfLevel = 0.95,
+    where: Where = None,
     json_output: Json = False,
 ) -> None:
     """Restricted mean survival time up to --tau per group and differences from the first group."""
     from remission.stats.cohort_file import follow_up
     from remission.stats.restricted_mean import restricted_mean
 
-    cohort = _load(data, {"--time": time, "--event": event, "--group": group, "--entry": entry})
+    cohort = _load(data, {"--time": time, "--event": event, "--group": group, "--entry": entry}, where)
     outcome = follow_up(cohort, time, event=event, entry=entry)
     with _named(cohort, {"time": time, "event": event, "group": group, "entry": entry}):
         result = restricted_mean(
@@ -262,6 +305,7 @@ def landmark(
     at: At = None,
     conf_type: ConfType = "log",
     conf_level: ConfLevel = 0.95,
+    where: Where = None,
     json_output: Json = False,
 ) -> None:
     """Kaplan–Meier and log-rank test from a landmark time, among subjects event-free and followed then."""
@@ -269,7 +313,7 @@ def landmark(
     from remission.stats.landmark import landmark as landmark_analysis
 
     times = _values(at, "--at")
-    cohort = _load(data, {"--time": time, "--event": event, "--group": group})
+    cohort = _load(data, {"--time": time, "--event": event, "--group": group}, where)
     outcome = follow_up(cohort, time, event=event)
     with _named(cohort, {"time": time, "event": event, "group": group}):
         result = landmark_analysis(
@@ -283,15 +327,24 @@ def landmark(
     _emit(json_output, lambda: result.to_dict(times), lambda: result.tables(times))
 
 
-def _load(data: Path, roles: Mapping[str, str | Sequence[str] | None]) -> Cohort:
-    """Read the columns the options name and say on stderr how many incomplete rows were dropped."""
+def _load(
+    data: Path, roles: Mapping[str, str | Sequence[str] | None], where: Sequence[str] | None = None
+) -> Cohort:
+    """Read the columns the options name, keep the rows ``--where`` asks for, and say on stderr
+    how many incomplete rows were dropped and how many the conditions left out."""
     from remission.stats.cohort_file import read_cohort
+    from remission.stats.row_filter import parse_condition
 
     columns: dict[str, str] = {}
     for option, named in roles.items():
         for column in [named] if isinstance(named, str) else (named or ()):
             columns.setdefault(column, option)
-    cohort = read_cohort(data, columns)
+    conditions = [parse_condition(text) for text in where or ()]
+    cohort = read_cohort(data, columns, conditions)
+    if conditions:
+        kept = len(cohort.frame)
+        joined = " and ".join(map(str, conditions))
+        _note(f"kept {kept} of {kept + cohort.filtered} complete rows where {joined}")
     if cohort.dropped:
         counts = ", ".join(f"{column}: {count}" for column, count in cohort.missing if count)
         _note(
@@ -361,6 +414,33 @@ def _option_error(option: str, problem: str) -> InputError:
 
 def _note(message: str) -> None:
     err.print(Text(f"note: {message}"))
+
+
+def _plot_kind(path: Path | None) -> str | None:
+    """``.png`` or ``.svg`` for a ``--plot`` file; any other ending is refused before the analysis runs."""
+    if path is None:
+        return None
+    kind = path.suffix.lower()
+    if kind not in (".png", ".svg"):
+        raise _option_error("--plot", f"{path.name}: give a file ending in .png or .svg")
+    return kind
+
+
+def _time_label(column: str) -> str:
+    return f"Time ({column}, in the file's units)"
+
+
+def _write_plot(path: Path, draw: Callable[[], Any]) -> None:
+    """Draw the figure to ``path`` (.png or .svg, by its ending) and say so on stderr."""
+    from remission.stats.plots import figure_png, figure_svg
+
+    figure = draw()
+    content = figure_png(figure) if _plot_kind(path) == ".png" else figure_svg(figure)
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise _option_error("--plot", f"{path}: {error.strerror or error}") from None
+    _note(f"wrote {path}")
 
 
 def _emit(

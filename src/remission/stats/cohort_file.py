@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 
 from remission.errors import FieldProblem, InputError
 from remission.stats.inputs import as_events, as_times, refuse
+from remission.stats.row_filter import OPTION as FILTER_OPTION
+from remission.stats.row_filter import Condition, keep
 
 #: File name endings and the format they are read as.
 FORMATS: tuple[tuple[str, str], ...] = (
@@ -57,10 +59,13 @@ class Cohort:
     rows_read: int
     missing: tuple[tuple[str, int], ...]
     fields: tuple[tuple[str, str], ...]
+    #: Complete rows left out by the ``where`` conditions.
+    filtered: int = 0
 
     @property
     def dropped(self) -> int:
-        return self.rows_read - len(self.frame)
+        """Rows left out for a missing value."""
+        return self.rows_read - len(self.frame) - self.filtered
 
     def field(self, column: str) -> str:
         """How messages name a column: the argument that asked for it and the column name."""
@@ -108,8 +113,11 @@ def file_format(path: Path) -> str:
     )
 
 
-def read_cohort(path: str | Path, columns: Mapping[str, str]) -> Cohort:
+def read_cohort(path: str | Path, columns: Mapping[str, str], where: Sequence[Condition] = ()) -> Cohort:
     """Read the ``columns`` of a CSV or Parquet cohort file and drop rows missing any of them.
+
+    ``where`` keeps only the rows that satisfy every condition (:mod:`remission.stats.row_filter`);
+    their columns are read too, and a row missing one of them is dropped as incomplete.
 
     ``columns`` maps each column name to the argument that asked for it (e.g.
     ``{"futime": "--time"}``), so messages can say both. Returns a :class:`Cohort` of the
@@ -119,6 +127,7 @@ def read_cohort(path: str | Path, columns: Mapping[str, str]) -> Cohort:
     """
     file = Path(path)
     source = str(file)
+    columns = {**columns, **{c.column: FILTER_OPTION for c in where if c.column not in columns}}
     if not file.exists():
         raise InputError(source, [FieldProblem("--data", "no such file")])
     if not file.is_file():
@@ -153,7 +162,12 @@ def read_cohort(path: str | Path, columns: Mapping[str, str]) -> Cohort:
             source,
             [FieldProblem("--data", f"no row has a value in every used column (missing values: {counts})")],
         )
-    return Cohort(source, complete, len(frame), missing, fields)
+    kept = keep(complete, where)
+    if where and not kept.any():
+        conditions = " and ".join(str(c) for c in where)
+        raise InputError(source, [FieldProblem(FILTER_OPTION, f"no complete row satisfies {conditions}")])
+    filtered = int((~kept).sum())
+    return Cohort(source, complete.loc[kept], len(frame), missing, fields, filtered)
 
 
 def _label(name: str, columns: Mapping[str, str]) -> str:
