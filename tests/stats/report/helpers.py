@@ -98,6 +98,7 @@ def html_tables(document: str) -> tuple[dict[str, list[list[str]]], list[str]]:
     return parser.tables, parser.images
 
 
-def shown(estimate: float, std_err: float) -> str:
-    """How the report must print an estimate and its SE (percent, one decimal)."""
-    return f"{estimate * 100:.1f} ± {std_err * 100:.1f}%"
+def shown(estimate: float, std_err: float, lower: float | None = None, upper: float | None = None) -> str:
+    """How the report must print an estimate, its SE and its 95% limits (percent, one decimal)."""
+    text = f"{estimate * 100:.1f} ± {std_err * 100:.1f}%"
+    return text if lower is None or upper is None else text + f" (95% CI {lower * 100:.1f}–{upper * 100:.1f})"

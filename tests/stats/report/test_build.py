@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -13,6 +14,7 @@ from remission.errors import InputError
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.report import ALL, NOT_ESTIMABLE, YEAR_DAYS, build_report
+from remission.stats.report.estimates import incidence_limits
 from stats.report.helpers import endpoint_frame, shown
 
 CUT = date(2026, 6, 30)
@@ -34,7 +36,9 @@ class TestSurvivalTables:
             expected = curve.at(TIMES)
             assert [c.estimate for c in row.cells] == [p["survival"] for p in expected]
             assert [c.std_err for c in row.cells] == [p["std_err"] for p in expected]
-            assert [c.text for c in row.cells] == [shown(p["survival"], p["std_err"]) for p in expected]
+            assert [c.text for c in row.cells] == [
+                shown(p["survival"], p["std_err"], p["lower"], p["upper"]) for p in expected
+            ]
 
     def test_n_events_and_the_pooled_row_are_the_estimators(self):
         """n and events per group come from the fit; the first row pools every group."""
@@ -186,3 +190,27 @@ class TestInput:
         """A zero year is refused, naming ``years``."""
         with pytest.raises(InputError, match="years"):
             report(endpoint_frame(), years=(0, 3))
+
+
+class TestIncidenceLimits:
+    """95% limits of a cumulative incidence: log(-log) scale, inside (0, 1), around the estimate."""
+
+    def test_the_transform(self):
+        estimate, std_err = 0.3, 0.05
+        spread = 1.959963984540054 * std_err / (estimate * math.log(estimate))
+        assert incidence_limits(estimate, std_err) == pytest.approx(
+            (estimate ** math.exp(-spread), estimate ** math.exp(spread)), rel=1e-12
+        )
+
+    @pytest.mark.parametrize("estimate", [0.02, 0.05, 0.5, 0.95, 0.98])
+    def test_limits_stay_inside_zero_and_one_around_the_estimate(self, estimate: float):
+        lower, upper = incidence_limits(estimate, 0.1)
+        assert lower is not None
+        assert upper is not None
+        assert 0.0 < lower < estimate < upper < 1.0
+
+    @pytest.mark.parametrize(
+        ("estimate", "std_err"), [(0.0, 0.1), (1.0, 0.1), (0.3, float("nan")), (None, 0.1)]
+    )
+    def test_no_limits_where_the_transform_has_none(self, estimate, std_err):
+        assert incidence_limits(estimate, std_err) == (None, None)

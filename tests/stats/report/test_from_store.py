@@ -47,7 +47,9 @@ def test_the_report_renders_from_the_stores_dataset(small_store):
     for curve in fit.curves:
         (row,) = [r for r in body if r[0] == curve.group]
         expected = [
-            shown(p["survival"], p["std_err"]) if p["n_risk"] and curve.n >= 5 else "not estimable"
+            shown(p["survival"], p["std_err"], p["lower"], p["upper"])
+            if p["n_risk"] and curve.n >= 5
+            else "not estimable"
             for p in curve.at(times)
         ]
         assert row == [curve.group, str(curve.n), str(curve.events), *expected]

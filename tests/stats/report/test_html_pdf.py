@@ -14,6 +14,7 @@ from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.plots import tick_times
 from remission.stats.report import ANALYSES, NOT_ESTIMABLE, YEAR_DAYS, build_report, render_html, write_pdf
+from remission.stats.report.estimates import incidence_limits
 from stats.report.helpers import endpoint_frame, html_tables, shown
 
 CUT = date(2026, 6, 30)
@@ -40,7 +41,7 @@ class TestHtmlTables:
         fit = kaplan_meier(frame.os_time_days, frame.os_event, group=frame.risk_group)
         for curve in fit.curves:
             (row,) = [r for r in body if r[0] == curve.group]
-            cells = [shown(p["survival"], p["std_err"]) for p in curve.at(TIMES)]
+            cells = [shown(p["survival"], p["std_err"], p["lower"], p["upper"]) for p in curve.at(TIMES)]
             assert row == [curve.group, str(curve.n), str(curve.events), *cells]
 
     def test_incidence_rows_show_the_cuminc_estimates(self, document):
@@ -54,7 +55,12 @@ class TestHtmlTables:
             for c, code in enumerate(fit.causes):
                 (row,) = [r for r in body if r[:2] == [group, names[code]]]
                 cells = [
-                    shown(p["estimate"], np.sqrt(p["variance"])) for p in fit.curve(group, code).at(TIMES)
+                    shown(
+                        p["estimate"],
+                        np.sqrt(p["variance"]),
+                        *incidence_limits(p["estimate"], np.sqrt(p["variance"])),
+                    )
+                    for p in fit.curve(group, code).at(TIMES)
                 ]
                 assert row[2:] == [str(fit.subjects[g]), str(fit.events[g][c]), *cells]
 
@@ -128,3 +134,8 @@ class TestPdf:
         content = path.read_bytes()
         assert content.startswith(b"%PDF-")
         assert len(re.findall(rb"/Type /Page\b(?!s)", content)) == 1 + len(ANALYSES)
+
+
+def _incidence_cell(point: dict) -> str:
+    std_err = np.sqrt(point["variance"])
+    return shown(point["estimate"], std_err, *incidence_limits(point["estimate"], std_err))

@@ -24,6 +24,8 @@ from remission.stats.report.formatting import NOT_ESTIMABLE, p_value, percent_se
 
 #: Label of the row that pools every group of an analysis.
 ALL = "All patients"
+#: The standard normal quantile of two-sided 95% limits.
+Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Cell:
     estimate: float | None
     std_err: float | None
     text: str
+    #: 95% confidence limits (survival: log transform, as R survfit; incidence: log(-log)).
+    lower: float | None = None
+    upper: float | None = None
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,9 @@ def _survival_row(label: str, curve: SurvivalCurve, times_days: Sequence[float],
         shown = curve.n >= min_size and point["n_risk"] > 0
         estimate = point["survival"] if shown else None
         std_err = point["std_err"] if shown else None
-        text = percent_se(estimate, std_err) if shown else NOT_ESTIMABLE
-        cells.append(Cell(point["time"], point["n_risk"], estimate, std_err, text))
+        lower, upper = (point["lower"], point["upper"]) if shown else (None, None)
+        text = percent_se(estimate, std_err, lower, upper) if shown else NOT_ESTIMABLE
+        cells.append(Cell(point["time"], point["n_risk"], estimate, std_err, text, lower, upper))
     return GroupRow(label, None, curve.n, curve.events, tuple(cells))
 
 
@@ -199,11 +205,24 @@ def _incidence_rows(
                 shown = size >= min_size and risk > 0 and point["estimate"] is not None
                 estimate = point["estimate"] if shown else None
                 std_err = float(np.sqrt(variance)) if shown and variance is not None else None
-                text = percent_se(estimate, std_err) if shown else NOT_ESTIMABLE
-                cells.append(Cell(time_days, risk, estimate, std_err, text))
+                lower, upper = incidence_limits(estimate, std_err)
+                text = percent_se(estimate, std_err, lower, upper) if shown else NOT_ESTIMABLE
+                cells.append(Cell(time_days, risk, estimate, std_err, text, lower, upper))
             cause_name = CAUSE_LABELS.get(code, f"cause {code}")
             rows.append(GroupRow(label or name, cause_name, size, fit.events[g][c], tuple(cells)))
     return rows
+
+
+def incidence_limits(estimate: float | None, std_err: float | None) -> tuple[float | None, float | None]:
+    """95% limits of a cumulative incidence on the log(-log) scale, which keeps them inside
+    (0, 1): ``F ** exp(±1.96 · SE / (F · log F))``; ``(None, None)`` when ``F`` is 0 or 1 or the
+    SE is not finite. cmprsk's ``cuminc`` gives the variance but no limits; this transform is
+    the one of Choudhury (Stat Med 2002) and of R's ``tidycmprsk``."""
+    if estimate is None or std_err is None or not 0.0 < estimate < 1.0 or not np.isfinite(std_err):
+        return None, None
+    spread = Z_95 * std_err / (estimate * np.log(estimate))
+    first, second = estimate ** np.exp(spread), estimate ** np.exp(-spread)
+    return float(min(first, second)), float(max(first, second))
 
 
 def _gray(fit: CumulativeIncidenceResult) -> tuple[GroupTest, ...]:

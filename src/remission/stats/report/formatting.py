@@ -12,16 +12,24 @@ import math
 NOT_ESTIMABLE = "not estimable"
 
 
-def percent_se(estimate: float | None, std_err: float | None) -> str:
-    """``"60.2 ± 11.1%"`` from proportions (0–1); ``"60.2% (SE not estimable)"`` without a finite SE.
-
-    ``estimate`` ``None`` or not finite gives :data:`NOT_ESTIMABLE`.
+def percent_se(
+    estimate: float | None,
+    std_err: float | None,
+    lower: float | None = None,
+    upper: float | None = None,
+) -> str:
+    """``"60.2 ± 11.1% (95% CI 38.0–76.4)"`` from proportions (0–1): the estimate, its standard
+    error and, when both are finite, its 95% confidence limits; ``"60.2% (SE not estimable)"``
+    without a finite SE. ``estimate`` ``None`` or not finite gives :data:`NOT_ESTIMABLE`.
     """
     if estimate is None or not math.isfinite(estimate):
         return NOT_ESTIMABLE
     if std_err is None or not math.isfinite(std_err):
         return f"{100 * estimate:.1f}% (SE not estimable)"
-    return f"{100 * estimate:.1f} ± {100 * std_err:.1f}%"
+    text = f"{100 * estimate:.1f} ± {100 * std_err:.1f}%"
+    if lower is not None and upper is not None and math.isfinite(lower) and math.isfinite(upper):
+        text += f" (95% CI {100 * lower:.1f}–{100 * upper:.1f})"
+    return text
 
 
 def p_value(p: float | None) -> str:
