@@ -113,6 +113,20 @@ def test_grays_test_matches_cuminc(report: StudyReport, r_output: dict[str, Any]
         assert_close([test.statistic, test.p_value], [r["stat"], r["p"]], where=test.name)
 
 
+def test_median_follow_up_matches_reverse_survfit(report: StudyReport, r_output: dict[str, Any]) -> None:
+    """The median follow-up is survfit's median of Surv(os_time_days, 1 - os_event), with its limits."""
+    r = r_output["follow_up"]
+    follow_up = report.follow_up
+    assert follow_up is not None
+    assert follow_up.patients == r["n"]
+    assert (follow_up.median_days, follow_up.lower_days, follow_up.upper_days) == (
+        r["median"],
+        r["lower"],
+        r["upper"],
+    )
+    assert follow_up.text.startswith(f"{r['median'] / 365.25:.1f} years (95% CI {r['lower'] / 365.25:.1f}–")
+
+
 @pytest.mark.r_live
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 def test_r_still_produces_the_committed_numbers(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from remission.stats.inputs import refuse
 from remission.stats.report.definitions import ANALYSES, REQUIRED_COLUMNS, AnalysisDefinition, enrolled
 from remission.stats.report.estimates import AnalysisResult, run_analysis
+from remission.stats.report.follow_up import MedianFollowUp, median_follow_up
 
 #: The length of a year in days (the Julian year), used to turn "3 years" into a time in days.
 YEAR_DAYS = 365.25
@@ -41,6 +42,8 @@ class StudyReport:
     protocols: tuple[str, ...]
     analyses: tuple[AnalysisResult, ...]
     notes: tuple[str, ...]
+    #: Median follow-up of overall survival (reverse Kaplan–Meier); ``None`` without follow-up times.
+    follow_up: MedianFollowUp | None = None
 
     @property
     def times_days(self) -> tuple[float, ...]:
@@ -108,4 +111,5 @@ def build_report(
         protocols=protocols,
         analyses=results,
         notes=tuple(notes),
+        follow_up=median_follow_up(frame, year_days=YEAR_DAYS),
     )

@@ -33,12 +33,18 @@ def _title_page(report: StudyReport) -> Figure:
         f"Data cut (as-of): {report.as_of.isoformat()}",
         f"Patients in the dataset: {report.patients}; enrolled (analysed): {report.enrolled}",
         f"Protocols: {', '.join(report.protocols)}",
+        *(
+            [f"Median follow-up (reverse Kaplan–Meier of OS): {report.follow_up.text}"]
+            if report.follow_up
+            else []
+        ),
         "",
         *(line for note in report.notes for line in [*_lines("• " + note), ""]),
         *_lines(
             f"Times are whole days; a year is {report.year_days} days. Cells: estimate ± standard error "
-            "(%): Kaplan–Meier with Greenwood's SE, or cumulative incidence (Aalen–Johansen) with the "
-            "variance of R cmprsk::cuminc. Groups are compared with the log-rank or Gray's test."
+            "(95% confidence interval), in %: Kaplan–Meier with Greenwood's SE and log limits, or "
+            "cumulative incidence (Aalen–Johansen) with the variance of R cmprsk::cuminc and log(-log) "
+            "limits. Groups are compared with the log-rank or Gray's test."
         ),
         "",
         *_lines(

@@ -63,6 +63,14 @@ ci <- function(rows, group = NULL) {
   result
 }
 
+# Median follow-up by reverse Kaplan-Meier: deaths censor the follow-up of overall survival.
+follow_up <- function() {
+  rows <- d[enrolled & !is.na(d$os_time_days) & !is.na(d$os_event), ]
+  table <- summary(survfit(Surv(os_time_days, 1 - os_event) ~ 1, data = rows))$table
+  list(n = nrow(rows), median = unname(table["median"]), lower = unname(table["0.95LCL"]),
+       upper = unname(table["0.95UCL"]))
+}
+
 fixture <- list(
   times = times,
   efs_by_risk_group = km(final_group, "efs_time_days", "efs_event", "risk_group"),
@@ -76,6 +84,7 @@ fixture <- list(
     relapsed & !is.na(d$remission_before_second_hsct), "os_after_relapse_time_days",
     "os_after_relapse_event", "remission_before_second_hsct"),
   relapse_incidence = ci(enrolled),
-  relapse_incidence_by_risk_group = ci(final_group, "risk_group")
+  relapse_incidence_by_risk_group = ci(final_group, "risk_group"),
+  follow_up = follow_up()
 )
 write_json(fixture, out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE)
