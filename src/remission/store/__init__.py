@@ -69,7 +69,7 @@ from remission.store.export import FILE_EXISTS, ExportFormat, ExportResult, expo
 from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
-from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient, sees_identifiers
+from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -237,7 +237,6 @@ __all__ = [
     "read_record",
     "register_patient",
     "run_idempotent",
-    "sees_identifiers",
     "sign_in",
     "site_by_code",
     "site_codes",

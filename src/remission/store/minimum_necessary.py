@@ -43,11 +43,6 @@ def withhold_in_text(text: str, born: date | None = None) -> str:
     return text.replace(born.isoformat(), WITHHELD) if born is not None else text
 
 
-def sees_identifiers(session: StudySession, site_id: int) -> bool:
-    """Whether the session's actor may see direct identifiers of a patient at ``site_id``."""
-    return session.actor.sees_identifiers_at(site_id)
-
-
 def withhold_birth_dates(payload: Any, born: date | None = None) -> Any:
     """A copy of ``payload`` (JSON-like) with the date of birth withheld: every value under
     :data:`BIRTH_KEYS`, and in every text as :func:`withhold_in_text` does."""
@@ -66,7 +61,7 @@ def withhold_birth_dates(payload: Any, born: date | None = None) -> Any:
 def disclosed(session: StudySession, patient: Patient, payload: Any) -> Any:
     """``payload`` about ``patient`` as the session's actor may see it: the date of birth
     withheld unless the actor holds a role at the patient's site."""
-    if sees_identifiers(session, patient.site_id):
+    if session.actor.sees_identifiers_at(patient.site_id):
         return payload
     return withhold_birth_dates(payload, patient.date_of_birth)
 
@@ -89,7 +84,7 @@ def disclosed_patient(session: StudySession, patient: Patient) -> dict[str, Any]
         "study_id": patient.study_id,
         "site_id": patient.site_id,
         "sex": patient.sex,
-        "date_of_birth": born if sees_identifiers(session, patient.site_id) else None,
+        "date_of_birth": born if session.actor.sees_identifiers_at(patient.site_id) else None,
         "birth_month": born.strftime("%Y-%m") if born else None,
         "age_at_diagnosis_days": _age_in_days(born, diagnosis_date(patient.baseline)),
         "baseline": patient.baseline,
