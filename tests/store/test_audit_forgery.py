@@ -26,7 +26,6 @@ from remission.store.audit_settings import AuditSettings, CheckpointSchedule, de
 from remission.store.audit_verification import ChainReport, verify_chain
 from remission.store.database import Store, make_engine
 from remission.store.models import AuditCheckpoint, AuditEntry, AuditSeal
-from remission.store.vocabulary import Role
 
 
 def add_sites(store: Store, *codes: str) -> None:
@@ -291,7 +290,10 @@ class TestDirectInsertRefused:
                 insert(AuditEntry).values(**forged_after(head)),
                 text("SET LOCAL ROLE remission_audit_linker"),
             ):
-                with pytest.raises(DBAPIError, match="direct INSERT|permission denied"), app.engine.begin() as c:
+                with (
+                    pytest.raises(DBAPIError, match=r"direct INSERT|permission denied"),
+                    app.engine.begin() as c,
+                ):
                     c.execute(statement)
             add_sites(app, "APP")
         finally:

@@ -354,7 +354,7 @@ class TestTampering:
         assert "missing" in report.problem
 
     def test_rehashed_forgery_is_reported_at_the_entry_by_its_mac(self, world: World):
-        """An altered entry whose own hash is recomputed is reported at that entry: its MAC no longer holds."""
+        """An altered entry whose own hash is recomputed is named: its MAC no longer holds."""
         mixed_workload(world)
         entries = world.audit_rows()
         forged = dict(entries[4], new_value='"forged"')
