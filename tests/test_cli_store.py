@@ -18,7 +18,7 @@ from tests.support.cli import run_cli
 
 from remission.store import accounts
 from remission.store.actor import Actor
-from remission.store.audit import verify_chain
+from remission.store.audit_verification import verify_chain
 from remission.store.database import Store, make_engine
 from remission.store.migrations_api import upgrade
 from remission.store.vocabulary import Role
@@ -96,7 +96,7 @@ def users(url: str) -> list[str]:
         engine.dispose()
 
 
-def _unguarded(url: str, trigger: str, statement: str, seq: int) -> None:
+def _unguarded(url: str, trigger: str, statement: str, seq: int, table: str = "audit_entries") -> None:
     """Lift the database's guard on the audit table and run ``statement``, as a rogue operator could."""
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
@@ -108,7 +108,7 @@ def _unguarded(url: str, trigger: str, statement: str, seq: int) -> None:
             connection.close()
         return
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        connection.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
+        connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         connection.execute(statement, (seq,))
 
 
@@ -120,8 +120,15 @@ def tamper(url: str, seq: int) -> None:
 
 
 def cut_tail(url: str, seq: int) -> None:
-    """Delete the chain's entries from ``seq`` on, behind the guard."""
+    """Delete the chain's entries and their seals from ``seq`` on, behind the guards."""
     _unguarded(url, "audit_no_delete", "DELETE FROM audit_entries WHERE seq >= %s", seq)
+    _unguarded(url, "audit_seals_no_delete", "DELETE FROM audit_seals WHERE seq >= %s", seq, "audit_seals")
+
+
+def printed_head(verified: subprocess.CompletedProcess[str]) -> str:
+    """The ``SEQ:HASH`` that ``audit verify`` printed as the head."""
+    line = next(line for line in verified.stdout.splitlines() if line.startswith("head "))
+    return line.rsplit(" ", 1)[-1]
 
 
 class TestStoreCommands:
@@ -130,7 +137,7 @@ class TestStoreCommands:
         url = empty_database
         upgraded = run("db", "upgrade", "--database", url)
         assert upgraded.returncode == 0, upgraded.stderr
-        assert "database at revision 0005" in upgraded.stdout
+        assert "database at revision 0006" in upgraded.stdout
         site = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", url)
         assert (site.returncode, site.stdout.strip()) == (0, "site SEV added (id 1)")
         user = run(
@@ -142,13 +149,14 @@ class TestStoreCommands:
         report = chain_report(url)
         assert report.intact
         assert report.entries > 0
-        assert (verified.returncode, verified.stdout.strip().splitlines()) == (
+        assert (verified.returncode, verified.stdout.strip().splitlines()[:2]) == (
             0,
             [
                 f"audit trail intact: {report.entries} entries",
                 f"head (keep it to verify with --anchor): {report.head[0]}:{report.head[1]}",
             ],
         )
+        assert "public development key" in verified.stdout
         store = Store.open(url)
         try:
             with store.session(Actor.for_system("test")) as session:
@@ -169,12 +177,12 @@ class TestStoreCommands:
 
     def test_anchor_reveals_entries_cut_from_the_end(self, study: str):
         """A head printed earlier, given as --anchor, exposes a chain whose last entries were removed."""
-        head = run("audit", "verify", "--database", study).stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+        head = printed_head(run("audit", "verify", "--database", study))
         assert run("audit", "verify", "--database", study, "--anchor", head).returncode == 0
         seq = int(head.split(":")[0])
         cut_tail(study, seq)
         plain = run("audit", "verify", "--database", study)
-        assert plain.returncode == 0  # the shortened chain still links: only the anchor can tell
+        assert plain.returncode == 0  # entries and seals both cut: only something kept outside can tell
         anchored = run("audit", "verify", "--database", study, "--anchor", head)
         assert anchored.returncode == 1
         assert f"the chain ends at entry {seq - 1}, but the anchor names entry {seq}" in anchored.stdout

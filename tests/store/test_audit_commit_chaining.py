@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.store.helpers import ON_POSTGRESQL, World
 
 from remission.store import StorageError, events
-from remission.store.audit import content_digest, link_hash, verify_chain
+from remission.store.audit import content_digest, link_hash
+from remission.store.audit_verification import verify_chain
 from remission.store.models import AdverseEvent, AuditEntry, AuditPending
 from remission.store.vocabulary import Role
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from remission.cli.export_commands import export
 from remission.store import AUDIT_ENTITY, ExportFormat, accounts, events, export_dataset, patients
 from remission.store.actor import AccessDenied, Actor
-from remission.store.audit import verify_chain
+from remission.store.audit_verification import verify_chain
 from remission.store.database import Store
 from remission.store.endpoint_columns import SCHEMA
 from remission.store.endpoints import derive_endpoints

@@ -78,7 +78,7 @@ LAZY = {
     "db": Lazy("remission.cli.store_commands", "db_app", "Create or migrate the study database."),
     "site": Lazy("remission.cli.store_commands", "site_app", "Study sites."),
     "user": Lazy("remission.cli.store_commands", "user_app", "User accounts and roles."),
-    "audit": Lazy("remission.cli.store_commands", "audit_app", "The audit trail."),
+    "audit": Lazy("remission.cli.audit_commands", "audit_app", "The audit trail."),
     "trials": Lazy(
         "remission.cli.trial_commands",
         "trials_app",

@@ -1,4 +1,4 @@
-"""Commands over the study store: schema, sites, users, audit, and the API server."""
+"""Commands over the study store: schema, sites, users, and the API server (audit: audit_commands)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from remission.errors import FieldProblem, InputError
 from remission.store import Actor, Role, Store, database_url
 
 DatabaseOption = Annotated[
@@ -21,7 +20,6 @@ DatabaseOption = Annotated[
 db_app = typer.Typer(help="Create or migrate the study database.", no_args_is_help=True)
 site_app = typer.Typer(help="Study sites.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 
 
@@ -36,7 +34,7 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     from remission.store import current_revision, upgrade
 
     store = _store(database, migrated=False)
-    upgrade(store.engine)
+    upgrade(store.engine, audit=store.audit)
     out.print(f"database at revision {current_revision(store.engine)}: {store.redacted_url}")
 
 
@@ -76,37 +74,6 @@ def user_add(
             site_code=site,
         )
     out.print(f"user {user.username} added as {role.value}" + (f" at {site}" if site else ""))
-
-
-@audit_app.command("verify")
-def audit_verify(
-    database: DatabaseOption = None,
-    anchor: Annotated[
-        str | None,
-        typer.Option("--anchor", help="SEQ:HASH of a head printed earlier: the chain must still hold it."),
-    ] = None,
-) -> None:
-    """Recompute the hash chain; report the first broken link (exit 1) or that it is intact.
-
-    The head printed on success, kept outside the database, lets a later run with --anchor
-    show that no entries were cut from the chain's end.
-    """
-    from remission.store import parse_anchor
-
-    try:
-        expected = parse_anchor(anchor) if anchor is not None else None
-    except ValueError as error:
-        raise InputError("--anchor", [FieldProblem(anchor or "", str(error))]) from None
-    report = _store(database).verify_audit(anchor=expected)
-    if report.intact:
-        out.print(f"audit trail intact: {report.entries} entries", highlight=False)
-        if report.head is not None:
-            out.print(
-                f"head (keep it to verify with --anchor): {report.head[0]}:{report.head[1]}", highlight=False
-            )
-        return
-    out.print(f"[bold red]audit trail broken at entry {report.broken_at}[/bold red]: {report.problem}")
-    raise typer.Exit(1)
 
 
 def serve(

@@ -22,7 +22,8 @@ from remission.store.accounts import (
 )
 from remission.store.actor import AccessDenied, Actor
 from remission.store.anthracycline_exposure import DoseLine, dose_lines, exposure
-from remission.store.audit import ChainReport, ReasonRequired, parse_anchor, verify_chain
+from remission.store.audit import ReasonRequired
+from remission.store.audit_checkpoints import Checkpoint
 from remission.store.audit_reading import (
     AUDIT_PER_PAGE,
     AUDIT_READERS,
@@ -33,6 +34,13 @@ from remission.store.audit_reading import (
     read_audit_page,
     read_latest_audit,
 )
+from remission.store.audit_settings import (
+    AuditSettings,
+    CheckpointSchedule,
+    audit_settings_from_environment,
+    development_audit_settings,
+)
+from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
 from remission.store.course_kinds import (
     COURSE_KINDS,
     MAX_ID,
@@ -142,7 +150,10 @@ __all__ = [
     "Attribution",
     "AuditAction",
     "AuditPage",
+    "AuditSettings",
     "ChainReport",
+    "Checkpoint",
+    "CheckpointSchedule",
     "Conflict",
     "ConsentCreate",
     "ConsentRecord",
@@ -192,6 +203,7 @@ __all__ = [
     "add_site",
     "add_user",
     "adverse_events_by_grade",
+    "audit_settings_from_environment",
     "audit_subject",
     "authenticate",
     "course_kind",
@@ -201,6 +213,7 @@ __all__ = [
     "current_risk_groups",
     "database_url",
     "delete_row",
+    "development_audit_settings",
     "diagnosis_date",
     "disclosed",
     "disclosed_patient",

@@ -6,6 +6,7 @@ One URL picks the database: a SQLite file (the embedded default) or PostgreSQL
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +20,18 @@ from sqlalchemy.orm import sessionmaker
 
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import Actor
-from remission.store.audit import ChainReport, verify_chain
-from remission.store.errors import Conflict, StorageError
+from remission.store.audit_checkpoints import Checkpoint
+from remission.store.audit_sealing import after_audited_commit, seal_chain, write_checkpoint
+from remission.store.audit_settings import AuditSettings, audit_settings_from_environment
+from remission.store.audit_verification import ChainReport, verify_chain
+from remission.store.errors import Conflict, Refused, StorageError
 from remission.store.failures import UPGRADE_FIX, display_url, storage_error, storage_errors
 from remission.store.migrations_api import current_revision, head_revision
 from remission.store.session import StudySession
 
 DEFAULT_DATABASE_URL = "sqlite:///remission.sqlite"
 URL_VARIABLE = "REMISSION_DATABASE_URL"
+_log = logging.getLogger(__name__)
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -61,15 +66,26 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 class Store:
-    """The study store: an engine and sessions that always act for an actor."""
+    """The study store: an engine, the audit trail's keys, and sessions that always act for an actor."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, audit: AuditSettings | None = None) -> None:
+        """A store on ``engine``; ``audit`` gives the audit keys (by default from the environment,
+        which raises :class:`InputError` outside development without a strong key)."""
         self.engine = engine
+        self.audit = audit or audit_settings_from_environment()
         self._sessions = sessionmaker(engine, class_=StudySession, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, existing: bool = False, migrated: bool = False) -> Store:
-        """The store at ``url`` (see :func:`database_url`).
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        existing: bool = False,
+        migrated: bool = False,
+        audit: AuditSettings | None = None,
+    ) -> Store:
+        """The store at ``url`` (see :func:`database_url`) with the ``audit`` settings (by default
+        from the environment).
 
         With ``existing``, a SQLite URL must name a file that exists: SQLite would otherwise
         create an empty database, and reading nothing helps no one. With ``migrated`` (which
@@ -83,7 +99,8 @@ class Store:
         if (existing or migrated) and parsed.get_backend_name() == "sqlite" and missing:
             problem = f"no database file there; {UPGRADE_FIX} to create one"
             raise InputError("--database", [FieldProblem(chosen, problem)])
-        store = cls(make_engine(chosen))
+        settings = audit or audit_settings_from_environment()
+        store = cls(make_engine(chosen), audit=settings)
         if migrated:
             store.require_migrated()
         return store
@@ -105,10 +122,45 @@ class Store:
         )
         raise StorageError(problem, url=self.redacted_url, fix=UPGRADE_FIX)
 
-    def verify_audit(self, *, anchor: tuple[int, str] | None = None) -> ChainReport:
-        """Recompute the audit chain (see :func:`remission.store.audit.verify_chain`)."""
+    def verify_audit(
+        self, *, anchor: tuple[int, str] | None = None, checkpoint: Checkpoint | None = None
+    ) -> ChainReport:
+        """Check the audit chain's links, MACs, seals and checkpoints with this store's keys
+        (see :func:`remission.store.audit_verification.verify_chain`)."""
         with storage_errors(self.engine), self.engine.connect() as connection:
-            return verify_chain(connection, anchor=anchor)
+            return verify_chain(connection, settings=self.audit, anchor=anchor, checkpoint=checkpoint)
+
+    def checkpoint_audit(self) -> Checkpoint:
+        """Seal the chain and write a signed checkpoint of its head now.
+
+        Raises :class:`Refused` without a signing key, with nothing to checkpoint, or when an
+        entry cannot be sealed (verify the trail to see why).
+        """
+        signer = self.audit.signer
+        if signer is None:
+            raise Refused("REMISSION_AUDIT_SIGNING_KEY_FILE", "no checkpoint signing key is configured")
+        with storage_errors(self.engine), self.engine.begin() as connection:
+            sealing = seal_chain(connection, self.audit.keyring)
+            if sealing.problem is not None:
+                raise Refused(
+                    "audit trail", f"cannot be sealed ({sealing.problem}); run remission audit verify"
+                )
+            checkpoint = write_checkpoint(connection, signer)
+        if checkpoint is None:
+            raise Refused("audit trail", "empty: there is nothing to checkpoint")
+        return checkpoint
+
+    def _after_audited_commit(self) -> None:
+        """Seal what the COMMIT added and write a checkpoint if one is due.
+
+        The write has committed: a failure here must not make it look failed. It is logged, and
+        the next audited COMMIT (or ``remission audit checkpoint``) seals what is left.
+        """
+        try:
+            with self.engine.begin() as connection:
+                after_audited_commit(connection, self.audit)
+        except SQLAlchemyError:
+            _log.warning("sealing the audit trail after a commit failed", exc_info=True)
 
     @contextmanager
     def session(self, actor: Actor, *, reason: str | None = None) -> Iterator[StudySession]:
@@ -121,9 +173,11 @@ class Store:
         with self._sessions() as session:
             session.info["actor"] = actor
             session.info["reason"] = reason
+            session.info["audit"] = self.audit
             try:
                 yield session
                 session.commit()
+                audited = bool(session.info.get("audited"))
             except IntegrityError as error:
                 session.rollback()
                 raise Conflict() from error
@@ -133,3 +187,5 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+        if audited:
+            self._after_audited_commit()

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from remission.store.audit_settings import AuditSettings
 from remission.store.failures import storage_errors
 
 
@@ -22,12 +23,15 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, audit: AuditSettings | None = None) -> None:
     """Create or migrate the schema to ``revision`` in one transaction.
 
-    A database that cannot be reached or refuses the migration raises :class:`StorageError`.
+    ``audit`` gives the keys migration 0006 converts an existing audit trail with (by default
+    those of the environment). A database that cannot be reached or refuses the migration
+    raises :class:`StorageError`; a broken audit trail refused by migration 0006, ``Refused``.
     """
     config = alembic_config(engine)
+    config.attributes["audit_settings"] = audit
     with storage_errors(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -209,12 +209,52 @@ class AuditContent:
 
 
 class AuditEntry(AuditContent, Base):
-    """One append-only, hash-chained audit entry."""
+    """One append-only, hash-chained audit entry, authenticated by the application's key.
+
+    ``entry_mac`` is the HMAC of the content digest and ``nonce`` under the key ``key_id``
+    (:mod:`remission.store.audit_keys`); its place in the chain is fixed by its
+    :class:`AuditSeal`. The three are NULL only in a chain written before migration 0006 that
+    was not converted, which verification reports.
+    """
 
     __tablename__ = "audit_entries"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    nonce: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True, index=True)
+    entry_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditSeal(Base):
+    """The keyed link of one audit entry: an HMAC over the previous seal, its seq and content.
+
+    Written by the application, which holds the key, once the entry is in the chain: in the
+    same transaction on SQLite, right after COMMIT on PostgreSQL (see
+    :mod:`remission.store.audit_sealing`). Append-only like the entries.
+    """
+
+    __tablename__ = "audit_seals"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain's head: entry ``seq`` has ``hash`` and seal ``seal``.
+
+    ``signature`` is an Ed25519 signature (hex) by the key whose id is ``signer`` over the
+    checkpoint's canonical JSON (:mod:`remission.store.audit_checkpoints`). Append-only.
+    """
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    seal: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32), doc="UTC, ISO 8601 with microseconds and Z")
+    signer: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
 
 
 class AuditPending(Base):
@@ -268,5 +308,6 @@ class SignInThrottle(Base):
 AUDITED = {
     mapper.class_.__tablename__: mapper.class_
     for mapper in Base.registry.mappers
-    if mapper.class_ not in (AuditEntry, AuditPending, IdempotencyKey, SignInThrottle)
+    if mapper.class_
+    not in (AuditEntry, AuditPending, AuditSeal, AuditCheckpoint, IdempotencyKey, SignInThrottle)
 }

@@ -68,3 +68,4 @@ class AuditAction(StrEnum):
     READ_IDENTIFIERS = "read identifiers"
     EXPORT = "export"
     ACCOUNT = "account"  # account and permission changes (ICH E6(R3))
+    REKEY = "re-key"  # the audit trail converted to keyed entries (migration 0006)
