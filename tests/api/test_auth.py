@@ -12,6 +12,7 @@ from remission.api.app import API_PREFIX
 from remission.api.settings import MIN_SECRET_LENGTH, Settings
 from remission.api.tokens import issue_token
 from remission.errors import InputError
+from remission.store import start_session
 from remission.store.models import User
 from remission.store.vocabulary import Role
 
@@ -86,14 +87,34 @@ class TestBearerToken:
     def test_expired_token_is_401(self, api: Api):
         """A token whose expiry has passed gets 401, though the user and the secret are right."""
         user_id = api.user_id(INVESTIGATOR)
-        expired = issue_token(user_id, secret=api.settings.secret_key, minutes=-1)
-        fresh = issue_token(user_id, secret=api.settings.secret_key, minutes=1)
+        hour = timedelta(hours=1)
+        session_id = start_session(api.store, user_id=user_id, kind="api", idle=hour, lifetime=hour)
+        expired = issue_token(user_id, session_id, secret=api.settings.secret_key, minutes=-1)
+        fresh = issue_token(user_id, session_id, secret=api.settings.secret_key, minutes=1)
         assert api.client.get(PROTECTED, headers=bearer(expired)).status_code == 401
         assert api.client.get(PROTECTED, headers=bearer(fresh)).status_code == 200
 
     def test_token_signed_with_another_secret_is_401(self, api: Api):
         """A well-formed token signed with a different secret gets 401."""
-        token = issue_token(api.user_id(INVESTIGATOR), secret=secrets.token_urlsafe(36), minutes=5)
+        hour = timedelta(hours=1)
+        user_id = api.user_id(INVESTIGATOR)
+        session_id = start_session(api.store, user_id=user_id, kind="api", idle=hour, lifetime=hour)
+        token = issue_token(user_id, session_id, secret=secrets.token_urlsafe(36), minutes=5)
+        assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
+
+    def test_token_without_a_session_is_401(self, api: Api):
+        """A correctly signed, unexpired token whose session id names no stored session gets 401."""
+        token = issue_token(
+            api.user_id(INVESTIGATOR), secrets.token_urlsafe(32), secret=api.settings.secret_key, minutes=5
+        )
+        assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
+
+    def test_another_users_session_is_401(self, api: Api):
+        """A token naming one user with another user's live session id gets 401."""
+        hour = timedelta(hours=1)
+        other = api.user_id(Principal(Role.COORDINATOR, "SNU"))
+        session_id = start_session(api.store, user_id=other, kind="api", idle=hour, lifetime=hour)
+        token = issue_token(api.user_id(INVESTIGATOR), session_id, secret=api.settings.secret_key, minutes=5)
         assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
 
     def test_token_without_expiry_is_401(self, api: Api):
