@@ -7,7 +7,13 @@ import secrets
 from dataclasses import dataclass
 
 from remission.errors import FieldProblem, InputError
-from remission.store import DEFAULT_PASSWORD_POLICY, MIN_SECRET_BITS, PasswordPolicy, SignInPolicy, secret_problem
+from remission.store import (
+    DEFAULT_PASSWORD_POLICY,
+    MIN_SECRET_BITS,
+    PasswordPolicy,
+    SignInPolicy,
+    secret_problem,
+)
 
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 MIN_SECRET_LENGTH = 32
@@ -90,7 +96,9 @@ def secret_key_problem(secret: str) -> str | None:
     enough and has none). The message never repeats the secret."""
     generate = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
     if secret.lower() in PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH:
-        return f"set a random secret of at least {MIN_SECRET_LENGTH} characters outside development; {generate}"
+        return (
+            f"set a random secret of at least {MIN_SECRET_LENGTH} characters outside development; {generate}"
+        )
     weak = secret_problem(secret, min_bits=MIN_SECRET_BITS)
     return None if weak is None else f"the secret key is {weak}"
 
@@ -104,7 +112,11 @@ def password_policy() -> PasswordPolicy:
     if length < LOWEST_PASSWORD_MIN_LENGTH:
         raise InputError(
             "REMISSION_PASSWORD_MIN_LENGTH",
-            [FieldProblem("REMISSION_PASSWORD_MIN_LENGTH", f"at least {LOWEST_PASSWORD_MIN_LENGTH} characters")],
+            [
+                FieldProblem(
+                    "REMISSION_PASSWORD_MIN_LENGTH", f"at least {LOWEST_PASSWORD_MIN_LENGTH} characters"
+                )
+            ],
         )
     score = os.environ.get("REMISSION_PASSWORD_MIN_SCORE", str(defaults.min_score))
     if score not in {"0", "1", "2", "3", "4"}:

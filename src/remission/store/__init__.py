@@ -9,17 +9,6 @@ everything else by keyword. See ``docs/architecture.md`` and ``docs/store.md``.
 
 from __future__ import annotations
 
-from remission.store.accounts import (
-    actor_for_user,
-    add_site,
-    add_user,
-    authenticate,
-    get_user,
-    list_sites,
-    site_by_code,
-    site_codes,
-    usernames,
-)
 from remission.store.account_changes import (
     Account,
     RoleGrant,
@@ -31,6 +20,17 @@ from remission.store.account_changes import (
     set_password,
     set_roles,
     user_by_username,
+)
+from remission.store.accounts import (
+    actor_for_user,
+    add_site,
+    add_user,
+    authenticate,
+    get_user,
+    list_sites,
+    site_by_code,
+    site_codes,
+    usernames,
 )
 from remission.store.actor import AccessDenied, Actor
 from remission.store.anthracycline_exposure import DoseLine, dose_lines, exposure

@@ -38,6 +38,17 @@ class RoleGrant:
         """``coordinator@SEV`` or ``monitor`` (what the command line takes and prints)."""
         return self.role.value if self.site is None else f"{self.role.value}@{self.site}"
 
+    @classmethod
+    def parse(cls, text: str) -> RoleGrant:
+        """``ROLE`` or ``ROLE@SITE`` (e.g. ``coordinator@SEV``); :class:`Refused` otherwise."""
+        name, _, site = text.strip().partition("@")
+        try:
+            role = Role(name.strip())
+        except ValueError:
+            known = ", ".join(role.value for role in Role)
+            raise Refused("roles", f"{name.strip()[:40]!r} is not a role; use one of {known}") from None
+        return cls(role, site.strip() or None)
+
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -75,7 +86,9 @@ def _grants(session: Session, user_id: int, codes: dict[int, str]) -> tuple[Role
 
 
 def _account(session: Session, user: User, codes: dict[int, str]) -> Account:
-    return Account(user.id, user.username, user.full_name, user.active, user.version, _grants(session, user.id, codes))
+    return Account(
+        user.id, user.username, user.full_name, user.active, user.version, _grants(session, user.id, codes)
+    )
 
 
 def list_accounts(session: Session) -> list[Account]:
@@ -158,7 +171,9 @@ def set_roles(session: Session, *, user_id: int, grants: Sequence[RoleGrant]) ->
     if (Role.ADMIN, None) not in wanted:
         actor = session_actor(session)
         if actor.user_id == user.id:
-            raise Refused("roles", "you may not remove your own administrator role; ask another administrator")
+            raise Refused(
+                "roles", "you may not remove your own administrator role; ask another administrator"
+            )
     held = {
         (row.role, row.site_id): row
         for row in session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
@@ -185,7 +200,11 @@ def set_password(
 
 
 def change_own_password(
-    session: Session, *, old_password: str, new_password: str, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY
+    session: Session,
+    *,
+    old_password: str,
+    new_password: str,
+    policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
 ) -> User:
     """Change the acting user's own password, given the old one; every session of theirs ends
     (the caller starts a new one for the request that made the change).

@@ -2,7 +2,8 @@
 
 Defining the class here, together with its event hooks, means a StudySession cannot
 exist without site scoping on every read, write and length checks before every flush, and the
-audit trail and the revocation of changed accounts' sessions after every flush — no import order can leave one out.
+audit trail and the revocation of changed accounts' sessions after every flush — no import
+order can leave one out.
 """
 
 from __future__ import annotations

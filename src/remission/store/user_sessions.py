@@ -74,7 +74,9 @@ def start_session(
     session_id = secrets.token_urlsafe(32)
     expires = moment + lifetime
     with storage_errors(store.engine), store.engine.begin() as connection:
-        connection.execute(delete(_TABLE).where(or_(_TABLE.c.expires_at <= moment, _TABLE.c.idle_until <= moment)))
+        connection.execute(
+            delete(_TABLE).where(or_(_TABLE.c.expires_at <= moment, _TABLE.c.idle_until <= moment))
+        )
         connection.execute(
             insert(_TABLE).values(
                 key_hash=session_key(session_id),

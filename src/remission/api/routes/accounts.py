@@ -111,7 +111,9 @@ def list_users(actor: ActorDep, store: StoreDep) -> Any:
 
 
 @router.post("/users", status_code=201)
-def create_user(body: UserCreate, actor: ActorDep, store: StoreDep, settings: SettingsDep, request: Request) -> Any:
+def create_user(
+    body: UserCreate, actor: ActorDep, store: StoreDep, settings: SettingsDep, request: Request
+) -> Any:
     def work(session: StudySession) -> dict[str, Any]:
         user = add_user(
             session,
