@@ -82,9 +82,10 @@ class TestSitesOfAKey:
 
 class TestMigration0004:
     def test_head_is_after_0004(self, store: Store):
-        """The shipped migrations end at 0005 (sign-in throttling, after 0004); the test database is there."""
-        assert head_revision(store.engine) == "0005"
-        assert current_revision(store.engine) == "0005"
+        """The shipped migrations end at 0007 (server-side sessions, after 0004 and 0005); the test
+        database is there."""
+        assert head_revision(store.engine) == "0007"
+        assert current_revision(store.engine) == "0007"
 
     def test_keys_stored_before_0004_get_their_sites(self, world: World):
         """Keys from before 0004 answering a patient or a patient's row get that site; others NULL."""

@@ -10,6 +10,7 @@ and never repeat the password.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from remission.store.errors import Refused
 SCORED_LENGTH = 72
 #: The longest password accepted (Argon2 takes any length; this bounds the work per request).
 MAX_LENGTH = 200
+_WORDS = re.compile(r"[\s._@-]+")
 SCORES = ("too guessable", "very guessable", "somewhat guessable", "safely unguessable", "very unguessable")
 
 
@@ -52,7 +54,8 @@ def password_problem(password: str, *, policy: PasswordPolicy, user_inputs: Iter
         return f"a password may have at most {MAX_LENGTH} characters"
     if password.lower() in _common_passwords():
         return "this is one of the most common passwords; choose another"
-    inputs = [text for text in user_inputs if text]
+    # Each word of the username and full name counts as a word an attacker knows.
+    inputs = sorted({word for text in user_inputs for word in [text, *_WORDS.split(text)] if len(word) > 2})
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=inputs)
     score = int(result["score"])
     if score >= policy.min_score:
