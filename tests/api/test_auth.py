@@ -177,6 +177,60 @@ class TestSettings:
             15,
         )
 
+    @pytest.mark.parametrize(
+        "secret",
+        ["a" * 32, "a" * 64, "abcdefghijklmnopqrstuvwxyz012345", "remission-production-secret-key-2024!"],
+    )
+    def test_production_refuses_a_long_but_guessable_secret(
+        self, monkeypatch: pytest.MonkeyPatch, secret: str
+    ):
+        """Outside development a secret long enough but without entropy (32 × ``a``, a sequence,
+        words) is refused with a message naming the setting and how to generate one, not the secret."""
+        monkeypatch.setenv("REMISSION_ENV", "production")
+        monkeypatch.setenv("REMISSION_SECRET_KEY", secret)
+        with pytest.raises(InputError) as raised:
+            Settings.from_environment()
+        problem = raised.value.problems[0]
+        assert problem.field == "REMISSION_SECRET_KEY"
+        assert "secrets.token_urlsafe(32)" in problem.problem
+        assert "bits" in problem.problem
+        assert secret not in problem.problem
+
+    def test_production_accepts_token_urlsafe_32(self, monkeypatch: pytest.MonkeyPatch):
+        """``secrets.token_urlsafe(32)``, the generator the message names, is accepted."""
+        monkeypatch.setenv("REMISSION_ENV", "production")
+        for _ in range(10):
+            secret = secrets.token_urlsafe(32)
+            monkeypatch.setenv("REMISSION_SECRET_KEY", secret)
+            assert Settings.from_environment().secret_key == secret
+
+    def test_password_policy_settings(self, monkeypatch: pytest.MonkeyPatch):
+        """The password policy's minimum length and zxcvbn score come from the environment."""
+        monkeypatch.setenv("REMISSION_ENV", "development")
+        monkeypatch.setenv("REMISSION_PASSWORD_MIN_LENGTH", "16")
+        monkeypatch.setenv("REMISSION_PASSWORD_MIN_SCORE", "4")
+        policy = Settings.from_environment().password_policy
+        assert (policy.min_length, policy.min_score) == (16, 4)
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("REMISSION_PASSWORD_MIN_LENGTH", "6"),
+            ("REMISSION_PASSWORD_MIN_LENGTH", "long"),
+            ("REMISSION_PASSWORD_MIN_SCORE", "5"),
+            ("REMISSION_PASSWORD_MIN_SCORE", "-1"),
+        ],
+    )
+    def test_bad_password_policy_settings_are_refused(
+        self, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+    ):
+        """A minimum length under 8 or a score outside 0–4 stops the settings, naming the variable."""
+        monkeypatch.setenv("REMISSION_ENV", "development")
+        monkeypatch.setenv(name, value)
+        with pytest.raises(InputError) as raised:
+            Settings.from_environment()
+        assert raised.value.problems[0].field == name
+
     def test_development_makes_a_random_secret(self, monkeypatch: pytest.MonkeyPatch):
         """In development without a secret key each process gets a fresh random one of a safe length."""
         monkeypatch.delenv("REMISSION_ENV", raising=False)
