@@ -60,6 +60,7 @@ def _page(
         "problem": problem,
         "done": request.query_params.get("done", "")[:200],
         "form": form or {},
+        "min_length": request.app.state.settings.password_policy.min_length,
     }
     return render(request, "admin_users.html", context, status=status)
 
