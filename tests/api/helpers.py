@@ -153,6 +153,11 @@ class Api:
             self._headers[principal] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
         return self._headers[principal]
 
+    def forget_headers(self, principal: Principal) -> None:
+        """Drop the principal's bearer headers: the next ``headers`` signs in again (a new session),
+        as a client must after a change of its roles ended its sessions."""
+        self._headers.pop(principal, None)
+
     # -- clinical data ------------------------------------------------------------
 
     def seed_patient(self, site: str, prefix: str, study_id: str) -> SeededPatient:

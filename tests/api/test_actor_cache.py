@@ -25,7 +25,7 @@ class Loader:
         self.reads = 0
         self.actor: Actor | None = Actor.for_system("someone")
 
-    def __call__(self, user_id: int) -> Actor | None:
+    def __call__(self, key: str) -> Actor | None:
         self.reads += 1
         return self.actor
 
@@ -35,20 +35,20 @@ class TestActorCache:
         """Within the time to live the store is read once."""
         clock, loader = Clock(), Loader()
         cache = ActorCache(2.0, clock)
-        first = cache.get(7, loader)
+        first = cache.get("s7", loader)
         clock.now += 1.9
-        assert cache.get(7, loader) is first
+        assert cache.get("s7", loader) is first
         assert loader.reads == 1
 
     def test_deactivation_takes_effect_after_the_time_to_live(self):
         """After its time to live the account is read again, and a deactivated account is refused."""
         clock, loader = Clock(), Loader()
         cache = ActorCache(2.0, clock)
-        assert cache.get(7, loader) is not None
+        assert cache.get("s7", loader) is not None
         loader.actor = None
         clock.now += 2.0
-        assert cache.get(7, loader) is None
-        assert cache.get(7, loader) is None
+        assert cache.get("s7", loader) is None
+        assert cache.get("s7", loader) is None
         assert loader.reads == 3
 
     def test_zero_seconds_reads_every_time(self):
@@ -56,15 +56,15 @@ class TestActorCache:
         loader = Loader()
         cache = ActorCache(0, Clock())
         for _ in range(3):
-            cache.get(7, loader)
+            cache.get("s7", loader)
         assert loader.reads == 3
 
-    def test_users_are_cached_separately(self):
-        """Two users never share an entry."""
+    def test_sessions_are_cached_separately(self):
+        """Two sessions never share an entry."""
         loader = Loader()
         cache = ActorCache(2.0, Clock())
-        cache.get(1, loader)
-        cache.get(2, loader)
+        cache.get("s1", loader)
+        cache.get("s2", loader)
         assert loader.reads == 2
 
 

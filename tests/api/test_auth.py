@@ -12,6 +12,7 @@ from remission.api.app import API_PREFIX
 from remission.api.settings import MIN_SECRET_LENGTH, Settings
 from remission.api.tokens import issue_token
 from remission.errors import InputError
+from remission.store import start_session
 from remission.store.models import User
 from remission.store.vocabulary import Role
 
@@ -86,14 +87,34 @@ class TestBearerToken:
     def test_expired_token_is_401(self, api: Api):
         """A token whose expiry has passed gets 401, though the user and the secret are right."""
         user_id = api.user_id(INVESTIGATOR)
-        expired = issue_token(user_id, secret=api.settings.secret_key, minutes=-1)
-        fresh = issue_token(user_id, secret=api.settings.secret_key, minutes=1)
+        hour = timedelta(hours=1)
+        session_id = start_session(api.store, user_id=user_id, kind="api", idle=hour, lifetime=hour)
+        expired = issue_token(user_id, session_id, secret=api.settings.secret_key, minutes=-1)
+        fresh = issue_token(user_id, session_id, secret=api.settings.secret_key, minutes=1)
         assert api.client.get(PROTECTED, headers=bearer(expired)).status_code == 401
         assert api.client.get(PROTECTED, headers=bearer(fresh)).status_code == 200
 
     def test_token_signed_with_another_secret_is_401(self, api: Api):
         """A well-formed token signed with a different secret gets 401."""
-        token = issue_token(api.user_id(INVESTIGATOR), secret=secrets.token_urlsafe(36), minutes=5)
+        hour = timedelta(hours=1)
+        user_id = api.user_id(INVESTIGATOR)
+        session_id = start_session(api.store, user_id=user_id, kind="api", idle=hour, lifetime=hour)
+        token = issue_token(user_id, session_id, secret=secrets.token_urlsafe(36), minutes=5)
+        assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
+
+    def test_token_without_a_session_is_401(self, api: Api):
+        """A correctly signed, unexpired token whose session id names no stored session gets 401."""
+        token = issue_token(
+            api.user_id(INVESTIGATOR), secrets.token_urlsafe(32), secret=api.settings.secret_key, minutes=5
+        )
+        assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
+
+    def test_another_users_session_is_401(self, api: Api):
+        """A token naming one user with another user's live session id gets 401."""
+        hour = timedelta(hours=1)
+        other = api.user_id(Principal(Role.COORDINATOR, "SNU"))
+        session_id = start_session(api.store, user_id=other, kind="api", idle=hour, lifetime=hour)
+        token = issue_token(api.user_id(INVESTIGATOR), session_id, secret=api.settings.secret_key, minutes=5)
         assert api.client.get(PROTECTED, headers=bearer(token)).status_code == 401
 
     def test_token_without_expiry_is_401(self, api: Api):
@@ -155,6 +176,60 @@ class TestSettings:
             secret,
             15,
         )
+
+    @pytest.mark.parametrize(
+        "secret",
+        ["a" * 32, "a" * 64, "abcdefghijklmnopqrstuvwxyz012345", "remission-production-secret-key-2024!"],
+    )
+    def test_production_refuses_a_long_but_guessable_secret(
+        self, monkeypatch: pytest.MonkeyPatch, secret: str
+    ):
+        """Outside development a secret long enough but without entropy (32 × ``a``, a sequence,
+        words) is refused with a message naming the setting and how to generate one, not the secret."""
+        monkeypatch.setenv("REMISSION_ENV", "production")
+        monkeypatch.setenv("REMISSION_SECRET_KEY", secret)
+        with pytest.raises(InputError) as raised:
+            Settings.from_environment()
+        problem = raised.value.problems[0]
+        assert problem.field == "REMISSION_SECRET_KEY"
+        assert "secrets.token_urlsafe(32)" in problem.problem
+        assert "bits" in problem.problem
+        assert secret not in problem.problem
+
+    def test_production_accepts_token_urlsafe_32(self, monkeypatch: pytest.MonkeyPatch):
+        """``secrets.token_urlsafe(32)``, the generator the message names, is accepted."""
+        monkeypatch.setenv("REMISSION_ENV", "production")
+        for _ in range(10):
+            secret = secrets.token_urlsafe(32)
+            monkeypatch.setenv("REMISSION_SECRET_KEY", secret)
+            assert Settings.from_environment().secret_key == secret
+
+    def test_password_policy_settings(self, monkeypatch: pytest.MonkeyPatch):
+        """The password policy's minimum length and zxcvbn score come from the environment."""
+        monkeypatch.setenv("REMISSION_ENV", "development")
+        monkeypatch.setenv("REMISSION_PASSWORD_MIN_LENGTH", "16")
+        monkeypatch.setenv("REMISSION_PASSWORD_MIN_SCORE", "4")
+        policy = Settings.from_environment().password_policy
+        assert (policy.min_length, policy.min_score) == (16, 4)
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("REMISSION_PASSWORD_MIN_LENGTH", "6"),
+            ("REMISSION_PASSWORD_MIN_LENGTH", "long"),
+            ("REMISSION_PASSWORD_MIN_SCORE", "5"),
+            ("REMISSION_PASSWORD_MIN_SCORE", "-1"),
+        ],
+    )
+    def test_bad_password_policy_settings_are_refused(
+        self, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+    ):
+        """A minimum length under 8 or a score outside 0–4 stops the settings, naming the variable."""
+        monkeypatch.setenv("REMISSION_ENV", "development")
+        monkeypatch.setenv(name, value)
+        with pytest.raises(InputError) as raised:
+            Settings.from_environment()
+        assert raised.value.problems[0].field == name
 
     def test_development_makes_a_random_secret(self, monkeypatch: pytest.MonkeyPatch):
         """In development without a secret key each process gets a fresh random one of a safe length."""

@@ -133,25 +133,31 @@ class TestRepeatedPost:
 
 
 def move_to_site(api: Api, who: Principal, site: str) -> None:
-    """Move the user of ``who`` from the site of their one role to ``site`` (as an admin would)."""
+    """Move the user of ``who`` from the site of their one role to ``site`` (as an admin would).
+
+    The change ends the user's sessions, so their next request signs in again."""
     user_id = api.user_id(who)
     with api.store.session(api.system, reason=f"moved to {site}") as session:
         (held,) = session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user_id))
         session.delete(held)
         session.add(RoleAssignment(user_id=user_id, role=who.role, site_id=api.sites[site]))
+    api.forget_headers(who)
 
 
 class TestReplayAfterLostAccess:
     """A replay re-checks that the caller may still read the sites of the rows it wrote."""
 
     def test_patient_replay_after_losing_the_site_is_404(self, api: Api):
-        """A coordinator moved off SEV gets 404 for a keyed patient POST made there, not the patient."""
+        """A coordinator moved off SEV (their old token now refused) signs in again and gets 404 for
+        a keyed patient POST made there, not the patient."""
         coordinator = Principal(Role.COORDINATOR, "SEV")
         body = patient_body(api.patients["SEV"].record, "KEYED-01")
         headers = {**api.headers(coordinator), "Idempotency-Key": str(uuid.uuid4())}
         first = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
         assert first.status_code == 201, first.text
         move_to_site(api, coordinator, "SNU")
+        assert api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers).status_code == 401
+        headers = {**api.headers(coordinator), "Idempotency-Key": headers["Idempotency-Key"]}
         replay = api.client.post(f"{API_PREFIX}/patients", json=body, headers=headers)
         assert replay.status_code == 404, replay.text
         assert problems(replay) == {"Idempotency-Key": "not found"}

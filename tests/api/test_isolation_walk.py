@@ -58,6 +58,7 @@ PATIENT = re.compile(rf"^{P}/patients/\{{patient_id\}}$")
 PATIENT_PART = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)$")
 EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{row_id\}}$")
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
+USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -173,17 +174,32 @@ class Walk:
             body = {
                 "username": self.unique("u"),
                 "full_name": "New user",
-                "password": "a-long-enough-password",
+                "password": "plinth gravel mango sofa",
                 "role": "coordinator",
                 "site": "SEV",
             }
             self.call(method, template, url, 201 if admin else 403, json=body)
+            return True
+        if (method, template) == ("GET", f"{API_PREFIX}/users"):
+            self.call(method, template, url, 200 if admin else 403)
             return True
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
             self.call(method, template, url, 200)
             return True
         return False
+
+    def user(self, method: str, template: str, part: str) -> bool:
+        """``/users/{user_id}/active`` and ``/roles``: administrators only, on a user made for the walk."""
+        target = self.api.user_id(Principal(Role.INVESTIGATOR, "SNU"))
+        url = template.format(user_id=target)
+        body: dict[str, Any] = (
+            {"active": True, "reason": "walk"}
+            if part == "active"
+            else {"roles": [{"role": "investigator", "site": "SNU"}], "reason": "walk"}
+        )
+        self.call(method, template, url, 200 if self.who.role is Role.ADMIN else 403, json=body)
+        return True
 
     def patient(self, method: str, template: str) -> bool:
         """``/patients/{patient_id}``: read and change a patient."""
@@ -291,6 +307,8 @@ class Walk:
                 self.patient_part(method, template, match["part"])
             elif match := EVENT_ROW.match(template):
                 self.event_row(method, template, match["part"])
+            elif match := USER.match(template):
+                self.user(method, template, match["part"])
             # Anything else is not walked, and the coverage assertion names it.
 
 

@@ -1,9 +1,14 @@
-"""A short-lived per-process cache of the actor behind a token.
+"""A short-lived per-process cache of the actor behind a session.
 
 Every API request resolves its bearer token to an actor (the user and their role
-assignments). Without the cache that costs a transaction of its own per request. With it,
-a user's deactivation or a changed role assignment takes effect after at most ``ttl``
-seconds in each worker process (``REMISSION_ACTOR_CACHE_SECONDS``; 0 turns it off).
+assignments). Without the cache that costs a transaction of its own per request.
+
+The cache cannot outlive a revocation: entries are keyed by the *session* (the stored key of
+the token's session id), and the session itself is checked in the database on every request
+before the cache is asked (:func:`remission.api.deps.current_actor`). Deactivation and a role
+change end the user's sessions, so their tokens are refused at once; the next sign-in is a new
+session, a new key, and reads the account afresh. An entry lives ``ttl`` seconds
+(``REMISSION_ACTOR_CACHE_SECONDS``; 0 turns the cache off).
 """
 
 from __future__ import annotations
@@ -14,34 +19,34 @@ from collections.abc import Callable
 
 from remission.store import Actor
 
-#: The most users a worker keeps; beyond it the oldest entries go first.
+#: The most sessions a worker keeps; beyond it the oldest entries go first.
 MAX_ENTRIES = 10_000
 
 
 class ActorCache:
-    """Actors by user id, each kept for ``ttl`` seconds after it was read from the store."""
+    """Actors by session key, each kept for ``ttl`` seconds after it was read from the store."""
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
-        self._entries: dict[int, tuple[float, Actor]] = {}
+        self._entries: dict[str, tuple[float, Actor]] = {}
         self._lock = threading.Lock()
 
-    def get(self, user_id: int, load: Callable[[int], Actor | None]) -> Actor | None:
-        """The cached actor of ``user_id`` while fresh, else ``load(user_id)`` (cached if not None)."""
+    def get(self, key: str, load: Callable[[str], Actor | None]) -> Actor | None:
+        """The cached actor of session ``key`` while fresh, else ``load(key)`` (cached if not None)."""
         if self.ttl <= 0:
-            return load(user_id)
+            return load(key)
         now = self._clock()
         with self._lock:
-            entry = self._entries.get(user_id)
+            entry = self._entries.get(key)
         if entry is not None and now < entry[0]:
             return entry[1]
-        actor = load(user_id)
+        actor = load(key)
         with self._lock:
             if actor is None:
-                self._entries.pop(user_id, None)
+                self._entries.pop(key, None)
             else:
                 if len(self._entries) >= MAX_ENTRIES:
                     del self._entries[next(iter(self._entries))]
-                self._entries[user_id] = (now + self.ttl, actor)
+                self._entries[key] = (now + self.ttl, actor)
         return actor

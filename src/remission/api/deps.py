@@ -8,8 +8,8 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from remission.api.settings import Settings
-from remission.api.tokens import user_id_from_token
-from remission.store import MAX_ID, Actor, Store, actor_for_user
+from remission.api.tokens import read_token
+from remission.store import MAX_ID, Actor, Store, actor_for_user, check_session
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
@@ -40,15 +40,26 @@ def _load_actor(store: Store, user_id: int) -> Actor | None:
 def current_actor(
     request: Request, token: Annotated[str, Depends(oauth2)], store: StoreDep, settings: SettingsDep
 ) -> Actor:
+    """The actor of a valid token whose session is live; 401 otherwise.
+
+    The session is read from the database on every request, never from a cache, so a token
+    stops working the moment its session is ended or revoked. Only the actor is cached, by
+    session (:mod:`remission.api.actor_cache`). The token's session id is kept on
+    ``request.state.api_session_id`` for signing out.
+    """
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"}
     )
-    user_id = user_id_from_token(token, secret=settings.secret_key)
-    if user_id is None:
+    claims = read_token(token, secret=settings.secret_key)
+    if claims is None:
         raise unauthorized
-    actor = request.app.state.actor_cache.get(user_id, lambda user: _load_actor(store, user))
+    live = check_session(store, session_id=claims.session_id, user_id=claims.user_id, kind="api")
+    if live is None:
+        raise unauthorized
+    actor = request.app.state.actor_cache.get(live.key, lambda _: _load_actor(store, claims.user_id))
     if actor is None:
         raise unauthorized
+    request.state.api_session_id = claims.session_id
     return actor
 
 

@@ -77,7 +77,11 @@ LAZY = {
     ),
     "db": Lazy("remission.cli.store_commands", "db_app", "Create or migrate the study database."),
     "site": Lazy("remission.cli.store_commands", "site_app", "Study sites."),
-    "user": Lazy("remission.cli.store_commands", "user_app", "User accounts and roles."),
+    "user": Lazy(
+        "remission.cli.account_commands",
+        "user_app",
+        "User accounts and roles: add, list, deactivate, reactivate, change roles or a password.",
+    ),
     "audit": Lazy("remission.cli.audit_commands", "audit_app", "The audit trail."),
     "trials": Lazy(
         "remission.cli.trial_commands",
@@ -325,12 +329,15 @@ def main() -> None:
         sys.exit(2)
     except Exception as error:
         # Imported here: only the store's commands raise these, and they have loaded the store.
-        from remission.store import NotFound, Refused, StorageError
+        from remission.store import AccessDenied, NotFound, ReasonRequired, Refused, StorageError
 
         if isinstance(error, StorageError):
             # One line with the URL (password hidden) and the fix; the driver's traceback helps no user.
             err.print("[bold red]error[/bold red]: ", end="", highlight=False)
             err.print(error.line, highlight=False, markup=False)
+            sys.exit(2)
+        if isinstance(error, AccessDenied | ReasonRequired):
+            err.print(f"[bold red]error[/bold red]: {error}", highlight=False, markup=False)
             sys.exit(2)
         if not isinstance(error, Refused | NotFound):
             raise

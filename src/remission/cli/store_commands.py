@@ -1,14 +1,16 @@
-"""Commands over the study store: schema, sites, users, and the API server (audit: audit_commands)."""
+"""Commands over the study store: schema, sites, and the API server.
+
+Users are in account_commands, the audit trail in audit_commands.
+"""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from remission.store import Actor, Role, Store, database_url
+from remission.store import Actor, Store, database_url
 
 DatabaseOption = Annotated[
     str | None,
@@ -19,7 +21,6 @@ DatabaseOption = Annotated[
 
 db_app = typer.Typer(help="Create or migrate the study database.", no_args_is_help=True)
 site_app = typer.Typer(help="Study sites.", no_args_is_help=True)
-user_app = typer.Typer(help="User accounts and roles.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 
 
@@ -50,30 +51,6 @@ def site_add(
     with _store(database).session(Actor.for_system("cli")) as session:
         site = add_site(session, code=code, name=name)
     out.print(f"site {site.code} added (id {site.id})")
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Option(help="Login name.")],
-    role: Annotated[Role, typer.Option(help="Role: study level or site level.")],
-    site: Annotated[str | None, typer.Option(help="Site code, for site-level roles.")] = None,
-    full_name: Annotated[str | None, typer.Option(help="Full name (default: the username).")] = None,
-    database: DatabaseOption = None,
-) -> None:
-    """Add a user with one role. The password is read from standard input."""
-    from remission.store import add_user
-
-    password = sys.stdin.readline().rstrip("\n")
-    with _store(database).session(Actor.for_system("cli")) as session:
-        user = add_user(
-            session,
-            username=username,
-            full_name=full_name or username,
-            password=password,
-            role=role,
-            site_code=site,
-        )
-    out.print(f"user {user.username} added as {role.value}" + (f" at {site}" if site else ""))
 
 
 def serve(

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from remission.store.actor import AccessDenied, Actor
 from remission.store.errors import NotFound, Refused
 from remission.store.models import RoleAssignment, Site, User
+from remission.store.password_policy import DEFAULT_PASSWORD_POLICY, PasswordPolicy, check_password
 from remission.store.passwords import dummy_hash, hash_password, verify_password
 from remission.store.vocabulary import Role
 
 
-def _require_account_manager(session: Session) -> None:
+def require_account_manager(session: Session) -> None:
     """Refuse a non-administrator before anything is looked up, so that the answer to adding a
     taken name is the same as to adding a free one (no probing which usernames exist)."""
     actor = session.info.get("actor")
@@ -22,7 +23,7 @@ def _require_account_manager(session: Session) -> None:
 
 def add_site(session: Session, *, code: str, name: str) -> Site:
     """Create a site (administrators only; a taken code is refused)."""
-    _require_account_manager(session)
+    require_account_manager(session)
     if session.scalar(select(Site).where(Site.code == code)) is not None:
         raise Refused("code", f"site {code!r} exists already")
     site = Site(code=code, name=name)
@@ -40,25 +41,29 @@ def site_by_code(session: Session, *, code: str) -> Site:
 
 
 def add_user(
-    session: Session, *, username: str, full_name: str, password: str, role: Role, site_code: str | None
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    site_code: str | None,
+    policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
 ) -> User:
     """Create a user with one role; a site role needs a site, a study role must not have one.
 
     Only administrators (and the command line) may; anyone else is refused before the username
-    is looked up.
+    is looked up. The password must meet ``policy`` (:mod:`remission.store.password_policy`).
     """
-    _require_account_manager(session)
+    require_account_manager(session)
     if role.site_level and site_code is None:
         raise Refused("site", f"the role {role.value} is held at a site; give --site")
     if not role.site_level and site_code is not None:
         raise Refused("site", f"the role {role.value} is study-wide; do not give --site")
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Refused("username", f"user {username!r} exists already")
-    try:
-        password_hash = hash_password(password)
-    except ValueError as error:
-        raise Refused("password", str(error)) from None
-    user = User(username=username, full_name=full_name, password_hash=password_hash, active=True)
+    check_password(password, policy=policy, user_inputs=(username, full_name))
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password), active=True)
     session.add(user)
     session.flush()
     site_id = site_by_code(session, code=site_code).id if site_code else None

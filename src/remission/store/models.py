@@ -304,10 +304,30 @@ class SignInThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class UserSession(Base):
+    """A signed-in session: a web session cookie or an API bearer token refers to one row
+    (see :mod:`remission.store.user_sessions`).
+
+    The key is the SHA-256 of the session's random id, so the table alone cannot be used to
+    act as anyone. Written outside the audit trail (every sign-in and page refresh changes it);
+    the account changes that revoke sessions are audited themselves.
+    """
+
+    __tablename__ = "user_sessions"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The session ends at this time unless a request extends it (idle timeout).
+    idle_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The session ends at this time however active it is.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 #: Entities written to the audit trail, by table name.
 AUDITED = {
     mapper.class_.__tablename__: mapper.class_
     for mapper in Base.registry.mappers
     if mapper.class_
-    not in (AuditEntry, AuditPending, AuditSeal, AuditCheckpoint, IdempotencyKey, SignInThrottle)
+    not in (AuditEntry, AuditPending, AuditSeal, AuditCheckpoint, IdempotencyKey, SignInThrottle, UserSession)
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false
+from sqlalchemy import false, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from remission.store.actor import AccessDenied, Actor
@@ -55,9 +55,19 @@ def scope_reads(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(*options)
 
 
+def _own_password_only(session: Session, actor: Actor, obj: object) -> bool:
+    """True when ``obj`` is the actor's own user row and only its password changes (anyone may
+    change their own password; :func:`remission.store.change_own_password` checks the old one)."""
+    if not isinstance(obj, User) or obj.id is None or obj.id != actor.user_id or obj not in session.dirty:
+        return False
+    state = inspect(obj)
+    changed = {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
+    return changed <= {"password_hash", "version"}
+
+
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if isinstance(obj, Site | User | RoleAssignment):
-        if not actor.manages_accounts:
+        if not actor.manages_accounts and not _own_password_only(session, actor, obj):
             raise AccessDenied(f"{actor.username} may not change sites, users or roles")
         return
     if not isinstance(obj, SiteScoped):

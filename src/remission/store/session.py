@@ -2,7 +2,8 @@
 
 Defining the class here, together with its event hooks, means a StudySession cannot
 exist without site scoping on every read, write and length checks before every flush, and the
-audit trail after every flush — no import order can leave one out.
+audit trail and the revocation of changed accounts' sessions after every flush — no import
+order can leave one out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from remission.store.actor import Actor
 from remission.store.audit import audit_flush
 from remission.store.lengths import check_lengths
 from remission.store.scoping import check_writes, scope_reads, session_actor
+from remission.store.session_revocation import revoke_on_account_change
 
 
 class StudySession(Session):
@@ -28,3 +30,4 @@ event.listen(StudySession, "do_orm_execute", scope_reads)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)
+event.listen(StudySession, "after_flush", revoke_on_account_change)

@@ -2,9 +2,12 @@
 
 The session cookie holds an HS256 JWT whose audience is :data:`AUDIENCE`, so the API (which
 reads bearer tokens without an audience) never accepts it, and an API token is never a
-session. The token names the user, a random session id and when the session started. It
-expires ``Settings.token_minutes`` after the last page that refreshed it (an idle timeout),
-and never later than :data:`MAX_SESSION` after sign-in.
+session. The token names the user, the random id of a server-side session
+(:func:`remission.store.start_session`) and when the session started. Every page checks that
+the session is still live in the database, so signing out, a password change, deactivation
+and a role change end it at once, whatever the cookie says. It expires
+``Settings.token_minutes`` after the last page that refreshed it (an idle timeout, kept in the
+database too), and never later than :data:`MAX_SESSION` after sign-in.
 
 Every form that POSTs carries a CSRF token: an HMAC of the session id under the secret key
 (the synchronizer-token pattern without server state). The sign-in form, which has no session
@@ -24,6 +27,7 @@ import jwt
 from fastapi import Request, Response
 
 from remission.api.settings import Settings
+from remission.store import Store, start_session
 
 SESSION_COOKIE = "remission_session"
 SIGN_IN_COOKIE = "remission_sign_in"
@@ -66,6 +70,20 @@ def issue_session_token(
         "exp": expires,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM)
+
+
+def start_web_session(store: Store, user_id: int, *, settings: Settings) -> str:
+    """Start a server-side web session for ``user_id``; the signed token for its cookie."""
+    now = datetime.now(UTC)
+    session_id = start_session(
+        store,
+        user_id=user_id,
+        kind="web",
+        idle=timedelta(minutes=settings.token_minutes),
+        lifetime=MAX_SESSION,
+        now=lambda: now,
+    )
+    return issue_session_token(user_id, settings=settings, session_id=session_id, started=now, now=now)
 
 
 def read_session_token(token: str, *, settings: Settings) -> WebSession | None:

@@ -2,12 +2,15 @@
 
 Every page route depends on :func:`current_viewer`; every POST route on :func:`posted_form`,
 which refuses a form without the session's CSRF token. The actor is read from the store on
-every request, so a deactivated account or a changed role takes effect on the next page.
+every request, and the session must be live in the database
+(:func:`remission.store.check_session`), so signing out, a password change, deactivation or a
+changed role take effect on the next page, for reads and writes alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,6 +23,8 @@ from remission.store import (
     NotFound,
     Store,
     actor_for_user,
+    check_session,
+    extend_session,
     get_user,
     site_codes,
 )
@@ -91,7 +96,7 @@ class Viewer:
     def may_enroll(self) -> bool:
         return bool(self.writable_site_ids)
 
-    # The three below only choose which links to show; the store enforces each itself.
+    # The four below only choose which links to show; the store enforces each itself.
     @property
     def may_read_audit(self) -> bool:
         return study_store.may_read_audit(self.actor)
@@ -103,6 +108,10 @@ class Viewer:
     @property
     def may_see_dashboard(self) -> bool:
         return study_store.may_see_dashboard(self.actor)
+
+    @property
+    def may_manage_accounts(self) -> bool:
+        return study_store.may_manage_accounts(self.actor)
 
     def sees_identifiers(self, site_id: int) -> bool:
         """True when the actor holds a role at ``site_id``, so may read its patients' identifiers."""
@@ -128,7 +137,10 @@ def current_viewer(request: Request) -> Viewer:
     session = read_session_token(token, settings=settings) if token else None
     if session is None:
         raise SignInRequired(expired=token is not None)
-    with _store(request).session(Actor.for_system("web session check")) as db:
+    store = _store(request)
+    if check_session(store, session_id=session.session_id, user_id=session.user_id, kind="web") is None:
+        raise SignInRequired(expired=True)
+    with store.session(Actor.for_system("web session check")) as db:
         actor = actor_for_user(db, user_id=session.user_id)
         try:
             full_name = get_user(db, user_id=session.user_id).full_name
@@ -138,6 +150,8 @@ def current_viewer(request: Request) -> Viewer:
     if actor is None:
         raise SignInRequired(expired=False)
     if needs_refresh(session):
+        idle = timedelta(minutes=settings.token_minutes)
+        extend_session(store, session_id=session.session_id, idle=idle)
         request.state.session_token = issue_session_token(
             session.user_id, settings=settings, session_id=session.session_id, started=session.started
         )

@@ -1,17 +1,34 @@
-"""Signing in: an OAuth2 password form in, an expiring bearer token out."""
+"""Signing in and out, and changing one's own password: bearer tokens tied to server-side sessions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import Field
 
-from remission.api.deps import SettingsDep, StoreDep, client_address
+from remission.api.deps import ActorDep, SettingsDep, StoreDep, client_address
+from remission.api.settings import Settings
 from remission.api.tokens import issue_token
+from remission.store import Store, Strict, change_own_password, end_session, start_session
 from remission.store import sign_in as check_sign_in
 
 router = APIRouter(tags=["auth"])
+
+
+class PasswordChange(Strict):
+    old_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _token_answer(store: Store, settings: Settings, user_id: int) -> dict[str, Any]:
+    """A new API session for ``user_id`` and its bearer token."""
+    lifetime = timedelta(minutes=settings.token_minutes)
+    session_id = start_session(store, user_id=user_id, kind="api", idle=lifetime, lifetime=lifetime)
+    token = issue_token(user_id, session_id, secret=settings.secret_key, minutes=settings.token_minutes)
+    return {"access_token": token, "token_type": "bearer", "expires_in": settings.token_minutes * 60}
 
 
 @router.post("/auth/token")
@@ -41,5 +58,27 @@ def sign_in(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
         )
-    token = issue_token(actor.user_id, secret=settings.secret_key, minutes=settings.token_minutes)
-    return {"access_token": token, "token_type": "bearer", "expires_in": settings.token_minutes * 60}
+    return _token_answer(store, settings, actor.user_id)
+
+
+@router.post("/auth/sign-out", status_code=204)
+def sign_out(actor: ActorDep, store: StoreDep, request: Request) -> Response:
+    """End the session of the token sent: it is refused from the next request on."""
+    end_session(store, session_id=request.state.api_session_id)
+    return Response(status_code=204)
+
+
+@router.post("/auth/password")
+def change_password(body: PasswordChange, actor: ActorDep, store: StoreDep, settings: SettingsDep) -> Any:
+    """Change the caller's own password (the old one required; the new one must meet the
+    password policy). Every session of the caller ends, this token's too; the answer carries a
+    new token."""
+    with store.session(actor, reason="password changed by the user") as session:
+        user = change_own_password(
+            session,
+            old_password=body.old_password,
+            new_password=body.new_password,
+            policy=settings.password_policy,
+        )
+        user_id = user.id
+    return _token_answer(store, settings, user_id)

@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from remission.api.deps import client_address
+from remission.store import end_session
 from remission.store import sign_in as check_sign_in
 from remission.web.auth import (
     SIGN_IN_COOKIE,
@@ -14,11 +15,11 @@ from remission.web.auth import (
     clear_sign_in_cookie,
     csrf_matches,
     csrf_token,
-    issue_session_token,
     safe_next,
     set_session_cookie,
     set_sign_in_cookie,
     sign_in_nonce,
+    start_web_session,
 )
 from remission.web.pages import redirect, render
 from remission.web.viewer import FormDep, ViewerDep
@@ -103,7 +104,8 @@ async def sign_in(request: Request) -> Response:
         message = "Wrong username or password."
         return _sign_in_page(request, next_url=next_url, error=message, username=username, status=401)
     response = redirect(request, next_url)
-    set_session_cookie(response, issue_session_token(actor.user_id, settings=settings), settings)
+    token = await run_in_threadpool(start_web_session, store, actor.user_id, settings=settings)
+    set_session_cookie(response, token, settings)
     clear_sign_in_cookie(response, settings)
     return response
 
@@ -118,6 +120,9 @@ def _duration(seconds: int) -> str:
 
 @router.post("/sign-out")
 def sign_out(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """End the session in the database (the cookie is refused from now on, even if kept) and
+    clear the cookie."""
+    end_session(request.app.state.store, session_id=viewer.session.session_id)
     request.state.session_token = None
     response = redirect(request, "/sign-in?signed_out=1")
     clear_session_cookie(response, request.app.state.settings)
