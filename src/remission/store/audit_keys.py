@@ -21,22 +21,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import os
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from remission.errors import FieldProblem, InputError
+from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits
 
 #: The id under which the public development key authenticates entries: a marker, never a secret.
 DEVELOPMENT_KEY_ID = "dev-insecure"
 _DEVELOPMENT_KEY = b"remission development audit key: public, never for real data"
 #: Environments in which the development keys may be used.
 DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})
-#: The least estimated strength of a key, in bits, and the least length, in bytes.
-MIN_KEY_BITS = 128
+#: The least estimated strength of a key, in bits (as for every secret), and the least length, in bytes.
+MIN_KEY_BITS = MIN_SECRET_BITS
 MIN_KEY_BYTES = 32
 _MAX_KEY_ID = 32
 _KEY_HINT = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
@@ -47,40 +46,15 @@ def environment_name(environ: Mapping[str, str] | None = None) -> str:
     return (environ if environ is not None else os.environ).get("REMISSION_ENV", "development")
 
 
-def _shannon_bits(secret: bytes) -> float:
-    """Length times the empirical entropy per byte: ``aaaa…`` has none, ``abab…`` one bit a byte."""
-    counts = Counter(secret)
-    total = len(secret)
-    per_byte = -sum(n / total * math.log2(n / total) for n in counts.values())
-    return per_byte * total
-
-
-def _guessing_bits(secret: bytes) -> float:
-    """zxcvbn's estimate of the guesses an attacker needs, in bits (it catches sequences and words).
-
-    zxcvbn is slow on long inputs and a key's first 64 characters already decide; a key that is
-    not text is judged by its bytes alone.
-    """
-    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # the package ships no types
-
+def key_strength_bits(secret: bytes) -> float:
+    """The estimated strength of a key in bits, as for every configured secret
+    (:func:`remission.store.secret_strength.estimated_bits`); a key that is not UTF-8 text is
+    judged by its bytes, one character each."""
     try:
         text = secret.decode("utf-8")
     except UnicodeDecodeError:
-        return math.inf
-    return float(zxcvbn(text[:64])["guesses_log10"]) * math.log2(10)
-
-
-def key_strength_bits(secret: bytes) -> float:
-    """A conservative estimate of a secret's strength in bits: the lower of two estimates.
-
-    One is the length times the empirical entropy of its bytes, the other zxcvbn's count of
-    guesses. Neither is a proof of randomness; together they refuse repeated, patterned and
-    dictionary secrets (``"a" * 32`` scores 0) while a key from ``secrets.token_urlsafe(32)``
-    scores well over :data:`MIN_KEY_BITS`.
-    """
-    if not secret:
-        return 0.0
-    return min(_shannon_bits(secret), _guessing_bits(secret))
+        text = secret.decode("latin-1")
+    return estimated_bits(text)
 
 
 def weakness(secret: bytes) -> str | None:
