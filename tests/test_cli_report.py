@@ -17,6 +17,7 @@ from tests.support.cli import run_cli
 
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.kaplan_meier import kaplan_meier
+from remission.stats.report.estimates import incidence_limits
 from stats.report.helpers import html_tables, shown
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ class TestDemoReport:
         for curve in fit.curves:
             (row,) = [r for r in body if r[0] == curve.group]
             cells = [
-                shown(p["survival"], p["std_err"]) if p["n_risk"] else "not estimable"
+                shown(p["survival"], p["std_err"], p["lower"], p["upper"]) if p["n_risk"] else "not estimable"
                 for p in curve.at(YEARS)
             ]
             assert row == [curve.group, str(curve.n), str(curve.events), *cells]
@@ -89,7 +90,11 @@ class TestDemoReport:
         row = tables["table-relapse_incidence"][1]
         points = fit.curve("all", 1).at(YEARS)
         assert row[1] == "relapse"
-        assert row[4:] == [shown(p["estimate"], np.sqrt(p["variance"])) for p in points]
+        std_errs = [np.sqrt(p["variance"]) for p in points]
+        assert row[4:] == [
+            shown(p["estimate"], se, *incidence_limits(p["estimate"], se))
+            for p, se in zip(points, std_errs, strict=True)
+        ]
 
     def test_os_after_relapse_by_age_is_reproducible_from_the_dataset(self, written):
         """OS after relapse by age in the HTML equals survfit on the relapsed, enrolled rows."""

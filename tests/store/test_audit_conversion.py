@@ -17,7 +17,7 @@ from remission.store.audit_settings import development_audit_settings
 from remission.store.audit_verification import verify_chain
 from remission.store.database import make_engine
 from remission.store.errors import Refused
-from remission.store.migrations_api import current_revision, upgrade
+from remission.store.migrations_api import current_revision, head_revision, upgrade
 
 _names = itertools.count()
 _old_entries = sa.table(
@@ -84,7 +84,7 @@ class TestConversion:
         write_unkeyed_chain(engine_at_0005, 25)
         settings = development_audit_settings()
         upgrade(engine_at_0005, audit=settings)
-        assert current_revision(engine_at_0005) == "0006"
+        assert current_revision(engine_at_0005) == head_revision(engine_at_0005)
         with engine_at_0005.connect() as connection:
             report = verify_chain(connection, settings=settings)
             last = connection.execute(
