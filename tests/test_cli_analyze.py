@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.analyze_cli import HEART, LUNG, MGUS2, VETERAN, analyze, analyze_json
 
-from remission.cli.main import main
 from remission.stats.cox import cox_ph
 from remission.stats.cumulative_incidence import cumulative_incidence
 from remission.stats.design import design_matrix
@@ -24,31 +24,9 @@ from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.landmark import landmark
 from remission.stats.logrank import logrank_test
 from remission.stats.restricted_mean import restricted_mean
-from stats.r_reference import DATA, assert_close, dataset, fixture
+from stats.r_reference import assert_close, dataset, fixture
 
 REPO = Path(__file__).resolve().parents[1]
-LUNG, MGUS2, VETERAN, HEART = (str(DATA / f"{name}.csv") for name in ("lung", "mgus2", "veteran", "heart"))
-
-
-def analyze(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run ``remission analyze ARGS`` through the console entry point; (exit status, stdout, stderr)."""
-    saved = sys.argv
-    sys.argv = ["remission", "analyze", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
-    finally:
-        sys.argv = saved
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def analyze_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
-    code, out, err = analyze(capsys, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 def as_json(payload: dict[str, Any]) -> Any:
@@ -575,105 +553,3 @@ class TestEstimatorBugs:
         result = cumulative_incidence(mgus2.time, mgus2.cause, group=mgus2.sex)
         assert result.gray_test is not None
         assert result.gray_test.groups == result.groups
-
-
-class TestWhere:
-    """``--where`` keeps the rows R's subset keeps; the numbers are R's on that subset (R/where.R)."""
-
-    def test_km_on_a_numeric_subset_matches_r(self, capsys: pytest.CaptureFixture[str]) -> None:
-        reference = fixture("where_subsets")["lung"]
-        args = ("km", "--data", LUNG, "--time", "time", "--event", "event", "--group", "sex")
-        where = ("--where", "ph_ecog <= 1", "--where", "age>=50")
-        code, _, err = analyze(capsys, *args, *where)
-        assert code == 0, err
-        assert f"kept {reference['n']} of " in err
-        assert "where ph_ecog <= 1 and age >= 50" in err
-        result = analyze_json(capsys, *args, *where)
-        assert_close(result["logrank"]["statistic"], reference["chisq"], rtol=1e-10, where="chisq")
-        assert [group["events"] for group in result["groups"]] == reference["observed"]
-        assert [group["median"] for group in result["groups"]] == reference["medians"]
-        assert sum(group["n"] for group in result["groups"]) == reference["n"]
-
-    def test_cuminc_on_a_text_and_numeric_subset_matches_r(self, capsys: pytest.CaptureFixture[str]) -> None:
-        reference = fixture("where_subsets")["mgus2_old"]
-        result = analyze_json(
-            capsys,
-            *("cuminc", "--data", MGUS2, "--time", "time", "--cause", "cause", "--group", "sex"),
-            *("--where", "age >= 70", "--where", "sex != 'X'"),
-        )
-        tests = result["gray_test"]
-        assert_close([t["statistic"] for t in tests], reference["gray_statistic"], rtol=1e-9, where="gray")
-        assert_close([t["p_value"] for t in tests], reference["gray_p"], rtol=1e-7, where="gray p")
-
-    @pytest.mark.parametrize(
-        ("where", "words"),
-        [
-            ("sex = male", "sex holds numbers: compare it with a number"),
-            ("age", "expected COLUMN OP VALUE"),
-            ("nosuch = 1", "column 'nosuch' is not in the file"),
-            ("age > 1000", "no complete row satisfies age > 1000"),
-        ],
-    )
-    def test_a_bad_condition_is_refused_by_name(
-        self, capsys: pytest.CaptureFixture[str], where: str, words: str
-    ) -> None:
-        code, out, err = analyze(
-            capsys, "km", "--data", LUNG, "--time", "time", "--event", "event", "--where", where
-        )
-        assert code == 2
-        assert out == ""
-        assert words in err
-        assert "Traceback" not in err
-
-    def test_text_columns_take_only_equality(self, capsys: pytest.CaptureFixture[str]) -> None:
-        args = ("cuminc", "--data", MGUS2, "--time", "time", "--cause", "cause", "--where", "sex > F")
-        code, _, err = analyze(capsys, *args)
-        assert code == 2
-        assert "sex holds text: use = or !=" in err
-
-
-class TestPlot:
-    @pytest.mark.parametrize("kind", ["png", "svg"])
-    def test_km_and_cuminc_draw_the_curves(
-        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
-    ) -> None:
-        km_file, ci_file = tmp_path / f"km.{kind}", tmp_path / f"ci.{kind}"
-        code, _, err = analyze(
-            capsys,
-            "km",
-            "--data",
-            LUNG,
-            "--time",
-            "time",
-            "--event",
-            "event",
-            "--group",
-            "sex",
-            "--plot",
-            str(km_file),
-        )
-        assert code == 0, err
-        code, _, err = analyze(
-            capsys,
-            *("cuminc", "--data", MGUS2, "--time", "time", "--cause", "cause", "--group", "sex"),
-            *("--plot", str(ci_file)),
-        )
-        assert code == 0, err
-        for path in (km_file, ci_file):
-            content = path.read_bytes()
-            assert content.startswith(b"\x89PNG") if kind == "png" else b"<svg" in content[:500]
-        if kind == "svg":
-            text = km_file.read_text()
-            assert "Number at risk" in text
-            assert "Time (time, in the file" in text
-
-    def test_an_unknown_ending_is_refused_before_the_analysis(
-        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
-    ) -> None:
-        target = tmp_path / "km.pdf"
-        code, _, err = analyze(
-            capsys, "km", "--data", LUNG, "--time", "time", "--event", "event", "--plot", str(target)
-        )
-        assert code == 2
-        assert "give a file ending in .png or .svg" in err
-        assert not target.exists()
