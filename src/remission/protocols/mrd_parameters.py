@@ -16,6 +16,15 @@ MRD_PARAMETERS = {
     "mrd_negative_requires_sensitivity": "true or false",
     "mrd_disagreement_policy": f"one of {[p.value for p in DisagreementPolicy]}",
 }
+#: Each attribute of :class:`MRDRules` and the parameter it is read from.
+RULE_PARAMETERS = {
+    "threshold_fraction": "mrd_threshold_fraction",
+    "positive_at_threshold": "mrd_positive_at_threshold",
+    "pnq": "mrd_pnq_counts_as",
+    "require_sensitivity_for_negative": "mrd_negative_requires_sensitivity",
+    "policy": "mrd_disagreement_policy",
+    "method_priority": "mrd_method_priority",
+}
 OPTIONAL_MRD_PARAMETERS = {"mrd_method_priority": f"a list of {[m.value for m in MRDMethod]}"}
 
 
@@ -58,5 +67,6 @@ def mrd_rules_from(values: Mapping[str, Any]) -> tuple[MRDRules | None, list[tup
         require_sensitivity_for_negative=values["mrd_negative_requires_sensitivity"],
         policy=policy,
         method_priority=priority,
+        parameters=RULE_PARAMETERS,
     )
     return rules, []

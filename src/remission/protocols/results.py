@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from remission.protocols.explanations import Explanation
 from remission.rules.evaluation import Evaluation
 from remission.rules.truth import Truth
 
@@ -31,6 +32,7 @@ class CriterionResult:
     missing: tuple[str, ...] = ()
     evaluation: Evaluation | None = None
     attested_by: str | None = None
+    explanation: Explanation | None = None
 
     @property
     def blocks(self) -> bool:
@@ -50,6 +52,8 @@ class CriterionResult:
         }
         if self.attested_by is not None:
             out["attested_by"] = self.attested_by
+        if self.explanation is not None:
+            out["explanation"] = self.explanation.to_dict()
         if self.evaluation is not None:
             out["trace"] = self.evaluation.to_dict()
         return out
@@ -101,9 +105,10 @@ class RuleTrace:
     time_point: str
     outcome: str
     evaluation: Evaluation
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": f"{self.time_point}:{self.outcome}",
             "time_point": self.time_point,
             "outcome_if_met": self.outcome,
@@ -111,6 +116,9 @@ class RuleTrace:
             "inputs": self.evaluation.all_inputs(),
             "trace": self.evaluation.to_dict(),
         }
+        if self.explanation is not None:
+            out["explanation"] = self.explanation.to_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,8 @@ class TimePointResult:
     outcome: str  # a group or track id, "pending" or "unclassified"
     missing: tuple[str, ...]
     rules: tuple[RuleTrace, ...]
+    summary: str = ""
+    data_date: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +139,8 @@ class TimePointResult:
             "assigns": self.assigns,
             "outcome": self.outcome,
             "missing": list(self.missing),
+            "summary": self.summary,
+            "data_date": self.data_date.isoformat() if self.data_date else None,
         }
 
 
@@ -147,10 +159,23 @@ class StratificationResult:
     def missing(self) -> list[str]:
         return list(dict.fromkeys(p for tp in self.time_points for p in tp.missing))
 
+    @property
+    def data_date(self) -> date | None:
+        """The date of the latest data the assignment rests on (e.g. the MRD sample), not today."""
+        dates = [tp.data_date for tp in self.time_points if tp.data_date is not None]
+        return max(dates) if dates else None
+
+    def explanation(self) -> list[Explanation]:
+        """Every rule's sentence, time point by time point."""
+        return [rule.explanation for tp in self.time_points for rule in tp.rules if rule.explanation]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "study_id": self.study_id,
             "protocol": {"id": self.protocol_id, "version": self.protocol_version},
+            "data_date": self.data_date.isoformat() if self.data_date else None,
+            "summary": [tp.summary for tp in self.time_points],
+            "explanation": [e.to_dict() for e in self.explanation()],
             "risk_group": self.risk_group,
             "arm": self.arm,
             "provisional_track": self.provisional_track,

@@ -6,18 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 
 from remission.errors import FieldProblem, InputError
-from remission.protocols.model import Criterion, DecidedBy, Protocol
+from remission.protocols.explanations import explain_criterion
+from remission.protocols.model import Criterion, Protocol
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.protocols.results import CriterionResult, ScreeningResult, Verdict
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
-from remission.rules.evaluation import (
-    Evaluation,
-    EvaluationContext,
-    evaluate,
-    reference_dates,
-    show,
-)
+from remission.rules.evaluation import Evaluation, EvaluationContext, evaluate, reference_dates
 from remission.rules.truth import Truth
 
 
@@ -30,22 +25,22 @@ def _attestation(record: PatientRecord, protocol: Protocol, criterion: Criterion
 
 
 def _attested(
-    criterion: Criterion, attestation: Attestation, why_needed: str, evaluation: Evaluation | None = None
+    protocol: Protocol, criterion: Criterion, attestation: Attestation, evaluation: Evaluation | None = None
 ) -> CriterionResult:
     status = Truth.MET if attestation.outcome is AttestedOutcome.MET else Truth.NOT_MET
-    who = f"{attestation.attested_by} on {attestation.date}"
-    reason = f"attested {attestation.outcome.value} by {who} ({why_needed})"
     inputs = evaluation.all_inputs() if evaluation is not None else {}
+    explanation = explain_criterion(protocol, criterion, status, evaluation, attestation)
     return CriterionResult(
         criterion.id,
         criterion.kind.value,
         criterion.decided.value,
         status,
         criterion.text,
-        reason,
+        explanation.text,
         inputs={**inputs, "attestation": attestation.model_dump(mode="json", exclude_none=True)},
         evaluation=evaluation,
         attested_by=attestation.attested_by,
+        explanation=explanation,
     )
 
 
@@ -54,49 +49,24 @@ def screen_criterion(
 ) -> CriterionResult:
     """Decide one criterion. A person's attestation settles what the record cannot."""
     attestation = _attestation(record, protocol, criterion)
-    if criterion.expression is None:
-        why = "must be attested by a person" if criterion.decided is DecidedBy.ATTESTED else "not computable"
-        if attestation is not None:
-            return _attested(criterion, attestation, why)
-        return CriterionResult(
-            criterion.id,
-            criterion.kind.value,
-            criterion.decided.value,
-            Truth.UNKNOWN,
-            criterion.text,
-            f"{why}; no attestation recorded",
-        )
-    evaluation = evaluate(criterion.expression, ctx)
-    missing = tuple(evaluation.all_missing())
-    if evaluation.truth is Truth.UNKNOWN and attestation is not None:
-        return _attested(criterion, attestation, f"record lacks {', '.join(missing)}", evaluation)
-    if evaluation.truth is Truth.UNKNOWN:
-        reason = f"unknown: not recorded: {', '.join(missing)}"
-    else:
-        leaves = [node for node in evaluation.walk() if not node.children]
-        decisive = [node for node in leaves if node.truth is evaluation.truth] or leaves
-        reason = f"{evaluation.truth.value}: {'; '.join(_describe(node) for node in decisive)}"
-        if attestation is not None:
-            reason += f" (attestation by {attestation.attested_by} disregarded: the record decides)"
+    evaluation = evaluate(criterion.expression, ctx) if criterion.expression is not None else None
+    decided = evaluation is not None and evaluation.truth is not Truth.UNKNOWN
+    if attestation is not None and not decided:
+        return _attested(protocol, criterion, attestation, evaluation)
+    status = evaluation.truth if evaluation is not None else Truth.UNKNOWN
+    explanation = explain_criterion(protocol, criterion, status, evaluation, overruled=attestation)
     return CriterionResult(
         criterion.id,
         criterion.kind.value,
         criterion.decided.value,
-        evaluation.truth,
+        status,
         criterion.text,
-        reason,
-        inputs=evaluation.all_inputs(),
-        missing=missing,
+        explanation.text,
+        inputs=evaluation.all_inputs() if evaluation is not None else {},
+        missing=tuple(evaluation.all_missing()) if evaluation is not None else (),
         evaluation=evaluation,
+        explanation=explanation,
     )
-
-
-def _describe(node: Evaluation) -> str:
-    """A leaf's test with the values it read, e.g. ``prior_hsct = true (recorded: false)``."""
-    recorded = ", ".join(
-        f"{path}={show(value)}" for path, value in node.inputs.items() if not path.startswith("mrd[")
-    )
-    return f"{node.label} [{node.truth.value}; recorded {recorded}]" if recorded else node.label
 
 
 def _check_attestations(record: PatientRecord, protocol: Protocol) -> None:

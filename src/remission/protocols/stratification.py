@@ -7,24 +7,42 @@ from datetime import date
 from typing import Any
 
 from remission.errors import FieldProblem, InputError
+from remission.protocols.explanations import explain_rule
 from remission.protocols.model import Protocol, Stratification, TimePoint
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.protocols.results import RuleTrace, StratificationResult, TimePointResult
 from remission.record.model import PatientRecord
-from remission.rules.evaluation import EvaluationContext, evaluate, reference_dates
+from remission.rules.evaluation import Evaluation, EvaluationContext, evaluate, reference_dates
+from remission.rules.explain import missing_label
 from remission.rules.truth import Truth
+from remission.rules.wording import listed
 
 PENDING = "pending"
 UNCLASSIFIED = "unclassified"
 
 
-def decide_time_point(point: TimePoint, ctx: EvaluationContext) -> TimePointResult:
+def decide_time_point(
+    point: TimePoint, ctx: EvaluationContext, protocol: Protocol | None = None
+) -> TimePointResult:
     """Read the rules in order: the first met rule decides unless an earlier one is unknown.
 
-    Every rule is evaluated so that the trace shows all of them.
+    Every rule is evaluated so that the trace shows all of them. With ``protocol``, each
+    rule and the time point carry their sentences in words.
     """
-    traces = tuple(RuleTrace(point.id, rule.outcome, evaluate(rule.when, ctx)) for rule in point.rules)
-    outcome, missing = UNCLASSIFIED, []
+    names = _outcome_names(protocol)
+    traces = tuple(
+        RuleTrace(
+            point.id,
+            rule.outcome,
+            evaluation,
+            explain_rule(protocol, names.get(rule.outcome, rule.outcome), evaluation, rule.source)
+            if protocol is not None
+            else None,
+        )
+        for rule in point.rules
+        for evaluation in [evaluate(rule.when, ctx)]
+    )
+    outcome, missing, deciding = UNCLASSIFIED, [], None
     for trace in traces:
         if trace.evaluation.truth is Truth.UNKNOWN:
             outcome = PENDING
@@ -33,11 +51,50 @@ def decide_time_point(point: TimePoint, ctx: EvaluationContext) -> TimePointResu
             ]
             break
         if trace.evaluation.truth is Truth.MET:
-            outcome = trace.outcome
+            outcome, deciding = trace.outcome, trace
             break
+    missing = list(dict.fromkeys(missing))
     return TimePointResult(
-        point.id, point.label, point.assigns, outcome, tuple(dict.fromkeys(missing)), traces
+        point.id,
+        point.label,
+        point.assigns,
+        outcome,
+        tuple(missing),
+        traces,
+        summary=_summary(point, outcome, missing, names),
+        data_date=_data_date(deciding.evaluation, ctx) if deciding else None,
     )
+
+
+def _outcome_names(protocol: Protocol | None) -> dict[str, str]:
+    """Group and track ids in words: ``High risk (HR)``, ``provisional track rearranged-track``."""
+    strat = protocol.stratification if protocol is not None else None
+    if strat is None:
+        return {}
+    names = {group.id: f"{group.label} ({group.id})" for group in strat.risk_groups}
+    return names | {track.id: f"provisional track {track.id}" for track in strat.provisional_tracks}
+
+
+def _summary(point: TimePoint, outcome: str, missing: list[str], names: dict[str, str]) -> str:
+    if outcome == PENDING:
+        waiting = listed((missing_label(path) for path in missing), "and")
+        return f"{point.label}: pending, waiting for {waiting}."
+    if outcome == UNCLASSIFIED:
+        return f"{point.label}: no rule applies to the recorded data; a person must review it."
+    return f"{point.label}: {names.get(outcome, outcome)}, the first rule that applies."
+
+
+def _data_date(evaluation: Evaluation, ctx: EvaluationContext) -> date | None:
+    """The latest date of the data a deciding rule read: MRD sample dates, and the diagnosis
+    date for findings at diagnosis (KMT2A status and other fields without a date of their own)."""
+    dates: list[date] = []
+    for node in evaluation.walk():
+        claim = node.claim
+        if claim.kind == "mrd":
+            dates.extend(result.sample_date for result, _, _ in claim.detail["finding"].calls)
+        elif not node.children and ctx.record.diagnosis and ctx.record.diagnosis.date:
+            dates.append(ctx.record.diagnosis.date)
+    return max(dates) if dates else None
 
 
 def _track_change(
@@ -66,7 +123,7 @@ def stratify_patient(record: PatientRecord, protocol: Protocol, *, as_of: date) 
         raise InputError("--protocol", [FieldProblem(protocol.id, "this protocol encodes no risk groups")])
     rules, _ = mrd_rules_from(protocol.parameter_values())
     ctx = EvaluationContext(record, protocol.parameter_values(), reference_dates(record, as_of=as_of), rules)
-    points = tuple(decide_time_point(point, ctx) for point in strat.time_points)
+    points = tuple(decide_time_point(point, ctx, protocol) for point in strat.time_points)
     final = next(point for point in points if point.assigns == "final")
     provisional = [
         p.outcome for p in points if p.assigns == "provisional" and p.outcome not in (PENDING, UNCLASSIFIED)

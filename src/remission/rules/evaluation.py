@@ -72,6 +72,25 @@ class EvaluationContext:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """What a test asked, in parts that an explanation can put into words.
+
+    ``kind`` is the comparison (``equals``, ``in``, ``contains_any``, ``present``, ``absent``,
+    ``lt``/``le``/``gt``/``ge``, ``age``, ``overlaps``, ``on_or_before``, ``mrd``, ``any_item``,
+    ``all``, ``any``, ``not``); ``subject`` the record path it read (or the MRD time point);
+    ``target`` the value it compared against, resolved; ``parameters`` the protocol parameters
+    that value came from; ``detail`` what else the wording needs (dates read, units, the MRD
+    finding).
+    """
+
+    kind: str
+    subject: str = ""
+    target: Any = None
+    parameters: tuple[str, ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
     """The outcome of one expression node, what it read, and its children's evaluations."""
 
@@ -80,6 +99,7 @@ class Evaluation:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     children: tuple[Evaluation, ...] = ()
+    claim: Claim = field(default_factory=lambda: Claim("all"))
 
     def walk(self) -> Iterator[Evaluation]:
         yield self
@@ -129,6 +149,17 @@ def show(value: Any) -> str:
     return str(value)
 
 
+def _parameters(*values: Any) -> tuple[str, ...]:
+    """The names of the protocol parameters among ``values`` (a list may hold several)."""
+    names: list[str] = []
+    for value in values:
+        if isinstance(value, ParamRef):
+            names.append(value.param)
+        elif isinstance(value, list):
+            names.extend(_parameters(*value))
+    return tuple(names)
+
+
 def evaluate(expression: Expression, ctx: EvaluationContext) -> Evaluation:
     """Evaluate ``expression`` against ``ctx.record``."""
     return _evaluate(expression, ctx.record, "", ctx)
@@ -161,11 +192,11 @@ def _logic(
     truths = [child.truth for child in evaluated]
     match expression:
         case AllOf():
-            return Evaluation(all_of(truths), "all of", children=evaluated)
+            return Evaluation(all_of(truths), "all of", children=evaluated, claim=Claim("all"))
         case AnyOf():
-            return Evaluation(any_of(truths), "any of", children=evaluated)
+            return Evaluation(any_of(truths), "any of", children=evaluated, claim=Claim("any"))
         case NotOf():
-            return Evaluation(truths[0].negate(), "not", children=evaluated)
+            return Evaluation(truths[0].negate(), "not", children=evaluated, claim=Claim("not"))
         case _:
             assert_never(expression)
 
@@ -177,24 +208,29 @@ def _field_test(test: FieldTest, node: object, prefix: str, ctx: EvaluationConte
     check: Callable[[Any], bool]
     if test.present is not None:
         label = f"{path} is {'recorded' if test.present else 'not recorded'}"
-        return Evaluation(Truth.of((value is not None) == test.present), label, inputs)
+        claim = Claim("present" if test.present else "absent", path)
+        return Evaluation(Truth.of((value is not None) == test.present), label, inputs, claim=claim)
     if test.equals is not None:
         expected = ctx.resolve(test.equals)
         label, check = f"{path} = {show(expected)}", lambda v: v == expected
+        claim = Claim("equals", path, expected, _parameters(test.equals))
     elif test.in_ is not None:
         allowed = ctx.resolve(test.in_)
         label, check = f"{path} in {show(allowed)}", lambda v: v in allowed
+        claim = Claim("in", path, allowed, _parameters(test.in_))
     elif test.contains_any is not None:
         wanted = ctx.resolve(test.contains_any)
         label, check = f"{path} contains any of {show(wanted)}", lambda v: any(i in wanted for i in v)
+        claim = Claim("contains_any", path, wanted, _parameters(test.contains_any))
     else:
         name, bound = test.used_orderings()[0]
         symbol, compare = _ORDER[name]
         limit = ctx.resolve(bound)
         label, check = f"{path} {symbol} {limit:g}", lambda v: compare(v, limit)
+        claim = Claim(name, path, limit, _parameters(bound))
     if value is None:
-        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(path,))
-    return Evaluation(Truth.of(check(value)), label, inputs)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(path,), claim=claim)
+    return Evaluation(Truth.of(check(value)), label, inputs, claim=claim)
 
 
 def _age_test(test: AgeTest, ctx: EvaluationContext) -> Evaluation:
@@ -212,10 +248,21 @@ def _age_test(test: AgeTest, ctx: EvaluationContext) -> Evaluation:
         if value is None
     )
     years_or_days = ctx.record.age_on(reference.value, spec.unit)
+    detail: dict[str, Any] = {
+        "on": ctx.resolve(spec.on),
+        "unit": spec.unit.value,
+        "born": born,
+        "reference_date": reference.value,
+        "reference_source": reference.source,
+        "age": years_or_days,
+        "order": name,
+        "reference_parameters": _parameters(spec.on),
+    }
+    claim = Claim("age", "age", limit, _parameters(bound), detail)
     if years_or_days is None:
-        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing, claim=claim)
     inputs[f"age ({spec.unit.value}, derived)"] = years_or_days
-    return Evaluation(Truth.of(compare(years_or_days, limit)), label, inputs)
+    return Evaluation(Truth.of(compare(years_or_days, limit)), label, inputs, claim=claim)
 
 
 def _any_item(test: AnyItemTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
@@ -223,13 +270,15 @@ def _any_item(test: AnyItemTest, node: object, prefix: str, ctx: EvaluationConte
     path = prefix + spec.list_
     items = read_path(node, spec.list_)
     label = f"some item of {path} satisfies the condition"
+    claim = Claim("any_item", path)
     if items is None:
-        return Evaluation(Truth.UNKNOWN, label, {path: None}, missing=(path,))
+        return Evaluation(Truth.UNKNOWN, label, {path: None}, missing=(path,), claim=claim)
     children = tuple(
         _evaluate(spec.where, item, f"{path}[{index}].", ctx) for index, item in enumerate(items)
     )
     inputs: dict[str, Any] = {} if items else {path: []}
-    return Evaluation(any_of(c.truth for c in children), label, inputs, children=children)
+    truth = any_of(c.truth for c in children)
+    return Evaluation(truth, label, inputs, children=children, claim=claim)
 
 
 def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
@@ -243,14 +292,23 @@ def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationCon
         prefix + spec.end: plain(end),
         reference.source: plain(reference.value),
     }
+    detail = {
+        "start": start,
+        "end": end,
+        "reference": ctx.resolve(spec.reference),
+        "reference_date": reference.value,
+        "reference_source": reference.source,
+        "reference_parameters": _parameters(spec.reference),
+    }
+    claim = Claim("overlaps", prefix + spec.start, days, _parameters(spec.days_before), detail)
     if reference.value is None or start is None:
         missing = tuple(
             p for p, v in ((reference.source, reference.value), (prefix + spec.start, start)) if v is None
         )
-        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing, claim=claim)
     window_start = reference.value - timedelta(days=days)
     overlaps = start <= reference.value and (end is None or end >= window_start)
-    return Evaluation(Truth.of(overlaps), label, inputs)
+    return Evaluation(Truth.of(overlaps), label, inputs, claim=claim)
 
 
 def _date_by_test(test: DateByTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
@@ -260,10 +318,17 @@ def _date_by_test(test: DateByTest, node: object, prefix: str, ctx: EvaluationCo
     value = read_path(node, spec.field)
     label = f"{path} on or before {ctx.resolve(spec.reference)}"
     inputs = {path: plain(value), reference.source: plain(reference.value)}
+    detail = {
+        "value": value,
+        "reference_date": reference.value,
+        "reference_source": reference.source,
+        "reference_parameters": _parameters(spec.reference),
+    }
+    claim = Claim("on_or_before", path, ctx.resolve(spec.reference), (), detail)
     missing = tuple(p for p, v in ((path, value), (reference.source, reference.value)) if v is None)
     if missing:
-        return Evaluation(Truth.UNKNOWN, label, inputs, missing)
-    return Evaluation(Truth.of(value <= reference.value), label, inputs)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing, claim=claim)
+    return Evaluation(Truth.of(value <= reference.value), label, inputs, claim=claim)
 
 
 def _mrd_test(test: MRDTest, ctx: EvaluationContext) -> Evaluation:
@@ -274,6 +339,8 @@ def _mrd_test(test: MRDTest, ctx: EvaluationContext) -> Evaluation:
     label = f"MRD {spec.time_point.value} is {spec.result}: {finding.explanation}"
     key = f"mrd[{spec.time_point.value}]"
     inputs = {key: list(finding.results_read)}
+    detail = {"finding": finding, "rules": ctx.mrd_rules}
+    claim = Claim("mrd", spec.time_point.value, spec.result, detail=detail)
     if finding.call is MRDCall.INDETERMINATE:
-        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(key,))
-    return Evaluation(Truth.of(finding.call.value == spec.result), label, inputs)
+        return Evaluation(Truth.UNKNOWN, label, inputs, missing=(key,), claim=claim)
+    return Evaluation(Truth.of(finding.call.value == spec.result), label, inputs, claim=claim)

@@ -7,8 +7,8 @@ constants here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from remission.record.model import MRDResult
@@ -46,6 +46,8 @@ class MRDRules:
     require_sensitivity_for_negative: bool
     policy: DisagreementPolicy
     method_priority: tuple[MRDMethod, ...] = ()
+    #: Attribute name to the protocol parameter it was read from, for explanations.
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class MRDFinding:
     call: MRDCall
     explanation: str
     results_read: tuple[dict[str, object], ...]
+    calls: tuple[tuple[MRDResult, MRDCall, str], ...] = ()
 
 
 def call_one(result: MRDResult, rules: MRDRules) -> tuple[MRDCall, str]:
@@ -114,4 +117,5 @@ def classify_mrd(results: Sequence[MRDResult], time_point: MRDTimePoint, rules: 
         combined = _combine_by_priority(calls, rules.method_priority)
     parts = [f"{result.method.value}: {call.value} ({why})" for result, call, why in calls]
     read = tuple(result.model_dump(mode="json") for result in at_point)
-    return MRDFinding(combined, f"{'; '.join(parts)} → {combined.value} ({rules.policy.value})", read)
+    explanation = f"{'; '.join(parts)} → {combined.value} ({rules.policy.value})"
+    return MRDFinding(combined, explanation, read, tuple(calls))
