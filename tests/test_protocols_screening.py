@@ -471,7 +471,9 @@ class TestAttestations:
 
         assert result.verdict is Verdict.ELIGIBLE
         assert syndromes.status is Truth.NOT_MET
-        assert "because the record cannot decide it (predisposition syndromes: not recorded)" in syndromes.reason
+        assert (
+            "because the record cannot decide it (predisposition syndromes: not recorded)" in syndromes.reason
+        )
 
     def test_attestation_does_not_override_determinate_criterion(self):
         """An attestation does not change a criterion that the record decides."""

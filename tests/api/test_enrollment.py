@@ -114,6 +114,14 @@ class TestScreeningAtEnrollment:
         assert course.get("enrollments") == []
 
 
+def group_name(group: str) -> str:
+    """The group's name as the explanation writes it, from the protocol file."""
+    strat = load_protocol(PROTOCOL).stratification
+    assert strat is not None
+    label = next(g.label for g in strat.risk_groups if g.id == group)
+    return f"{label} ({group})"
+
+
 class TestRiskGroupAfterConsolidation:
     @pytest.mark.parametrize(
         ("prefix", "site", "group", "arm"),
@@ -138,6 +146,14 @@ class TestRiskGroupAfterConsolidation:
         assert (final["arm"], final["protocol_id"]) == (arm, PROTOCOL)
         assert final["protocol_version"] == load_protocol(PROTOCOL).version
         assert final["result"]["risk_group"] == group
+        assert final["result"]["data_date"] == after_consolidation["sample_date"]
+        (deciding,) = [
+            e["text"]
+            for e in final["result"]["explanation"]
+            if e["text"].startswith(f"{group_name(group)} applies")
+        ]
+        assert f"sampled {after_consolidation['sample_date']}" in deciding
+        assert "cutoff 10⁻⁴ (assumption)" in deciding
 
     def test_deleting_the_deciding_mrd_returns_the_group_to_pending(self, api: Api):
         """When the MRD result that decided the group is deleted, the patient is pending again."""

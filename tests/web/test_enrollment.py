@@ -59,12 +59,13 @@ class TestChecklist:
         assert "<strong>Not eligible</strong>" in html
 
     def test_missing_data_leaves_criteria_unknown(self, client: TestClient) -> None:
-        """Without a date of birth the age criterion is unknown and names what is not recorded."""
+        """Without a date of birth the age criterion is unknown and names, in words, what is not recorded."""
         sign_in(client, "coordinator-sev")
         form = example_wizard_form("WEB-CHK-02", **INFANT) | {"patient.date_of_birth": ""}
         html = _post(client, "/enroll/check", form).text
         assert _status(html, "incl-age") == "unknown"
-        assert "patient.date_of_birth" in html
+        assert "age at diagnosis: unknown, date of birth not recorded. Needed: date of birth." in html
+        assert "patient.date_of_birth" not in html.split('class="checklist"')[1]
 
     def test_attesting_an_unknown_settles_it(self, client: TestClient) -> None:
         """Attesting the contraindication as not met, by a named person, makes the infant eligible."""

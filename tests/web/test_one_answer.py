@@ -79,4 +79,6 @@ class TestAttestedEnrollment:
         page = client.get(f"/patients/{patient_id(web_store, 'WEB-ONE-02')}").text
         verdict, lines = _page_match(page, TRIAL)
         assert verdict == "needs review"
-        assert "to attest excl-contraindication" in lines
+        assert (
+            'contraindication to medication": cannot be ruled out yet: a named person must attest it' in lines
+        )

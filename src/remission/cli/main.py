@@ -181,19 +181,24 @@ ParamOption = Annotated[
     list[str] | None, typer.Option("--param", help="Override a protocol parameter: NAME=VALUE.")
 ]
 JsonOption = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
+ExplainOption = Annotated[
+    bool, flag("--explain", help="Print the decision in sentences: values, dates, assumptions, sources.")
+]
 
 
 def _decide(
     engine: Callable[..., list[Any]],
     to_table: Callable[[Any], Table],
+    to_words: Callable[[Any], list[str]],
     *,
     records: list[Path],
     protocol: str,
     as_of: str | None,
     param: list[str] | None,
     json_output: bool,
+    explain: bool,
 ) -> None:
-    """Run a decision engine over record files and print tables or JSON."""
+    """Run a decision engine over record files and print tables, sentences or JSON."""
     chosen = resolve_protocol(protocol, parse_overrides(param or []))
     on = parse_date(as_of, option="--as-of")
     results = engine(read_records(records, today=date.today()), chosen, as_of=on)
@@ -202,7 +207,10 @@ def _decide(
         render.print_json(payloads[0] if len(payloads) == 1 else payloads)
         return
     for result in results:
-        out.print(to_table(result))
+        if explain:
+            out.print("\n".join(to_words(result)), highlight=False, markup=False, soft_wrap=True)
+        else:
+            out.print(to_table(result))
 
 
 @app.command()
@@ -212,16 +220,19 @@ def screen(
     as_of: AsOfOption = None,
     param: ParamOption = None,
     json_output: JsonOption = False,
+    explain: ExplainOption = False,
 ) -> None:
     """Screen records against a protocol's eligibility: eligible, not eligible or needs review."""
     _decide(
         screen_patients,
         render.screening_table,
+        render.screening_words,
         records=records,
         protocol=protocol,
         as_of=as_of,
         param=param,
         json_output=json_output,
+        explain=explain,
     )
 
 
@@ -232,16 +243,19 @@ def stratify(
     as_of: AsOfOption = None,
     param: ParamOption = None,
     json_output: JsonOption = False,
+    explain: ExplainOption = False,
 ) -> None:
     """Assign risk groups and arms; pending until the data each time point needs exist."""
     _decide(
         stratify_patients,
         render.stratification_table,
+        render.stratification_words,
         records=records,
         protocol=protocol,
         as_of=as_of,
         param=param,
         json_output=json_output,
+        explain=explain,
     )
 
 

@@ -70,6 +70,33 @@ def stratification_table(result: StratificationResult) -> Table:
     return table
 
 
+def screening_words(result: ScreeningResult) -> list[str]:
+    """The screening in sentences: the verdict, then one sentence per criterion."""
+    head = (
+        f"{result.study_id} · {result.protocol_id} v{result.protocol_version} · screened {result.screened_on}"
+    )
+    lines = [f"{head}: {result.verdict.value.upper()}"]
+    for criterion in result.criteria:
+        if criterion.explanation is not None:
+            lines.extend(
+                f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(criterion.explanation.lines())
+            )
+    return lines
+
+
+def stratification_words(result: StratificationResult) -> list[str]:
+    """The risk assignment in sentences: group and arm with the date of the data, each time
+    point's outcome, then one sentence per rule."""
+    head = f"{result.study_id} · {result.protocol_id} v{result.protocol_version}"
+    group = result.risk_group if result.arm is None else f"{result.risk_group} → {result.arm}"
+    dated = f", from data dated {result.data_date}" if result.data_date else ""
+    lines = [f"{head}: risk group {group}{dated}"]
+    lines.extend(f"* {point.summary}" for point in result.time_points)
+    for explanation in result.explanation():
+        lines.extend(f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(explanation.lines()))
+    return lines
+
+
 def _flat(node: dict[str, Any], depth: int = 0) -> str:
     line = "  " * depth + f"{node['test']}: {node['outcome']}"
     return "\n".join([line, *(_flat(child, depth + 1) for child in node.get("children", []))])

@@ -188,6 +188,9 @@ def match(
     trial: Annotated[list[str] | None, typer.Option("--trial", help="Only this trial (repeatable).")] = None,
     registry: RegistryOption = None,
     json_output: JsonOption = False,
+    explain: Annotated[
+        bool, flag("--explain", help="Print why each verdict, in sentences, instead of the table.")
+    ] = False,
 ) -> None:
     """Rank the registry's trials for one child, or screen a whole cohort with --cohort."""
     if (record is None) == (cohort is None):
@@ -207,7 +210,23 @@ def match(
         render.print_json(report.to_dict())
         return
     _warn(report.warnings)
+    if explain:
+        out.print("\n".join(match_words(report)), highlight=False, markup=False, soft_wrap=True)
+        return
     out.print(match_table(report))
+
+
+def match_words(report: MatchReport) -> list[str]:
+    """Each trial's verdict, then the sentences of the criteria that decide it."""
+    lines = [f"{report.study_id} · trials matched {report.matched_on}"]
+    for rank, found in enumerate(report.matches, start=1):
+        lines.append(f"{rank}. {found.trial.label}: {found.verdict.value.upper()}")
+        for criterion in found.deciding():
+            if criterion.explanation is not None:
+                explained = criterion.explanation.lines()
+                lines.extend([f"   - {explained[0]}", *(f"   {line}" for line in explained[1:])])
+        lines.extend(f"   ⚠ {warning}" for warning in found.warnings)
+    return lines
 
 
 @trials_app.command("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -12,20 +13,23 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def power_of_ten(value: float) -> str:
-    """``0.0005`` as ``5 × 10⁻⁴``, ``1e-4`` as ``10⁻⁴``; 0 and values from 1 up as plain numbers."""
+    """``0.0005`` as ``5 × 10⁻⁴``, ``1e-4`` as ``10⁻⁴``; 0 and values from 1 up as plain numbers.
+
+    Never rounded: the mantissa has as many digits as the value needs, so a result just
+    below a cutoff never reads as the cutoff (``9.9999 × 10⁻⁵``, not ``10⁻⁴``).
+    """
     if value == 0 or not math.isfinite(value) or abs(value) >= 1:
         return f"{value:g}"
-    exponent = math.floor(math.log10(abs(value)))
-    mantissa = round(value / 10**exponent, 2)
-    if abs(mantissa) >= 10:  # rounding carried into the next power
-        mantissa, exponent = mantissa / 10, exponent + 1
-    power = "10" + str(exponent).translate(_SUPERSCRIPT)
-    return power if mantissa == 1 else f"{mantissa:g} × {power}"
+    digits = next(p for p in range(17) if float(f"{value:.{p}e}") == value)
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return power if mantissa == "1" else f"{mantissa} × {power}"
 
 
 def percent(fraction: float) -> str:
-    """A fraction as a percentage with up to three significant digits, e.g. ``0.05 %``."""
-    return f"{fraction * 100:.3g} %"
+    """A fraction as a percentage, e.g. ``0.05 %``, without rounding away digits the value has."""
+    return f"{format((Decimal(repr(fraction)) * 100).normalize(), 'f')} %"
 
 
 def word(value: Any) -> str:

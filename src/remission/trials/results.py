@@ -44,18 +44,13 @@ class TrialMatch:
     def matched_biomarkers(self) -> list[BiomarkerMatch]:
         return [b for b in self.biomarkers if b.status is Truth.MET]
 
+    def deciding(self) -> list[CriterionResult]:
+        """The criteria behind the verdict: those that fail, else those still open, else all."""
+        return self.failing or self.unknowns or list(self.screening.criteria)
+
     def explanation(self) -> list[str]:
-        """Why the verdict, one short line per deciding criterion (for people; JSON has all)."""
-        if self.failing:
-            return [f"fails {c.id} ({c.kind}): {c.reason}" for c in self.failing]
-        lines = []
-        for criterion in self.unknowns:
-            if criterion.missing:
-                lines.append(f"unknown {criterion.id}: record lacks {', '.join(criterion.missing)}")
-            else:
-                verb = "to attest" if criterion.decided == "attested" else "to review"
-                lines.append(f"{verb} {criterion.id}: {_short(criterion.text)}")
-        return lines or ["every criterion met"]
+        """Why the verdict, one sentence per deciding criterion (the JSON has every criterion)."""
+        return [c.reason for c in self.deciding()]
 
     def rank_key(self) -> tuple[int, int, int, float, str]:
         """Eligible, then needs review, then not eligible; within each, recruiting first, then
@@ -99,12 +94,9 @@ class TrialMatch:
             "sites_with_coordinates": sum(1 for site in trial.sites if site.lat is not None),
             "not_eligibility": [{"id": n.id, "text": n.text, "note": n.note} for n in trial.not_eligibility],
             "warnings": list(self.warnings),
+            "explanation": [c.explanation.to_dict() for c in self.deciding() if c.explanation],
             "screening": self.screening.to_dict(),
         }
-
-
-def _short(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _criterion_summary(criterion: CriterionResult) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+from remission.record.labels import field_label
+from remission.rules.explain import missing_label
+from remission.rules.wording import percent, power_of_ten
 
 
 def mrd_text(value: float | None, positive_not_quantifiable: bool = False) -> str:
@@ -19,11 +20,7 @@ def mrd_text(value: float | None, positive_not_quantifiable: bool = False) -> st
         return "not recorded"
     if value == 0:
         return "not detected (0)"
-    exponent = math.floor(math.log10(value))
-    mantissa = value / 10**exponent
-    power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
-    scientific = power if round(mantissa, 2) == 1 else f"{mantissa:.3g} × {power}"
-    return f"{scientific} ({value * 100:.3g} %)"
+    return f"{power_of_ten(value)} ({percent(value)})"
 
 
 def value_text(value: Any) -> str:
@@ -43,6 +40,11 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
     return str(value)
+
+
+def field_text(path: str) -> str:
+    """A record path or missing input in clinical words: ``genetics.kmt2a.status`` → ``KMT2A status``."""
+    return missing_label(path) if path.startswith("mrd[") else field_label(path)
 
 
 def label_text(name: str) -> str:

@@ -21,6 +21,7 @@ templates.env.filters.update(
     mrd=formatting.mrd_text,
     value=formatting.value_text,
     words=formatting.label_text,
+    field=formatting.field_text,
     age=formatting.age_text,
     mg=formatting.mg_text,
     field_id=field_id,
