@@ -78,10 +78,12 @@ def screening_words(result: ScreeningResult) -> list[str]:
     lines = [f"{head}: {result.verdict.value.upper()}"]
     for criterion in result.criteria:
         if criterion.explanation is not None:
-            lines.extend(
-                f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(criterion.explanation.lines())
-            )
+            lines.extend(_bulleted(criterion.explanation.lines()))
     return lines
+
+
+def _bulleted(lines: list[str]) -> list[str]:
+    return [f"- {lines[0]}", *(f"  {line}" for line in lines[1:])]
 
 
 def stratification_words(result: StratificationResult) -> list[str]:
@@ -93,7 +95,7 @@ def stratification_words(result: StratificationResult) -> list[str]:
     lines = [f"{head}: risk group {group}{dated}"]
     lines.extend(f"* {point.summary}" for point in result.time_points)
     for explanation in result.explanation():
-        lines.extend(f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(explanation.lines()))
+        lines.extend(_bulleted(explanation.lines()))
     return lines
 
 
