@@ -112,10 +112,10 @@ def build_timeline(
     for assignment in assignments:
         title = f"Risk assignment: {assignment.risk_group}"
         rests_on = assignment.result.get("data_date")
-        on = date.fromisoformat(rests_on) if rests_on else assignment.assigned_at.date()
+        dated = date.fromisoformat(rests_on) if rests_on else assignment.assigned_at.date()
         details = [f"from data of {rests_on}" if rests_on else "no data date stored"]
         details.append(f"computed {assignment.assigned_at.date().isoformat()}")
-        entries.append(TimelineEntry(on, "risk", title, details, risk=assignment))
+        entries.append(TimelineEntry(dated, "risk", title, details, risk=assignment))
     for segment, segment_rows in rows.items():
         for row in segment_rows:
             on, title, details = _summary(segment, row, phases, exposure_by_row)
