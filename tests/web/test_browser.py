@@ -135,8 +135,20 @@ class TestRisk:
         page.get_by_role("button", name="Save").click()
         expect(page.locator("#saved-notice")).to_contain_text("HR")
         expect(page.locator("#risk .risk")).to_have_text("HR")
-        page.locator("#risk summary").click()
-        expect(page.locator("#risk .rules").last).to_contain_text("→ HR")
+        why = page.locator("#risk .explanation")
+        expect(why).to_contain_text(  # INF-05 also has a positive, not quantifiable result
+            "High risk (HR) applies: KMT2A status: rearranged and MRD after consolidation 1: "
+            "positive, not quantifiable by IG/TR RQ-PCR, sampled 2026-01-20 (counted indeterminate "
+            "(assumption)) → indeterminate; 10⁻³ (0.1 %) by IG/TR RQ-PCR, sampled 2025-12-02, "
+            "≥ cutoff 10⁻⁴ (assumption) → positive; combined by any positive (assumption): positive."
+        )
+        expect(why.locator(".assumption-mark").first).to_be_visible()
+        expect(why).to_contain_text("mrd_threshold_fraction")
+        expect(page.locator("#risk .data-date")).to_have_text("2026-01-20")  # the latest result read
+        raw = page.locator("#risk details.trace")
+        expect(raw.locator("code").first).not_to_be_visible()
+        raw.locator("summary").click()
+        expect(raw).to_contain_text("after_consolidation_1:HR")
 
 
 class TestDashboard:
@@ -172,6 +184,31 @@ class TestSmallScreens:
         page.set_viewport_size({"width": 390, "height": 844})
         sign_in(page, server, "coordinator-sev")
         page.goto(server + path.format(id=patient_id(study, "INF-04")))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+class TestTherapyOptions:
+    def test_one_row_per_therapy_in_three_groups_on_a_phone(
+        self, page: Page, server: str, study: Store
+    ) -> None:
+        """At 390 px the therapy options are grouped, each therapy once, and nothing is cut."""
+        page.set_viewport_size({"width": 390, "height": 844})
+        sign_in(page, server, "coordinator-sev")
+        page.goto(f"{server}/patients/{patient_id(study, 'INF-04')}")
+        headings = page.locator(".therapy-group")
+        expect(headings).to_have_count(3)
+        expect(headings.nth(0)).to_contain_text("Applies now")
+        expect(headings.nth(1)).to_contain_text("Would apply if…")
+        expect(headings.nth(2)).to_contain_text("Does not apply")
+        names = page.locator(".therapy-name").all_inner_texts()
+        assert len(names) == len(set(names))
+        assert "imatinib" in names
+        imatinib = page.locator(".therapy-row", has_text="imatinib").first
+        expect(imatinib).to_contain_text(
+            "Ph-like class is recorded and shows Ph-like ABL-class"
+        )
+        for row in page.locator(".therapy-row").all():
+            assert row.evaluate("el => el.scrollWidth <= el.clientWidth")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 

@@ -20,12 +20,14 @@ from remission.cli.flags import flag
 from remission.cli.inputs import parse_date, read_records
 from remission.errors import FieldProblem, InputError
 from remission.knowledge import (
+    Group,
     KnowledgeBase,
     TherapyOption,
     TherapyReport,
     load_knowledge_directory,
     shipped_knowledge_base,
     therapy_options,
+    therapy_rows,
 )
 
 _STATUS_STYLE = {
@@ -81,6 +83,21 @@ def therapy_table(report: TherapyReport) -> Table:
     return table
 
 
+def therapy_words(report: TherapyReport) -> list[str]:
+    """One line per therapy under its group, with the evidence level and every approval."""
+    lines = [f"{report.study_id} · therapy options on {report.as_of}"]
+    rows = therapy_rows(report)
+    for group in Group:
+        members = [row for row in rows if row.group is group]
+        lines.append(
+            f"{group.value.capitalize()}{'…' if group is Group.WOULD_APPLY_IF else ''} ({len(members)})"
+        )
+        for row in members:
+            approvals = ", ".join(row.approvals)
+            lines.append(f"- {row.therapy} (level {row.best_level}; {approvals}): {row.condition}")
+    return lines
+
+
 def _assumptions(report: TherapyReport) -> list[str]:
     seen: dict[str, None] = {}
     for option in (*report.options, *report.resistance, *report.other_findings):
@@ -102,6 +119,12 @@ def therapy(
             "--knowledge", help="A directory of knowledge-base YAML files instead of the shipped one."
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        flag(
+            "--explain", help="One line per therapy, grouped: applies now, would apply if…, does not apply."
+        ),
+    ] = False,
 ) -> None:
     """Targeted and immune therapy options for one child, ranked by evidence level, with approval limits."""
     on = parse_date(as_of, option="--as-of")
@@ -111,7 +134,10 @@ def therapy(
         raise InputError("RECORD", [FieldProblem(str(record), "give one record file, not a directory")])
     report = therapy_options(records[0], kb, as_of=on)
     if json_output:
-        render.print_json(report.to_dict())
+        render.print_json(report.to_dict() | {"by_therapy": [row.to_dict() for row in therapy_rows(report)]})
+        return
+    if explain:
+        out.print("\n".join(therapy_words(report)), highlight=False, markup=False, soft_wrap=True)
         return
     out.print(therapy_table(report))
     for line in _assumptions(report):

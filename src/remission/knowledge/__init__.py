@@ -5,6 +5,7 @@ from __future__ import annotations
 from remission.knowledge.base import KnowledgeBase
 from remission.knowledge.biomarkers import BiomarkerFinding, FieldCall, biomarker_name, match_biomarker
 from remission.knowledge.coverage import ApprovalCoverage, Check, approval_coverage
+from remission.knowledge.grouping import Group, TherapyRow, therapy_rows
 from remission.knowledge.loader import (
     KnowledgeError,
     build_knowledge_base,
@@ -42,6 +43,7 @@ __all__ = [
     "EvidenceLevel",
     "EvidenceType",
     "FieldCall",
+    "Group",
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeFile",
@@ -49,6 +51,7 @@ __all__ = [
     "Population",
     "TherapyOption",
     "TherapyReport",
+    "TherapyRow",
     "approval_coverage",
     "biomarker_name",
     "build_knowledge_base",
@@ -61,4 +64,5 @@ __all__ = [
     "parse_knowledge_file",
     "shipped_knowledge_base",
     "therapy_options",
+    "therapy_rows",
 ]

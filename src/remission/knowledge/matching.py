@@ -29,8 +29,8 @@ def _disease(entry: Entry, record: PatientRecord) -> Check:
             "disease", Truth.UNKNOWN, f"disease ({listed}) not recorded", inputs, ("diagnosis.who_type",)
         )
     truth = Truth.of(who_type in entry.diseases)
-    relation = "is one of" if truth is Truth.MET else "is not one of"
-    return Check("disease", truth, f"diagnosis.who_type {who_type.value} {relation} {listed}", inputs)
+    relation = "is" if truth is Truth.MET else "is not"
+    return Check("disease", truth, f"diagnosis {who_type.value} {relation} {listed}", inputs)
 
 
 def match_entry(

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from remission.knowledge import TherapyReport, shipped_knowledge_base, therapy_options
+from remission.knowledge import (
+    Group,
+    TherapyReport,
+    TherapyRow,
+    shipped_knowledge_base,
+    therapy_options,
+    therapy_rows,
+)
 from remission.protocols import load_protocol
 from remission.store import DoseLine, Enrollment, Patient, RiskAssignment, StudySession, read_patient_chart
 from remission.trials import MatchReport, Trial, load_shipped_trial, match_trials, shipped_trial_ids
@@ -51,6 +58,13 @@ class PatientView:
     exposure_total: float | None
     therapy: TherapyReport
     trials: MatchReport
+
+    @property
+    def therapy_groups(self) -> list[tuple[Group, list[TherapyRow]]]:
+        """One row per therapy under *applies now*, *would apply if…* and *does not apply*."""
+        rows = therapy_rows(self.therapy)
+        return [(group, [row for row in rows if row.group is group]) for group in Group]
+
     protocol_phases: dict[str, str]
 
 
