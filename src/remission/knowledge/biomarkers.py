@@ -10,6 +10,7 @@ found; an unrecorded field is unknown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from remission.knowledge.model import (
     SurfaceAntigenBiomarker,
 )
 from remission.knowledge.vocabulary import BiomarkerCall
+from remission.record.labels import field_label
 from remission.record.model import PatientRecord
 from remission.record.vocabulary import MarkerResult
 from remission.rules.evaluation import EvaluationContext, evaluate
@@ -55,10 +57,14 @@ class BiomarkerFinding:
     def reason(self) -> str:
         """One sentence: the fields that decided the call."""
         if self.call is BiomarkerCall.CONFLICTING:
-            parts = [f"{f.path}: {f.reason}" for f in self.fields if f.call is not BiomarkerCall.UNKNOWN]
+            parts = [
+                f"{field_label(f.path)}: {f.reason}"
+                for f in self.fields
+                if f.call is not BiomarkerCall.UNKNOWN
+            ]
             return f"{self.name}: record fields disagree ({'; '.join(parts)})"
         deciding = [f for f in self.fields if f.call is self.call] or list(self.fields)
-        return "; ".join(f"{f.path}: {f.reason}" for f in deciding)
+        return "; ".join(f"{field_label(f.path)}: {f.reason}" for f in deciding)
 
     @property
     def missing(self) -> list[str]:
@@ -112,18 +118,33 @@ def _fusions(record: PatientRecord) -> list[str] | None:
     return record.genetics.fusions if record.genetics else None
 
 
+def _kmt2a_fusion(record: PatientRecord) -> str | None:
+    """``KMT2A::AFF1`` when the KMT2A result names its partner (a fusion found, whatever the list says)."""
+    kmt2a = record.genetics.kmt2a if record.genetics else None
+    return f"KMT2A::{kmt2a.partner}" if kmt2a and kmt2a.partner else None
+
+
+def _fusion_call(record: PatientRecord, matches: Callable[[str], bool], what: str) -> FieldCall:
+    """A fusion from the fusion list, or from the KMT2A result's partner; unknown while neither has it."""
+    fusions = _fusions(record)
+    hits = [f for f in fusions or [] if matches(f)]
+    partner_fusion = _kmt2a_fusion(record)
+    if not hits and partner_fusion and matches(partner_fusion):
+        found = f"{partner_fusion} recorded as the KMT2A partner"
+        return FieldCall("genetics.kmt2a.partner", partner_fusion, BiomarkerCall.PRESENT, found)
+    return _listed("genetics.fusions", fusions, hits, what)
+
+
 def _own_call(biomarker: Biomarker, record: PatientRecord) -> FieldCall | None:
     genetics = record.genetics
     match biomarker:
         case FusionBiomarker():
-            fusions = _fusions(record)
-            hits = [f for f in fusions or [] if f == biomarker.fusion]
-            return _listed("genetics.fusions", fusions, hits, biomarker.fusion)
+            fusion = biomarker.fusion
+            return _fusion_call(record, lambda found: found == fusion, fusion)
         case RearrangementBiomarker():
-            fusions = _fusions(record)
             wanted = set(biomarker.genes)
-            hits = [f for f in fusions or [] if wanted & set(f.split("::"))]
-            return _listed("genetics.fusions", fusions, hits, f"fusion of {'/'.join(biomarker.genes)}")
+            what = f"fusion of {'/'.join(biomarker.genes)}"
+            return _fusion_call(record, lambda found: bool(wanted & set(found.split("::"))), what)
         case MutationBiomarker():
             return _mutation_call(biomarker, genetics.mutations if genetics else None)
         case CopyNumberBiomarker():

@@ -93,12 +93,18 @@ def field_label(path: str) -> str:
     """
     match = _INDEX.search(path)
     if match is None:
-        return FIELD_LABELS.get(path, path)
+        return FIELD_LABELS.get(path) or _keyed(path)
     head, rest = path[: match.start()], path[match.end() :].lstrip(".")
     item = f"{FIELD_LABELS.get(head, head)} {int(match.group(1)) + 1}"
     if not rest:
         return item
     return f"{item}: {field_label(_INDEX.sub('', head) + '.' + rest)}"
+
+
+def _keyed(path: str) -> str:
+    """A key inside a mapping field, e.g. ``diagnosis.immunophenotype.CD19`` → ``immunophenotype CD19``."""
+    head, _, key = path.rpartition(".")
+    return f"{FIELD_LABELS[head]} {key}" if head in FIELD_LABELS else path
 
 
 def field_unit(path: str) -> str | None:
