@@ -30,6 +30,7 @@ def _disease(entry: Entry, record: PatientRecord) -> Check:
         )
     truth = Truth.of(who_type in entry.diseases)
     relation = "is" if truth is Truth.MET else "is not"
+    relation += " one of" if len(entry.diseases) > 1 else ""
     return Check("disease", truth, f"diagnosis {who_type.value} {relation} {listed}", inputs)
 
 
