@@ -46,12 +46,25 @@ def dotted_path(location: tuple[int | str, ...]) -> str:
     return path or "(record)"
 
 
+#: What a string pattern asks for, in words, so a mismatch never shows the regular expression.
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def describe_pattern(pattern: str, words: str) -> str:
+    """Register the words for ``pattern`` (e.g. "a gene fusion such as KMT2A::AFF1"); returns it."""
+    PATTERN_WORDS[pattern] = words
+    return pattern
+
+
 def problems_from_validation(error: ValidationError) -> list[FieldProblem]:
     """One :class:`FieldProblem` per pydantic error, with readable wording."""
     problems = []
     for item in error.errors(include_url=False):
         message = item["msg"]
-        if item["type"] == "extra_forbidden":
+        pattern = (item.get("ctx") or {}).get("pattern")
+        if item["type"] == "string_pattern_mismatch" and pattern in PATTERN_WORDS:
+            message = f"{item['input']!r} is not {PATTERN_WORDS[pattern]}"
+        elif item["type"] == "extra_forbidden":
             message = "unknown field (not in the schema)"
         elif item["type"] == "missing":
             message = "required field is missing"

@@ -204,9 +204,7 @@ class TestTherapyOptions:
         assert len(names) == len(set(names))
         assert "imatinib" in names
         imatinib = page.locator(".therapy-row", has_text="imatinib").first
-        expect(imatinib).to_contain_text(
-            "Ph-like class is recorded and shows Ph-like ABL-class"
-        )
+        expect(imatinib).to_contain_text("Ph-like class is recorded and shows Ph-like ABL-class")
         for row in page.locator(".therapy-row").all():
             assert row.evaluate("el => el.scrollWidth <= el.clientWidth")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -18,6 +18,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints, model_validator
 
+from remission.errors import describe_pattern
 from remission.record.ages import AgeUnit, age
 from remission.record.vocabulary import (
     AttestedOutcome,
@@ -41,8 +42,13 @@ from remission.record.vocabulary import (
 
 RECORD_SCHEMA_VERSION: Final = "1"
 
-GENE_SYMBOL_PATTERN = r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$"
-FUSION_PATTERN = r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*::[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$"
+GENE_SYMBOL_PATTERN = describe_pattern(
+    r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$", "an HGNC gene symbol such as KMT2A or ABL1"
+)
+FUSION_PATTERN = describe_pattern(
+    r"^[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*::[A-Z][A-Z0-9]*(?:orf[0-9]+)?(?:-[A-Z0-9]+)*$",
+    "a gene fusion in HGNC notation 5'GENE::3'GENE, such as KMT2A::AFF1",
+)
 
 GeneSymbol = Annotated[
     str,

@@ -26,6 +26,8 @@ from remission.record.vocabulary import (
     ConsentGiver,
     KMT2AStatus,
     Lineage,
+    MarkerResult,
+    PhStatus,
     PrednisoneResponse,
     RelapseStatus,
     Sex,
@@ -38,6 +40,8 @@ from remission.web.fields import FormField, enum_choices
 from remission.web.forms import read_form
 
 RECORDED: tuple[tuple[str, str], ...] = (("none", "none"), ("some", "yes: give it below"))
+#: Surface markers the wizard asks for: those the shipped therapy knowledge base reads (CD19, CD22).
+IMMUNOPHENOTYPE_MARKERS = ("CD19", "CD22")
 
 
 def _f(
@@ -92,6 +96,30 @@ SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
                 "KMT2A fusion partner",
                 "text",
                 "HGNC symbol, e.g. AFF1; only when rearranged.",
+            ),
+            _f(
+                "genetics.fusions",
+                "Gene fusions found",
+                "text",
+                "HGNC notation, comma-separated, e.g. KMT2A::AFF1, BCR::ABL1. Write none when tested"
+                " and none found; leave empty when not tested.",
+            ),
+            _f(
+                "genetics.ph_status",
+                "Philadelphia chromosome (BCR::ABL1)",
+                "select",
+                "Leave unset while not tested.",
+                enum_choices(PhStatus),
+            ),
+            *(
+                _f(
+                    f"diagnosis.immunophenotype.{marker}",
+                    f"{marker} (immunophenotype)",
+                    "select",
+                    "Leave unset when not tested.",
+                    enum_choices(MarkerResult),
+                )
+                for marker in IMMUNOPHENOTYPE_MARKERS
             ),
             _f("wbc_at_diagnosis_1e9_per_l", "WBC at diagnosis (×10⁹/L)", "number"),
             _f("cns_status", "CNS status", "select", choices=enum_choices(CNSStatus)),
@@ -156,6 +184,8 @@ _SECTION_FIELD = {
     "genetics.kmt2a": "genetics.kmt2a.partner",
 }
 INPUT_NAMES = frozenset(f.name for f in FIELDS)
+#: Inputs read into lists by hand rather than put at their path as they are.
+LIST_INPUTS = ("syndromes", "prior_steroids", "other_studies", "genetics.fusions")
 #: The study id screened while the typed one is missing or unusable (never stored).
 PLACEHOLDER_ID = "NEW-PATIENT"
 
@@ -196,7 +226,7 @@ def read_wizard(form: Mapping[str, Any], *, site_code: str) -> WizardForm:
     for spec in FIELDS:
         head = spec.name.split(".")[0]
         value = values[spec.name]
-        if value is None or "[" in spec.name or spec.name in ("syndromes", "prior_steroids", "other_studies"):
+        if value is None or "[" in spec.name or spec.name in LIST_INPUTS:
             continue
         if head == "identifiers":
             continue
@@ -211,6 +241,11 @@ def read_wizard(form: Mapping[str, Any], *, site_code: str) -> WizardForm:
         data["syndromes"] = wizard.syndromes
         if not wizard.syndromes:
             wizard.errors["syndromes"] = "Tick the syndromes found, or choose none."
+    fusions = values["genetics.fusions"]
+    if fusions is not None:
+        text = str(fusions).strip()
+        found = [] if text.lower() == "none" else [f.strip() for f in text.split(",") if f.strip()]
+        _put(data, "genetics.fusions", found)
     for name in ("prior_steroids", "other_studies"):
         if values[name] == "none":
             data[name] = []
@@ -279,7 +314,8 @@ def usable_record(data: dict[str, Any], errors: dict[str, str], *, today: date) 
             elif "[" in path:
                 list_name = path.split("[")[0]
                 shown = path if path in INPUT_NAMES else list_name
-                data.pop(list_name, None)
+                if not _drop(data, list_name):
+                    data.pop(list_name, None)
             elif not _drop(data, shown) and not _drop(data, path):
                 data.pop(path.split(".")[0], None)
             errors.setdefault(shown, problem.problem)
