@@ -155,7 +155,8 @@ class TestScreeningSentences:
 
     @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name[:6])
     def test_no_sentence_shows_an_engine_path(self, path: Path) -> None:
-        """Every sentence for every example record, protocol and shipped trial is in words."""
+        """Every sentence for every example record, protocol and shipped trial is in words, and
+        none names the date of birth (an identifier: the sentence gives the age)."""
         record = parse_record_json(path.read_text(), today=date(2026, 12, 2))
         sentences = [c.reason for c in screen_patient(record, NCT, as_of=TODAY).criteria]
         sentences += [e.text for e in stratify_patient(record, NCT, as_of=TODAY).explanation()]
@@ -164,6 +165,9 @@ class TestScreeningSentences:
             line for m in match_trials(record, trials, as_of=TODAY).matches for line in m.explanation()
         ]
         leaks = [s for s in sentences if RAW_PATH.search(s.split('": ', 1)[-1])]
+        assert record.patient.date_of_birth is not None
+        born = record.patient.date_of_birth.isoformat()
+        assert [s for s in sentences if born in s] == [], "an identifier in a sentence"
         assert leaks == []
 
 

@@ -207,9 +207,10 @@ def _age(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
     symbol = (_SYMBOL if evaluation.truth is Truth.MET else _NEGATED)[detail["order"]]
     completed = "completed " if unit in ("years", "months") else ""
     limit = f"{claim.target:g} {unit.removesuffix('s') if claim.target == 1 else unit}"
+    # The date of birth is an identifier (minimum necessary): the sentence gives the age only.
     return (
-        f"age at {reference}: {detail['age']} {completed}{unit} (born {word(detail['born'])}, "
-        f"{reference} {word(detail['reference_date'])}) {symbol} {mark(limit)}"
+        f"age at {reference}: {detail['age']} {completed}{unit} "
+        f"({reference} {word(detail['reference_date'])}) {symbol} {mark(limit)}"
     )
 
 

@@ -19,6 +19,7 @@ from remission.trials.curated import (
     load_shipped_trial,
     parse_curated_trial,
     shipped_trial_ids,
+    shipped_trials,
     trial_json_schema,
 )
 from remission.trials.genes import fusion_problem, known_genes, record_gene_warnings, record_notation_problems
@@ -114,6 +115,7 @@ __all__ = [
     "search_names",
     "search_summary",
     "shipped_trial_ids",
+    "shipped_trials",
     "split_criteria",
     "study_to_trial",
     "trial_json_schema",

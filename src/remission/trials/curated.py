@@ -173,6 +173,11 @@ def load_shipped_trial(trial_id: str) -> Trial:
     return load_curated_text(entry.read_text("utf-8"), source=f"trial {trial_id}")
 
 
+def shipped_trials() -> tuple[Trial, ...]:
+    """Every curated trial shipped with the package (each loaded once per process)."""
+    return tuple(load_shipped_trial(trial_id) for trial_id in shipped_trial_ids())
+
+
 def local_curated_files(folder: Path) -> list[Path]:
     """Curated trial files in a registry's ``curated/`` folder, sorted."""
     if not folder.is_dir():

@@ -21,14 +21,8 @@ from remission.knowledge import (
 )
 from remission.protocols import load_protocol
 from remission.store import DoseLine, Enrollment, Patient, RiskAssignment, StudySession, read_patient_chart
-from remission.trials import MatchReport, Trial, load_shipped_trial, match_trials, shipped_trial_ids
+from remission.trials import MatchReport, match_trials, shipped_trials
 from remission.web.timeline import TimelineEntry, build_timeline
-
-
-@cache
-def shipped_trials() -> tuple[Trial, ...]:
-    """The curated trials shipped with the package (loaded once per process)."""
-    return tuple(load_shipped_trial(trial_id) for trial_id in shipped_trial_ids())
 
 
 @cache
