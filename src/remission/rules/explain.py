@@ -11,7 +11,7 @@ so that the sentence built from it can name each assumption.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,11 +53,16 @@ class ParameterNote:
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
+    """Words for (part of) an evaluation, and the protocol parameters they compared against."""
+
     text: str
     parameters: tuple[str, ...] = ()
 
 
 Notes = Mapping[str, ParameterNote]
+#: Adds *(assumption)* to a text when the parameter it came from is one (``reference=True``:
+#: the reference date's parameter rather than the compared value's).
+Marker = Callable[..., str]
 
 _SYMBOL = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 _NEGATED = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}
@@ -136,17 +141,13 @@ def _any_item(evaluation: Evaluation, notes: Notes) -> Phrase:
         return Phrase(f"{label}: not recorded")
     if not evaluation.children:
         return Phrase(f"{label}: none recorded")
+    # Each item's fields are labelled with the item (``steroid course … 1: start``).
     shown = [
-        _item(path, index, child, notes)
-        for index, child in enumerate(evaluation.children)
+        phrase(child, notes)
+        for child in evaluation.children
         if evaluation.truth is Truth.NOT_MET or child.truth is evaluation.truth
     ]
     return _join(shown, ";")
-
-
-def _item(path: str, index: int, child: Evaluation, notes: Notes) -> Phrase:
-    """One list item; its fields' labels already name it (``steroid course … 1: start``)."""
-    return phrase(child, notes)
 
 
 def _value(path: str, value: Any) -> str:
@@ -162,7 +163,7 @@ def _reference(name: Any, on: date | None) -> str:
     return f"{words} ({on.isoformat()})" if on else f"{words} (date not recorded)"
 
 
-def _leaf(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
+def _leaf(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     truth, path = evaluation.truth, claim.subject
     label = field_label(path)
     value = evaluation.inputs.get(path)
@@ -197,7 +198,7 @@ def _leaf(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
     return f"{label}: {shown} {symbol} {mark(_value(path, claim.target))}"
 
 
-def _age(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
+def _age(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     detail = claim.detail
     on, unit = detail["on"], detail["unit"]
     reference = mark(_REFERENCES.get(str(on), str(on)), reference=True)
@@ -214,7 +215,7 @@ def _age(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
     )
 
 
-def _overlaps(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
+def _overlaps(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     detail = claim.detail
     until = mark(_reference(detail["reference"], detail["reference_date"]), reference=True)
     window = f"the {mark(f'{claim.target} days')} up to {until}" if claim.target else until
@@ -231,7 +232,7 @@ def _overlaps(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
     return f"{item}: {period} {verb} {window}"
 
 
-def _on_or_before(evaluation: Evaluation, claim: Claim, mark: Any) -> str:
+def _on_or_before(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     detail = claim.detail
     label = field_label(claim.subject)
     reference = mark(_reference(claim.target, detail["reference_date"]), reference=True)
