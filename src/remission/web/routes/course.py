@@ -26,23 +26,30 @@ from remission.store import (
     StudySession,
     VersionConflict,
     course_kind,
+    current_assignments,
     dose_lines,
-    enrolled_protocol_ids,
     get_patient,
 )
 from remission.web import ctcae
-from remission.web.fields import fields_for
+from remission.web.fields import FormField, fields_for
 from remission.web.formatting import mg_text
-from remission.web.forms import Submission, read_form, stored_text, validate
+from remission.web.forms import (
+    MAX_REASON,
+    Submission,
+    read_form,
+    reason_of,
+    stored_text,
+    validate,
+    version_of,
+)
 from remission.web.pages import finish, redirect, render
-from remission.web.patient_view import protocol_phases
+from remission.web.phase_choices import phase_choices
 from remission.web.viewer import FormDep, Viewer, ViewerDep
 
 router = APIRouter(include_in_schema=False)
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Segment = Annotated[str, Path(max_length=40)]
-MAX_REASON = 2000
 REASON_LABELS = {"reason": "Reason for this change", "delete_reason": "Reason for deleting"}
 
 
@@ -53,8 +60,14 @@ def _writable_patient(session: StudySession, viewer: Viewer, patient_id: int) ->
     return patient
 
 
-def _phases(session: StudySession, patient_id: int) -> dict[str, str]:
-    return protocol_phases(enrolled_protocol_ids(session, patient_id=patient_id))
+def _fields(
+    session: StudySession, segment: str, patient_id: int, current: str | None = None
+) -> tuple[FormField, ...]:
+    """The form's fields; the phase form offers the phases of the child's arm or track."""
+    if segment != "treatment-phases":
+        return fields_for(segment)
+    offer = phase_choices(current_assignments(session, patient_ids=[patient_id]).get(patient_id, []))
+    return fields_for(segment, phases=offer.phases, current=current, phase_help=offer.help)
 
 
 def _page(
@@ -71,7 +84,7 @@ def _page(
     problem: str = "",
 ) -> Response:
     current = submission.raw.get("phase_id") if spec.segment == "treatment-phases" else None
-    fields = fields_for(spec.segment, phases=_phases(session, patient.id), current=current)
+    fields = _fields(session, spec.segment, patient.id, current)
     context = {
         "nav": "patients",
         "patient": patient,
@@ -90,7 +103,7 @@ def _page(
 
 
 def _blank(spec: CourseKind, session: StudySession, patient_id: int) -> Submission:
-    fields = fields_for(spec.segment, phases=_phases(session, patient_id))
+    fields = _fields(session, spec.segment, patient_id)
     raw = {field.name: "" for field in fields}
     if spec.segment == "adverse-events":
         raw["terminology"] = ctcae.terminology()
@@ -127,7 +140,7 @@ def create_row(
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient = _writable_patient(session, viewer, patient_id)
-        fields = fields_for(segment, phases=_phases(session, patient.id))
+        fields = _fields(session, segment, patient.id)
         submission = read_form(fields, form)
         validate(segment, spec.create, submission)
         if not submission.ok:
@@ -149,7 +162,7 @@ def _saved_row(
     """The patient (writable by the viewer), the saved row and the form fields that edit it."""
     patient = _writable_patient(session, viewer, patient_id)
     row = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
-    fields = fields_for(segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None))
+    fields = _fields(session, segment, patient.id, getattr(row, "phase_id", None))
     return patient, row, fields
 
 
@@ -164,22 +177,6 @@ def edit_row(
         return _page(request, session, patient, spec, submission, row=row)
 
 
-def _reason(form: Any, submission: Submission) -> str:
-    reason = str(form.get("reason", "")).strip()
-    if not reason:
-        submission.errors["reason"] = (
-            "Say why the saved record is changed; the reason goes into the audit trail."
-        )
-    elif len(reason) > MAX_REASON:
-        submission.errors["reason"] = f"At most {MAX_REASON} characters."
-    return reason
-
-
-def _version(form: Any) -> int:
-    text = str(form.get("version", ""))
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else 0
-
-
 @router.post("/patients/{patient_id}/{segment}/{row_id}/edit")
 def update_row(
     request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
@@ -191,7 +188,7 @@ def update_row(
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
         submission = read_form(fields, form)
         validate(segment, spec.create, submission)
-        reason = _reason(form, submission)
+        reason = reason_of(form, submission)
         if not submission.ok:
             return _page(request, session, patient, spec, submission, row=row, reason=reason, status=422)
         changes = {name: value for name, value in submission.values.items() if getattr(row, name) != value}
@@ -204,7 +201,7 @@ def update_row(
                 model=spec.model,
                 patient_id=patient_id,
                 row_id=row_id,
-                version=_version(form),
+                version=version_of(form),
                 values=changes,
             )
     except VersionConflict:
@@ -259,7 +256,7 @@ def delete_row(
             return _page(request, session, patient, spec, submission, row=row, status=422)
     with store.session(viewer.actor, reason=reason) as session:
         study_store.delete_row(
-            session, model=spec.model, patient_id=patient_id, row_id=row_id, version=_version(form)
+            session, model=spec.model, patient_id=patient_id, row_id=row_id, version=version_of(form)
         )
     return redirect(request, f"/patients/{patient_id}?saved=deleted")
 
