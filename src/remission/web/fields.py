@@ -76,10 +76,11 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         _f("sample_date", "Sample date", "date", required=True),
         _f(
             "value_fraction",
-            "MRD value (fraction of nucleated cells)",
+            "MRD value",
             "number",
-            "A fraction: 0.0001 means 10⁻⁴ (0.01 %); 0 means not detected. "
-            "Scientific notation such as 1e-4 works.",
+            "In the unit chosen below: the fraction 0.0001 (10⁻⁴) is 0.01 %; 0 means not detected. "
+            "Scientific notation such as 1e-4 works. Stored as a fraction; "
+            "you confirm the value before it is saved.",
         ),
         _f(
             "positive_not_quantifiable",

@@ -11,6 +11,18 @@ from typing import Any
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def scientific_text(value: float) -> str:
+    """A positive number as ``1.2 × 10⁻⁴`` (``10⁻⁴`` for a mantissa of 1); 0 as ``0``."""
+    if value <= 0:
+        return "0"
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10**exponent
+    if round(mantissa, 2) >= 10:  # 9.999 × 10⁻⁵ rounds up to the next power
+        exponent, mantissa = exponent + 1, mantissa / 10
+    power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
+    return power if round(mantissa, 2) == 1 else f"{mantissa:.3g} × {power}"
+
+
 def mrd_text(value: float | None, positive_not_quantifiable: bool = False) -> str:
     """An MRD fraction as ``1.2 × 10⁻⁴ (0.012 %)``; 0 is *not detected*."""
     if positive_not_quantifiable:
@@ -19,11 +31,7 @@ def mrd_text(value: float | None, positive_not_quantifiable: bool = False) -> st
         return "not recorded"
     if value == 0:
         return "not detected (0)"
-    exponent = math.floor(math.log10(value))
-    mantissa = value / 10**exponent
-    power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
-    scientific = power if round(mantissa, 2) == 1 else f"{mantissa:.3g} × {power}"
-    return f"{scientific} ({value * 100:.3g} %)"
+    return f"{scientific_text(value)} ({value * 100:.3g} %)"
 
 
 def value_text(value: Any) -> str:

@@ -30,7 +30,7 @@ from remission.store import (
     dose_lines,
     get_patient,
 )
-from remission.web import ctcae
+from remission.web import ctcae, mrd_entry
 from remission.web.fields import FormField, fields_for
 from remission.web.formatting import mg_text
 from remission.web.forms import (
@@ -82,6 +82,8 @@ def _page(
     conflict: dict[str, str] | None = None,
     status: int = 200,
     problem: str = "",
+    unit: str = "fraction",
+    confirm: str = "",
 ) -> Response:
     current = submission.raw.get("phase_id") if spec.segment == "treatment-phases" else None
     fields = _fields(session, spec.segment, patient.id, current)
@@ -98,6 +100,10 @@ def _page(
         "problem": problem,
         "terms": ctcae.terms() if spec.segment == "adverse-events" else (),
         "doses": dose_lines(session, patient_id=patient.id) if spec.segment == "anthracycline-doses" else [],
+        "mrd_units": mrd_entry.UNITS,
+        "mrd_unit": unit,
+        "confirm": confirm,
+        "confirm_token": mrd_entry.token(submission, unit) if confirm else "",
     }
     return render(request, "row_form.html", context, status=status)
 
@@ -141,10 +147,12 @@ def create_row(
     with store.session(viewer.actor) as session:
         patient = _writable_patient(session, viewer, patient_id)
         fields = _fields(session, segment, patient.id)
-        submission = read_form(fields, form)
-        validate(segment, spec.create, submission)
+        submission, unit = _read(segment, spec, fields, form)
         if not submission.ok:
-            return _page(request, session, patient, spec, submission, status=422)
+            return _page(request, session, patient, spec, submission, status=422, unit=unit)
+        if segment == "mrd" and mrd_entry.needs_confirmation(form, submission, unit):
+            echo = mrd_entry.echo(submission, unit)
+            return _page(request, session, patient, spec, submission, unit=unit, confirm=echo)
     try:
         with store.session(viewer.actor) as session:
             study_store.create_row(session, model=spec.model, patient_id=patient_id, values=submission.values)
@@ -152,8 +160,20 @@ def create_row(
         problem = _store_problem(submission, error)
         with store.session(viewer.actor) as session:
             patient = get_patient(session, patient_id=patient_id)
-            return _page(request, session, patient, spec, submission, status=422, problem=problem)
+            return _page(request, session, patient, spec, submission, status=422, problem=problem, unit=unit)
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
+
+
+def _read(segment: str, spec: CourseKind, fields: tuple[FormField, ...], form: Any) -> tuple[Submission, str]:
+    """The submitted row, checked with the API's schema; an MRD value in the unit chosen is made
+    the stored fraction first (:mod:`remission.web.mrd_entry`). Returns the unit too."""
+    submission = read_form(fields, form)
+    unit = "fraction"
+    if segment == "mrd":
+        unit = mrd_entry.unit_of(form, submission)
+        mrd_entry.apply_unit(submission, unit)
+    validate(segment, spec.create, submission)
+    return submission, unit
 
 
 def _saved_row(
@@ -186,11 +206,18 @@ def update_row(
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
-        submission = read_form(fields, form)
-        validate(segment, spec.create, submission)
+        submission, unit = _read(segment, spec, fields, form)
         reason = reason_of(form, submission)
         if not submission.ok:
-            return _page(request, session, patient, spec, submission, row=row, reason=reason, status=422)
+            return _page(
+                request, session, patient, spec, submission, row=row, reason=reason, status=422, unit=unit
+            )
+        stored = getattr(row, "value_fraction", None)
+        if segment == "mrd" and mrd_entry.needs_confirmation(form, submission, unit, stored):
+            echo = mrd_entry.echo(submission, unit)
+            return _page(
+                request, session, patient, spec, submission, row=row, reason=reason, unit=unit, confirm=echo
+            )
         changes = {name: value for name, value in submission.values.items() if getattr(row, name) != value}
         if not changes:
             return redirect(request, f"/patients/{patient_id}")
@@ -219,6 +246,7 @@ def update_row(
                 reason=reason,
                 conflict=conflict,
                 status=409,
+                unit=unit,
             )
     except (Refused, InputError, Conflict) as error:
         problem = _store_problem(submission, error)
@@ -234,6 +262,7 @@ def update_row(
                 reason=reason,
                 status=422,
                 problem=problem,
+                unit=unit,
             )
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
 
