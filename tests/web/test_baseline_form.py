@@ -72,6 +72,16 @@ class TestForm:
         assert "24.6" in (change[-1]["old_value"] or "")
         assert "31.2" in (change[-1]["new_value"] or "")
 
+    def test_the_unchanged_form_writes_nothing(self, client: TestClient, web_store: Store) -> None:
+        """Saving the form as shown (with a reason) goes back to the patient and keeps the version."""
+        sign_in(client, "coordinator-sev")
+        target = patient_id(web_store, "INF-01")
+        before = _stored(web_store, "INF-01")
+        form = _form(client, target) | {"reason": "looked again"}
+        answer = client.post(f"/patients/{target}/baseline", data=form, follow_redirects=False)
+        assert answer.status_code == 303
+        assert _stored(web_store, "INF-01") == before
+
     def test_a_reason_is_required(self, client: TestClient, web_store: Store) -> None:
         """Without a reason the form comes back (422) with the message under the reason; nothing changes."""
         sign_in(client, "coordinator-sev")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from datetime import date
+from enum import Enum
 from typing import Any
 
 from remission.record.vocabulary import MarkerResult
@@ -117,7 +119,14 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     if value is None:
         node.pop(last, None)
     else:
-        node[last] = value.value if hasattr(value, "value") else value
+        node[last] = _as_stored(value)
+
+
+def _as_stored(value: Any) -> Any:
+    """A typed value as the stored baseline (JSON) holds it: dates ISO, choices by value."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.value if isinstance(value, Enum) else value
 
 
 def _prune(value: Any) -> Any:

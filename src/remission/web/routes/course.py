@@ -85,7 +85,8 @@ def _page(
     unit: str = "fraction",
     confirm: str = "",
 ) -> Response:
-    current = submission.raw.get("phase_id") if spec.segment == "treatment-phases" else None
+    # The saved row's phase stays choosable on its edit form; a new row gets only the offered ones.
+    current = getattr(row, "phase_id", None)
     fields = _fields(session, spec.segment, patient.id, current)
     context = {
         "nav": "patients",
