@@ -60,9 +60,10 @@ def test_mrd_entry_makes_a_risk_assignment_appear_on_postgresql(
     page.get_by_label("Time point (required)").select_option("after consolidation 1")
     page.get_by_label("Method (required)").select_option("IG/TR RQ-PCR")
     page.get_by_label("Sample date (required)").fill("2025-12-02")
-    page.get_by_label("MRD value (fraction of nucleated cells)").fill("0.001")
+    page.get_by_label("MRD value", exact=True).fill("0.001")
     page.get_by_label("Sensitivity (fraction)").fill("0.00001")
     page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Confirm and save").click()
     expect(page.locator("#risk .risk")).to_have_text("HR")
 
 

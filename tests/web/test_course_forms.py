@@ -19,6 +19,8 @@ MRD_POSITIVE = {
     "sample_date": "2025-12-01",
     "value_fraction": "0.001",
     "sensitivity_fraction": "0.00001",
+    # The value's echo confirmed (the confirmation step: tests/web/test_mrd_units.py).
+    "confirmed_value": "fraction:0.001",
 }
 
 
@@ -62,7 +64,7 @@ class TestMRD:
         count = len(_rows(web_store, MRDMeasurement, "INF-05"))
         answer = _post(client, f"/patients/{target}/mrd/new", {**MRD_POSITIVE, "value_fraction": "2"})
         assert answer.status_code == 422
-        assert _field_error(answer.text, "f-value-fraction") == "Error: Must be at most 1."
+        assert _field_error(answer.text, "f-value-fraction").startswith("Error: A fraction is at most 1")
         assert 'id="f-value-fraction" name="value_fraction" aria-describedby' in answer.text
         assert len(_rows(web_store, MRDMeasurement, "INF-05")) == count
 

@@ -5,7 +5,7 @@ Each problem names the field by its dotted path so that a user can find it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 
 from pydantic import BaseModel
@@ -34,18 +34,35 @@ def _periods(record: PatientRecord) -> Iterator[tuple[str, date, date | None]]:
             yield f"{name}[{index}]", item.start_date, item.end_date
 
 
+def date_problems(
+    dates: Iterable[tuple[str, date]],
+    *,
+    born: date | None,
+    today: date,
+    may_be_planned: Collection[str] = (),
+) -> list[FieldProblem]:
+    """The problems of recorded dates, each named by its path: a date after ``today`` (unless
+    its path is in ``may_be_planned``) or before the date of birth ``born``.
+
+    The one rule for "a recorded date happened, and happened in the child's life": the record's
+    checks below and the store's checks of course rows (adverse events, MRD, ...) both use it.
+    """
+    problems: list[FieldProblem] = []
+    for path, value in dates:
+        if value > today and path not in may_be_planned:
+            problems.append(FieldProblem(path, f"{value} is in the future (today is {today})"))
+        if born is not None and path != "patient.date_of_birth" and value < born:
+            problems.append(FieldProblem(path, f"{value} is before patient.date_of_birth {born}"))
+    return problems
+
+
 def consistency_problems(record: PatientRecord, *, today: date) -> list[FieldProblem]:
     """Return every cross-field problem of ``record``; empty when it is consistent.
 
     ``today`` is the date after which no recorded date may fall.
     """
-    problems: list[FieldProblem] = []
     born = record.patient.date_of_birth
-    for path, value in _dates(record, ""):
-        if value > today and path not in _MAY_BE_PLANNED:
-            problems.append(FieldProblem(path, f"{value} is in the future (today is {today})"))
-        if born is not None and path != "patient.date_of_birth" and value < born:
-            problems.append(FieldProblem(path, f"{value} is before patient.date_of_birth {born}"))
+    problems = date_problems(_dates(record, ""), born=born, today=today, may_be_planned=_MAY_BE_PLANNED)
     for path, start, end in _periods(record):
         if end is not None and end < start:
             problems.append(FieldProblem(f"{path}.end_date", f"{end} is before start_date {start}"))

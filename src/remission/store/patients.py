@@ -12,6 +12,7 @@ from remission.record.parse import parse_record
 from remission.store.audit import record_event
 from remission.store.errors import NotFound, Refused
 from remission.store.models import Patient, PatientIdentifiers, Site
+from remission.store.risk import restratify
 from remission.store.session import StudySession
 from remission.store.versioning import flush_or_conflict, require_version
 from remission.store.vocabulary import AuditAction
@@ -130,6 +131,12 @@ def register_patient(
 def update_patient(
     session: StudySession, *, patient_id: int, version: int, changes: dict[str, Any], today: date
 ) -> Patient:
+    """Change sex, date of birth or baseline sections (merged into the stored ones) at ``version``.
+
+    The whole baseline is checked with the record model before anything is written (InputError
+    naming each field); a change re-runs risk stratification in the same transaction, since the
+    risk rules read the baseline (KMT2A status, WBC, age, prednisone response).
+    """
     patient = get_patient(session, patient_id=patient_id)
     require_version(patient, version)
     sex = changes.get("sex", patient.sex)
@@ -139,8 +146,11 @@ def update_patient(
         raise Refused("baseline", "give the baseline sections to change as an object, not null")
     baseline = {**patient.baseline, **sections}
     clean = check_baseline(patient.study_id, sex and str(sex), born, baseline, today=today)
+    changed = (patient.sex, patient.date_of_birth, patient.baseline) != (sex, born, clean)
     patient.sex, patient.date_of_birth, patient.baseline = sex, born, clean
     flush_or_conflict(session, patient)
+    if changed:
+        restratify(session, patient)
     return patient
 
 

@@ -14,14 +14,36 @@ from remission.api.settings import Settings
 from remission.store import Store
 from remission.web.errors import install_page_errors
 from remission.web.pages import HERE
-from remission.web.routes import admin, audit, course, dashboard, downloads, enrollment, patients, signin
+from remission.web.routes import (
+    admin,
+    audit,
+    baseline,
+    course,
+    dashboard,
+    downloads,
+    enrollment,
+    patients,
+    screening,
+    signin,
+)
 
 
 def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The API (``/api/v1``) and the pages over ``store``; settings default to the environment's."""
     app = create_app(store, settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (signin, patients, enrollment, course, dashboard, audit, downloads, admin):
+    for module in (
+        signin,
+        patients,
+        baseline,
+        screening,
+        enrollment,
+        course,
+        dashboard,
+        audit,
+        downloads,
+        admin,
+    ):
         app.include_router(module.router)
     install_page_errors(app)
     return app

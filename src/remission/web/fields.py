@@ -76,10 +76,11 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
         _f("sample_date", "Sample date", "date", required=True),
         _f(
             "value_fraction",
-            "MRD value (fraction of nucleated cells)",
+            "MRD value",
             "number",
-            "A fraction: 0.0001 means 10⁻⁴ (0.01 %); 0 means not detected. "
-            "Scientific notation such as 1e-4 works.",
+            "In the unit chosen below: the fraction 0.0001 (10⁻⁴) is 0.01 %; 0 means not detected. "
+            "Scientific notation such as 1e-4 works. Stored as a fraction; "
+            "you confirm the value before it is saved.",
         ),
         _f(
             "positive_not_quantifiable",
@@ -162,14 +163,16 @@ CROSS_FIELD: dict[str, str] = {"mrd": "value_fraction", "anthracycline-doses": "
 
 
 def fields_for(
-    segment: str, *, phases: dict[str, str] | None = None, current: str | None = None
+    segment: str, *, phases: dict[str, str] | None = None, current: str | None = None, phase_help: str = ""
 ) -> tuple[FormField, ...]:
-    """The fields of ``segment``; the phase becomes a choice of the protocol's phases when known."""
+    """The fields of ``segment``. Given ``phases`` (those offered, perhaps none: see
+    :mod:`remission.web.phase_choices`), the phase is a choice among them with ``phase_help``
+    saying why; a saved row's phase (``current``) stays choosable so an edit never loses it."""
     fields = FIELDS[segment]
-    if segment != "treatment-phases" or not phases:
+    if segment != "treatment-phases" or phases is None:
         return fields
     choices = tuple((phase_id, f"{label} ({phase_id})") for phase_id, label in phases.items())
     if current and current not in phases:
-        choices += ((current, current),)
-    phase = replace(fields[0], kind="select", choices=choices, help="The protocol's phases.")
+        choices += ((current, f"{current} (saved; not offered for the current arm)"),)
+    phase = replace(fields[0], kind="select", choices=choices, help=phase_help or "The protocol's phases.")
     return (phase, *fields[1:])

@@ -17,8 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from remission.store import MAX_ID
 from remission.web.ctcae import grade_problem
 from remission.web.fields import CROSS_FIELD, FormField
+
+#: The longest reason for a change or a deletion.
+MAX_REASON = 2000
 
 
 @dataclass
@@ -147,3 +151,21 @@ def stored_text(fields: tuple[FormField, ...], row: Any) -> dict[str, str]:
         else:
             texts[spec.name] = form_text(value)
     return texts
+
+
+def reason_of(form: Mapping[str, Any], submission: Submission) -> str:
+    """The reason for a change on ``form``; a missing or too long one goes into ``submission.errors``."""
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        submission.errors["reason"] = (
+            "Say why the saved record is changed; the reason goes into the audit trail."
+        )
+    elif len(reason) > MAX_REASON:
+        submission.errors["reason"] = f"At most {MAX_REASON} characters."
+    return reason
+
+
+def version_of(form: Mapping[str, Any]) -> int:
+    """The version the form was read at (0, never a stored version, when missing or unreadable)."""
+    text = str(form.get("version", ""))
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else 0

@@ -179,7 +179,7 @@ SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
 FIELDS: tuple[FormField, ...] = tuple(f for _, fields in SECTIONS for f in fields)
 SYNDROMES = tuple(s.value for s in Syndrome)
 #: Where model-level problems of a section are shown.
-_SECTION_FIELD = {
+SECTION_FIELD = {
     "diagnosis": "diagnosis.alal_predominant_lineage",
     "genetics.kmt2a": "genetics.kmt2a.partner",
 }
@@ -308,7 +308,7 @@ def usable_record(data: dict[str, Any], errors: dict[str, str], *, today: date) 
             problems: list[FieldProblem] = list(error.problems)
         for problem in problems:
             path = problem.field
-            shown = _SECTION_FIELD.get(path, path)
+            shown = SECTION_FIELD.get(path, path)
             if path == "patient.study_id":  # required by the record; the screening does not read it
                 data.setdefault("patient", {})["study_id"] = PLACEHOLDER_ID
             elif "[" in path:

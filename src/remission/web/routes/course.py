@@ -26,23 +26,30 @@ from remission.store import (
     StudySession,
     VersionConflict,
     course_kind,
+    current_assignments,
     dose_lines,
-    enrolled_protocol_ids,
     get_patient,
 )
-from remission.web import ctcae
-from remission.web.fields import fields_for
+from remission.web import ctcae, mrd_entry
+from remission.web.fields import FormField, fields_for
 from remission.web.formatting import mg_text
-from remission.web.forms import Submission, read_form, stored_text, validate
+from remission.web.forms import (
+    MAX_REASON,
+    Submission,
+    read_form,
+    reason_of,
+    stored_text,
+    validate,
+    version_of,
+)
 from remission.web.pages import finish, redirect, render
-from remission.web.patient_view import protocol_phases
+from remission.web.phase_choices import phase_choices
 from remission.web.viewer import FormDep, Viewer, ViewerDep
 
 router = APIRouter(include_in_schema=False)
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Segment = Annotated[str, Path(max_length=40)]
-MAX_REASON = 2000
 REASON_LABELS = {"reason": "Reason for this change", "delete_reason": "Reason for deleting"}
 
 
@@ -53,8 +60,14 @@ def _writable_patient(session: StudySession, viewer: Viewer, patient_id: int) ->
     return patient
 
 
-def _phases(session: StudySession, patient_id: int) -> dict[str, str]:
-    return protocol_phases(enrolled_protocol_ids(session, patient_id=patient_id))
+def _fields(
+    session: StudySession, segment: str, patient_id: int, current: str | None = None
+) -> tuple[FormField, ...]:
+    """The form's fields; the phase form offers the phases of the child's arm or track."""
+    if segment != "treatment-phases":
+        return fields_for(segment)
+    offer = phase_choices(current_assignments(session, patient_ids=[patient_id]).get(patient_id, []))
+    return fields_for(segment, phases=offer.phases, current=current, phase_help=offer.help)
 
 
 def _page(
@@ -69,9 +82,12 @@ def _page(
     conflict: dict[str, str] | None = None,
     status: int = 200,
     problem: str = "",
+    unit: str = "fraction",
+    confirm: str = "",
 ) -> Response:
-    current = submission.raw.get("phase_id") if spec.segment == "treatment-phases" else None
-    fields = fields_for(spec.segment, phases=_phases(session, patient.id), current=current)
+    # The saved row's phase stays choosable on its edit form; a new row gets only the offered ones.
+    current = getattr(row, "phase_id", None)
+    fields = _fields(session, spec.segment, patient.id, current)
     context = {
         "nav": "patients",
         "patient": patient,
@@ -85,12 +101,16 @@ def _page(
         "problem": problem,
         "terms": ctcae.terms() if spec.segment == "adverse-events" else (),
         "doses": dose_lines(session, patient_id=patient.id) if spec.segment == "anthracycline-doses" else [],
+        "mrd_units": mrd_entry.UNITS,
+        "mrd_unit": unit,
+        "confirm": confirm,
+        "confirm_token": mrd_entry.token(submission, unit) if confirm else "",
     }
     return render(request, "row_form.html", context, status=status)
 
 
 def _blank(spec: CourseKind, session: StudySession, patient_id: int) -> Submission:
-    fields = fields_for(spec.segment, phases=_phases(session, patient_id))
+    fields = _fields(session, spec.segment, patient_id)
     raw = {field.name: "" for field in fields}
     if spec.segment == "adverse-events":
         raw["terminology"] = ctcae.terminology()
@@ -127,11 +147,13 @@ def create_row(
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient = _writable_patient(session, viewer, patient_id)
-        fields = fields_for(segment, phases=_phases(session, patient.id))
-        submission = read_form(fields, form)
-        validate(segment, spec.create, submission)
+        fields = _fields(session, segment, patient.id)
+        submission, unit = _read(segment, spec, fields, form)
         if not submission.ok:
-            return _page(request, session, patient, spec, submission, status=422)
+            return _page(request, session, patient, spec, submission, status=422, unit=unit)
+        if segment == "mrd" and mrd_entry.needs_confirmation(form, submission, unit):
+            echo = mrd_entry.echo(submission, unit)
+            return _page(request, session, patient, spec, submission, unit=unit, confirm=echo)
     try:
         with store.session(viewer.actor) as session:
             study_store.create_row(session, model=spec.model, patient_id=patient_id, values=submission.values)
@@ -139,8 +161,20 @@ def create_row(
         problem = _store_problem(submission, error)
         with store.session(viewer.actor) as session:
             patient = get_patient(session, patient_id=patient_id)
-            return _page(request, session, patient, spec, submission, status=422, problem=problem)
+            return _page(request, session, patient, spec, submission, status=422, problem=problem, unit=unit)
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
+
+
+def _read(segment: str, spec: CourseKind, fields: tuple[FormField, ...], form: Any) -> tuple[Submission, str]:
+    """The submitted row, checked with the API's schema; an MRD value in the unit chosen is made
+    the stored fraction first (:mod:`remission.web.mrd_entry`). Returns the unit too."""
+    submission = read_form(fields, form)
+    unit = "fraction"
+    if segment == "mrd":
+        unit = mrd_entry.unit_of(form, submission)
+        mrd_entry.apply_unit(submission, unit)
+    validate(segment, spec.create, submission)
+    return submission, unit
 
 
 def _saved_row(
@@ -149,7 +183,7 @@ def _saved_row(
     """The patient (writable by the viewer), the saved row and the form fields that edit it."""
     patient = _writable_patient(session, viewer, patient_id)
     row = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
-    fields = fields_for(segment, phases=_phases(session, patient.id), current=getattr(row, "phase_id", None))
+    fields = _fields(session, segment, patient.id, getattr(row, "phase_id", None))
     return patient, row, fields
 
 
@@ -164,22 +198,6 @@ def edit_row(
         return _page(request, session, patient, spec, submission, row=row)
 
 
-def _reason(form: Any, submission: Submission) -> str:
-    reason = str(form.get("reason", "")).strip()
-    if not reason:
-        submission.errors["reason"] = (
-            "Say why the saved record is changed; the reason goes into the audit trail."
-        )
-    elif len(reason) > MAX_REASON:
-        submission.errors["reason"] = f"At most {MAX_REASON} characters."
-    return reason
-
-
-def _version(form: Any) -> int:
-    text = str(form.get("version", ""))
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else 0
-
-
 @router.post("/patients/{patient_id}/{segment}/{row_id}/edit")
 def update_row(
     request: Request, viewer: ViewerDep, form: FormDep, patient_id: PatientId, segment: Segment, row_id: RowId
@@ -189,11 +207,18 @@ def update_row(
     store = request.app.state.store
     with store.session(viewer.actor) as session:
         patient, row, fields = _saved_row(session, viewer, spec, segment, patient_id, row_id)
-        submission = read_form(fields, form)
-        validate(segment, spec.create, submission)
-        reason = _reason(form, submission)
+        submission, unit = _read(segment, spec, fields, form)
+        reason = reason_of(form, submission)
         if not submission.ok:
-            return _page(request, session, patient, spec, submission, row=row, reason=reason, status=422)
+            return _page(
+                request, session, patient, spec, submission, row=row, reason=reason, status=422, unit=unit
+            )
+        stored = getattr(row, "value_fraction", None)
+        if segment == "mrd" and mrd_entry.needs_confirmation(form, submission, unit, stored):
+            echo = mrd_entry.echo(submission, unit)
+            return _page(
+                request, session, patient, spec, submission, row=row, reason=reason, unit=unit, confirm=echo
+            )
         changes = {name: value for name, value in submission.values.items() if getattr(row, name) != value}
         if not changes:
             return redirect(request, f"/patients/{patient_id}")
@@ -204,7 +229,7 @@ def update_row(
                 model=spec.model,
                 patient_id=patient_id,
                 row_id=row_id,
-                version=_version(form),
+                version=version_of(form),
                 values=changes,
             )
     except VersionConflict:
@@ -222,6 +247,7 @@ def update_row(
                 reason=reason,
                 conflict=conflict,
                 status=409,
+                unit=unit,
             )
     except (Refused, InputError, Conflict) as error:
         problem = _store_problem(submission, error)
@@ -237,6 +263,7 @@ def update_row(
                 reason=reason,
                 status=422,
                 problem=problem,
+                unit=unit,
             )
     return redirect(request, f"/patients/{patient_id}?saved={segment}")
 
@@ -259,7 +286,7 @@ def delete_row(
             return _page(request, session, patient, spec, submission, row=row, status=422)
     with store.session(viewer.actor, reason=reason) as session:
         study_store.delete_row(
-            session, model=spec.model, patient_id=patient_id, row_id=row_id, version=_version(form)
+            session, model=spec.model, patient_id=patient_id, row_id=row_id, version=version_of(form)
         )
     return redirect(request, f"/patients/{patient_id}?saved=deleted")
 
