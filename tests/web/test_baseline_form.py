@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from remission.store import Actor, get_patient, read_audit
 from remission.store.database import Store
+from remission.web.wizard import fusions_text
 
 from .support import JUNK, patient_id, sign_in, signed_in_csrf
 
@@ -71,6 +72,32 @@ class TestForm:
         assert change
         assert "24.6" in (change[-1]["old_value"] or "")
         assert "31.2" in (change[-1]["new_value"] or "")
+
+    def test_fusions_and_ph_status_are_corrected_and_shown_back(
+        self, client: TestClient, web_store: Store
+    ) -> None:
+        """The findings therapy options read are on the form: fusions (``none`` = tested, none found)
+        and the Ph status; a malformed fusion is refused under its input, nothing written."""
+        sign_in(client, "coordinator-sev")
+        target = patient_id(web_store, "INF-01")
+        shown = _form(client, target)
+        assert shown["genetics.fusions"] == fusions_text(
+            _stored(web_store, "INF-01")[0]["genetics"].get("fusions")
+        )
+        bad = shown | {"genetics.fusions": "KMT2A/AFF1", "reason": "typo"}
+        refused = client.post(f"/patients/{target}/baseline", data=bad, follow_redirects=False)
+        assert refused.status_code == 422
+        assert "is not a gene fusion in HGNC notation" in _error(refused.text, "f-genetics-fusions")
+        good = _form(client, target) | {
+            "genetics.fusions": "ETV6::RUNX1",
+            "genetics.ph_status": "negative",
+            "reason": "cytogenetics report",
+        }
+        saved = client.post(f"/patients/{target}/baseline", data=good, follow_redirects=False)
+        assert saved.status_code == 303, saved.text[:2000]
+        genetics = _stored(web_store, "INF-01")[0]["genetics"]
+        assert (genetics["fusions"], genetics["ph_status"]) == (["ETV6::RUNX1"], "negative")
+        assert _form(client, target)["genetics.fusions"] == "ETV6::RUNX1"
 
     def test_the_unchanged_form_writes_nothing(self, client: TestClient, web_store: Store) -> None:
         """Saving the form as shown (with a reason) goes back to the patient and keeps the version."""

@@ -21,15 +21,18 @@ from remission.record.vocabulary import MarkerResult
 from remission.web.fields import FormField
 from remission.web.forms import Submission, form_text, read_form
 from remission.web.wizard import FIELDS as WIZARD_FIELDS
-from remission.web.wizard import SECTION_FIELD
+from remission.web.wizard import SECTION_FIELD, fusions_text, parse_fusions
 
 IMMUNOPHENOTYPE = "diagnosis.immunophenotype"
+FUSIONS = "genetics.fusions"
 _REUSED = (
     "diagnosis.date",
     "diagnosis.who_type",
     "diagnosis.alal_predominant_lineage",
     "genetics.kmt2a.status",
     "genetics.kmt2a.partner",
+    "genetics.fusions",
+    "genetics.ph_status",
     "wbc_at_diagnosis_1e9_per_l",
     "cns_status",
     "prednisone_response",
@@ -91,6 +94,8 @@ def current_text(baseline: Mapping[str, Any]) -> dict[str, str]:
         value = _get(baseline, spec.name)
         if spec.name == IMMUNOPHENOTYPE:
             texts[spec.name] = immunophenotype_text(value)
+        elif spec.name == FUSIONS:
+            texts[spec.name] = fusions_text(value)
         elif spec.kind == "yesno":
             texts[spec.name] = "" if value is None else ("yes" if value else "no")
         else:
@@ -105,6 +110,7 @@ def read_baseline_form(form: Mapping[str, Any]) -> Submission:
     submission.values[IMMUNOPHENOTYPE] = markers
     if problem:
         submission.errors[IMMUNOPHENOTYPE] = problem
+    submission.values[FUSIONS] = parse_fusions(submission.raw[FUSIONS])
     return submission
 
 

@@ -241,11 +241,9 @@ def read_wizard(form: Mapping[str, Any], *, site_code: str) -> WizardForm:
         data["syndromes"] = wizard.syndromes
         if not wizard.syndromes:
             wizard.errors["syndromes"] = "Tick the syndromes found, or choose none."
-    fusions = values["genetics.fusions"]
+    fusions = parse_fusions(values["genetics.fusions"])
     if fusions is not None:
-        text = str(fusions).strip()
-        found = [] if text.lower() == "none" else [f.strip() for f in text.split(",") if f.strip()]
-        _put(data, "genetics.fusions", found)
+        _put(data, "genetics.fusions", fusions)
     for name in ("prior_steroids", "other_studies"):
         if values[name] == "none":
             data[name] = []
@@ -260,6 +258,22 @@ def read_wizard(form: Mapping[str, Any], *, site_code: str) -> WizardForm:
     if isinstance(data.get("consent"), dict):
         _check_with(ConsentCreate, data["consent"], "consent", wizard)
     return wizard
+
+
+def parse_fusions(text: Any) -> list[str] | None:
+    """The fusions typed as ``KMT2A::AFF1, BCR::ABL1``: ``none`` is tested and none found (``[]``),
+    an empty input is not tested (``None``). The record model checks each name."""
+    typed = str(text or "").strip()
+    if not typed:
+        return None
+    return [] if typed.lower() == "none" else [f.strip() for f in typed.split(",") if f.strip()]
+
+
+def fusions_text(fusions: list[str] | None) -> str:
+    """Stored fusions as the input shows them (the inverse of :func:`parse_fusions`)."""
+    if fusions is None:
+        return ""
+    return ", ".join(fusions) if fusions else "none"
 
 
 def _check_with(schema: type[BaseModel], values: dict[str, Any], prefix: str, wizard: WizardForm) -> None:
