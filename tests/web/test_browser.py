@@ -221,8 +221,11 @@ class TestScreenshots:
         ("coordinator-sev", "patient", "/patients/{INF-04}"),
         ("coordinator-sev", "enroll", "/enroll"),
         ("coordinator-sev", "mrd-form", "/patients/{INF-04}/mrd/new"),
+        ("coordinator-sev", "baseline", "/patients/{INF-04}/baseline"),
+        ("coordinator-sev", "screening", "/patients/{INF-04}/screening"),
         ("statistician", "dashboard", "/dashboard"),
         ("monitor", "audit", "/audit?entity=patients&entity_id={INF-04}"),
+        ("admin", "admin-users", "/admin/users"),
     )
 
     @pytest.mark.parametrize("width", [1280, 390])

@@ -34,10 +34,16 @@ class ParameterNote:
     unit: str | None = None
     source: str | None = None
 
+    @property
+    def shown(self) -> str:
+        """The value in words: a fraction as a power of ten, ``yes``/``no``, lists joined."""
+        return power_of_ten(self.value) if isinstance(self.value, float) else word(self.value)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "parameter": self.name,
             "value": self.value,
+            "shown": self.shown,
             "unit": self.unit,
             "description": self.description,
             "assumption": self.assumption,
@@ -47,8 +53,7 @@ class ParameterNote:
     def sentence(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         kind = "Assumption" if self.assumption else "Parameter"
-        value = power_of_ten(self.value) if isinstance(self.value, float) else word(self.value)
-        return f"{kind} {self.name} = {value}{unit}: {self.description}"
+        return f"{kind} {self.name} = {self.shown}{unit}: {self.description}"
 
 
 @dataclass(frozen=True, slots=True)
