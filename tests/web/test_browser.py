@@ -202,11 +202,13 @@ class TestTherapyOptions:
         expect(headings.nth(0)).to_contain_text("Applies now")
         expect(headings.nth(1)).to_contain_text("Would apply if…")
         expect(headings.nth(2)).to_contain_text("Does not apply")
-        names = page.locator(".therapy-name").all_inner_texts()
+        names = page.locator(".therapy-name").all_text_contents()
         assert len(names) == len(set(names))
         assert "imatinib" in names
         imatinib = page.locator(".therapy-row", has_text="imatinib").first
         expect(imatinib).to_contain_text("Ph-like class is recorded and shows Ph-like ABL-class")
+        page.locator(".therapy-not-applying summary").click()  # the rows that do not apply, folded
+        expect(page.locator(".therapy-not-applying .therapy-row").first).to_be_visible()
         for row in page.locator(".therapy-row").all():
             assert row.evaluate("el => el.scrollWidth <= el.clientWidth")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
