@@ -20,6 +20,7 @@ from remission.stats.report.estimates import ALL, AnalysisResult, Cell, GroupRow
 from remission.stats.report.figures import AtRiskTable, alt_text, analysis_svg_uri, at_risk_table
 from remission.stats.report.formatting import NOT_ESTIMABLE
 from remission.stats.report.html import render_html, write_html
+from remission.stats.report.json_report import report_dict, write_json
 from remission.stats.report.pdf import write_pdf
 
 __all__ = [
@@ -43,7 +44,9 @@ __all__ = [
     "at_risk_table",
     "build_report",
     "render_html",
+    "report_dict",
     "run_analysis",
     "write_html",
+    "write_json",
     "write_pdf",
 ]

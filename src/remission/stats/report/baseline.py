@@ -111,9 +111,7 @@ def _percent(count: int, n: int) -> str:
 def _categories(
     variable: str, title: str, levels: Sequence[str], parts: Sequence[pd.DataFrame]
 ) -> list[BaselineRow]:
-    present = sorted(
-        {str(v) for part in parts for v in part[variable].dropna().unique()} - set(levels)
-    )
+    present = sorted({str(v) for part in parts for v in part[variable].dropna().unique()} - set(levels))
     rows = []
     for level in [*levels, *present]:
         counts = tuple(int((part[variable].astype("string") == level).sum()) for part in parts)
@@ -150,7 +148,7 @@ def baseline_table(frame: pd.DataFrame, *, group_order: Sequence[str] = ()) -> B
     population = frame[enrolled(frame)]
     order = _column_order(population["risk_group"], group_order)
     parts = [population[population["risk_group"] == group] for group in order] + [population]
-    columns = tuple(PENDING_LABEL if g == PENDING else g for g in order) + (TOTAL,)
+    columns = (*(PENDING_LABEL if g == PENDING else g for g in order), TOTAL)
     sizes = tuple(len(part) for part in parts)
     rows = [
         BaselineRow("n", "patients", sizes, tuple(str(n) for n in sizes)),
