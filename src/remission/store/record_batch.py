@@ -40,12 +40,15 @@ def _by_patient(rows: Iterable[_Row]) -> dict[int, list[_Row]]:
     return grouped
 
 
-def read_patient_records(session: StudySession) -> list[tuple[Patient, PatientRecord]]:
+def read_patient_records(
+    session: StudySession, *, withhold: bool = True
+) -> list[tuple[Patient, PatientRecord]]:
     """Every patient the actor may read with their record, ordered by study id.
 
-    The date of birth is withheld (left out) where the actor may not see identifiers. The
-    patient rows are returned for callers that need the site or the baseline; they are not
-    detached copies, so read them inside the session.
+    With ``withhold`` (the default) the date of birth is left out where the actor may not see
+    identifiers; ``withhold=False`` is for decisions made inside the store (a screening whose
+    verdict alone leaves it, as when enrolling). The patient rows are returned for callers that
+    need the site or the baseline; read them inside the session.
     """
     patients = list(session.scalars(select(Patient).order_by(Patient.study_id)))
     sites = {site.id: site.code for site in session.scalars(select(Site))}
@@ -74,7 +77,11 @@ def read_patient_records(session: StudySession) -> list[tuple[Patient, PatientRe
             attestations=attestations_of(own),
             study_entry_date=first.enrolled_on if first is not None else None,
         )
-        if not session.actor.sees_identifiers_at(patient.site_id) and record.patient.date_of_birth:
+        if (
+            withhold
+            and record.patient.date_of_birth
+            and not session.actor.sees_identifiers_at(patient.site_id)
+        ):
             record = record.model_copy(
                 update={"patient": record.patient.model_copy(update={"date_of_birth": None})}
             )

@@ -81,7 +81,8 @@ def _flow(session: StudySession, protocol_id: str, as_of: date) -> pa.Table:
     protocol = load_protocol(protocol_id)
     people = [
         (patient, record)
-        for patient, record in read_patient_records(session)
+        # The screening runs here, on the whole record: only its verdict and criterion ids leave.
+        for patient, record in read_patient_records(session, withhold=False)
         if (diagnosis_date(patient.baseline) or as_of) <= as_of
     ]
     enrollments = {
