@@ -209,7 +209,7 @@ class TestDemoReportTables:
             assert row["grade_3_or_more"] == sum(row["worst_grade"][g] for g in ("3", "4", "5"))
 
     def test_the_baseline_columns_count_the_enrolled_patients_by_group(self, written):
-        """n per risk-group column equals the dataset's enrolled patients in that group; pending is its own."""
+        """n per risk-group column is the dataset's enrolled patients in that group; pending has its own."""
         out, _ = written
         data = dataset(out)
         enrolled = data[data.protocol_id.notna()]
