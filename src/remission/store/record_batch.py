@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from remission.record.model import PatientRecord
 from remission.store.assembly import attestations_of, record_from_rows
+from remission.store.audit import record_event
 from remission.store.models import (
     ConsentRecord,
     Enrollment,
@@ -29,6 +30,7 @@ from remission.store.models import (
     TreatmentPhaseRecord,
 )
 from remission.store.session import StudySession
+from remission.store.vocabulary import AuditAction
 
 _Row = TypeVar("_Row", ConsentRecord, Enrollment, MRDMeasurement, TreatmentPhaseRecord)
 
@@ -89,7 +91,15 @@ def read_patient_records(
     return found
 
 
-def read_cohort_records(session: StudySession) -> list[PatientRecord]:
+def read_cohort_records(session: StudySession, *, purpose: str = "cohort") -> list[PatientRecord]:
     """The records of :func:`read_patient_records` alone, ordered by study id: the rows of a
-    cohort file (``remission cohort build``), dates of birth withheld as that function does."""
-    return [record for _, record in read_patient_records(session)]
+    cohort file (``remission cohort build``), dates of birth withheld as that function does.
+
+    The read is written to the audit trail (action ``export``, entity ``cohort_records``, the
+    number of records, how many with a date of birth, and ``purpose``).
+    """
+    records = [record for _, record in read_patient_records(session)]
+    born = sum(record.patient.date_of_birth is not None for record in records)
+    note = f"records={len(records)} with_date_of_birth={born} purpose={purpose}"
+    record_event(session, AuditAction.EXPORT, "cohort_records", None, None, note=note)
+    return records
