@@ -23,7 +23,9 @@ from remission.errors import FieldProblem, InputError
 from remission.rules.columnar import cohort_from_records, write_cohort
 from remission.store import Store, read_cohort_records
 
-cohort_app = typer.Typer(help="Cohort files of the study's patients.", no_args_is_help=True)
+cohort_app = typer.Typer(
+    help="Cohort files of the study's patients (for remission trials match --cohort).", no_args_is_help=True
+)
 out = Console(soft_wrap=True, highlight=False)
 
 
