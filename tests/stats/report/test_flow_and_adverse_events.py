@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import pandas as pd
 
+from remission.stats.report import build_report, write_json
 from remission.stats.report.adverse_events import NO_ARM_YET, adverse_event_table
+from remission.stats.report.baseline import BASELINE_COLUMNS
 from remission.stats.report.consort import study_flow
 from remission.stats.report.flow_figure import flow_alt_text, flow_svg_uri
+from remission.stats.report.pdf_tables import adverse_event_pages
+from stats.report.helpers import baseline_frame, endpoint_frame
 
 ARMS = ("LR-arm", "IR-arm", "HR-arm")
 
@@ -99,3 +106,48 @@ class TestAdverseEvents:
         assert table.terminologies == ("CTCAE v5.0", "CTCAE v6.0")
         v6 = [row for row in table.rows if row.terminology == "CTCAE v6.0" and row.arm == "HR-arm"]
         assert v6[0].by_grade == (0, 0, 1, 0, 0)
+
+
+class TestPdfAndJson:
+    def test_an_empty_adverse_event_table_gives_one_page_and_no_rows(self):
+        """No events: no rows, one PDF page that says so instead of failing."""
+        empty = pd.DataFrame({"patient_key": [], "terminology": [], "term": [], "grade": []})
+        table = adverse_event_table(empty, flow_rows(), arm_order=ARMS)
+        assert table.rows == ()
+        assert len(adverse_event_pages(table, "2026-01-31")) == 1
+
+    def test_a_long_adverse_event_table_continues_on_the_next_page(self):
+        """30 terms × 4 arm columns = 120 rows: three pages of 40."""
+        events = pd.DataFrame(
+            {
+                "patient_key": ["P7"] * 30,
+                "terminology": ["CTCAE v5.0"] * 30,
+                "term": [f"term {i:02}" for i in range(30)],
+                "grade": [3] * 30,
+            }
+        )
+        table = adverse_event_table(events, flow_rows(), arm_order=ARMS)
+        assert len(table.rows) == 120
+        assert len(adverse_event_pages(table, "2026-01-31")) == 3
+
+    def test_the_json_report_holds_the_three_tables(self, tmp_path):
+        """report.json parses (no NaN) and carries the flow, adverse events and baseline numbers."""
+        frame = endpoint_frame()
+        base = baseline_frame(n=len(frame))
+        frame = frame.assign(**{c: base[c].to_numpy() for c in BASELINE_COLUMNS if c != "risk_group"})
+        flow = flow_rows()
+        report = build_report(
+            frame,
+            as_of=date(2026, 1, 31),
+            flow=flow,
+            flow_protocol="P",
+            adverse_events=pd.DataFrame(
+                {"patient_key": ["P9"], "terminology": ["CTCAE v5.0"], "term": ["Sepsis"], "grade": [5]}
+            ),
+        )
+        data = json.loads(write_json(report, tmp_path / "report.json").read_text("utf-8"))
+        assert [s["count"] for s in data["flow"]["steps"]] == [9, 8, 5, 4, 3]
+        hr = next(r for r in data["adverse_events"]["rows"] if r["arm"] == "HR-arm")
+        assert hr["worst_grade"]["5"] == 1
+        n = next(r for r in data["baseline"]["rows"] if r["variable"] == "n")
+        assert n["values"][-1] == len(frame)

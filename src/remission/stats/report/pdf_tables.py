@@ -16,20 +16,40 @@ _A4 = (8.27, 11.69)
 
 
 def _table_page(
-    title: str, text: str, header: Sequence[str], rows: list[list[str]], font: float = 7.0
+    title: str,
+    text: str,
+    header: Sequence[str],
+    rows: list[list[str]],
+    text_widths: Sequence[float],
+    font: float = 6.5,
 ) -> Figure:
+    """A page with a title, a paragraph and the table, sized to the page width: the first columns
+    (labels) take ``text_widths`` (fractions of it), the numeric ones share the rest."""
     page = Figure(figsize=_A4)
     page.text(0.06, 0.96, title, fontsize=13, fontweight="bold", va="top")
     lines = textwrap.wrap(text, 110)
     page.text(0.06, 0.93, "\n".join(lines), fontsize=8, va="top", linespacing=1.4)
+    if not rows:
+        return page  # the text says there is nothing to list
     top = 0.91 - 0.018 * len(lines)
     height = min(top - 0.03, 0.021 * (len(rows) + 1))
     ax = page.add_axes((0.04, top - height, 0.92, height))
     ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=list(header), loc="upper left", cellLoc="right", colLoc="right")
+    text_columns = len(text_widths)
+    numeric = len(header) - text_columns
+    widths = [*text_widths, *[(1 - sum(text_widths)) / numeric] * numeric]
+    labels = ["\n".join(textwrap.wrap(label, 16)) for label in header]
+    table = ax.table(
+        cellText=rows, colLabels=labels, colWidths=widths, loc="upper left", cellLoc="right", colLoc="right"
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(font)
-    table.auto_set_column_width(list(range(len(header))))
+    for (row, column), cell in table.get_celld().items():
+        if column < text_columns:
+            cell.set_text_props(ha="left")
+            cell.PAD = 0.02
+        if row == 0:
+            cell.set_height(cell.get_height() * 2.5)
     return page
 
 
@@ -69,12 +89,16 @@ def baseline_page(table: BaselineTable, as_of: str) -> Figure:
         "values are counted as 'not recorded', never in a category."
     )
     return _table_page(
-        "Baseline characteristics by risk group", text, ["Characteristic", *table.columns], rows
+        "Baseline characteristics by risk group", text, ["Characteristic", *table.columns], rows, (0.3,)
     )
 
 
-def adverse_event_page(table: AdverseEventTable, as_of: str) -> Figure:
-    """Patients by worst grade per CTCAE term and arm."""
+#: Rows of a table on one A4 page; longer tables continue on the next pages.
+ROWS_PER_PAGE = 40
+
+
+def adverse_event_pages(table: AdverseEventTable, as_of: str) -> list[Figure]:
+    """Patients by worst grade per CTCAE term and arm, :data:`ROWS_PER_PAGE` rows a page."""
     sizes = dict(table.arms)
     rows = [
         [
@@ -92,4 +116,9 @@ def adverse_event_page(table: AdverseEventTable, as_of: str) -> Figure:
         f"worst grade. Terminology: {', '.join(table.terminologies) or 'no adverse event recorded'}."
     )
     header = ["Term", "Terminology", "Arm (patients)", "G1", "G2", "G3", "G4", "G5", "Any ≥ 3"]
-    return _table_page("Adverse events by arm and worst grade", text, header, rows)
+    title = "Adverse events by arm and worst grade"
+    chunks = [rows[start : start + ROWS_PER_PAGE] for start in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
+    return [
+        _table_page(title + (" (continued)" if index else ""), text, header, chunk, (0.17, 0.1, 0.33))
+        for index, chunk in enumerate(chunks)
+    ]
