@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from remission.cli.account_commands import account_actor
+from remission.cli.flags import flag
 from remission.cli.store_commands import DatabaseOption
 from remission.errors import FieldProblem, InputError
 from remission.rules.columnar import cohort_from_records, write_cohort
@@ -49,7 +50,7 @@ def build(
             "--as-user", help="Read as this account: its sites, and dates of birth only where it may."
         ),
     ] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing file.")] = False,
 ) -> None:
     """Write the study's patients as a cohort file that remission trials match --cohort reads.
 
