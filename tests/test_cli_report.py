@@ -4,6 +4,7 @@ and on bad input.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -51,17 +52,18 @@ def dataset(out: Path) -> pd.DataFrame:
 
 
 class TestDemoReport:
-    def test_the_report_writes_html_pdf_and_the_dataset(self, written):
-        """Exit 0, and report.html, report.pdf and endpoints.parquet exist in --out."""
+    def test_the_report_writes_html_pdf_json_and_the_dataset(self, written):
+        """Exit 0, and report.html, report.pdf, report.json and endpoints.parquet exist in --out."""
         out, result = written
         assert result.returncode == 0, result.stderr
-        assert sorted(p.name for p in out.iterdir()) == ["endpoints.parquet", "report.html", "report.pdf"]
+        names = sorted(p.name for p in out.iterdir())
+        assert names == ["endpoints.parquet", "report.html", "report.json", "report.pdf"]
         assert (out / "report.pdf").read_bytes().startswith(b"%PDF-")
 
     def test_progress_is_reported_on_stderr_step_by_step(self, written):
         """Each step prints a numbered line on stderr; stdout lists the files written."""
         _, result = written
-        assert re.findall(r"\[(\d)/4\]", result.stderr) == ["1", "2", "3", "4"]
+        assert re.findall(r"\[(\d)/5\]", result.stderr) == ["1", "2", "3", "4", "5"]
         assert "report.html" in result.stdout
 
     def test_the_html_shows_the_numbers_of_the_written_dataset(self, written):
@@ -142,6 +144,101 @@ class TestDemoReport:
         )
         verified = run("audit", "verify", "--database", demo)
         assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def report_json(out: Path) -> dict:
+    return json.loads((out / "report.json").read_text("utf-8"))
+
+
+class TestDemoReportTables:
+    def test_the_flow_agrees_with_the_endpoint_dataset(self, written):
+        """Registered = rows of the dataset, enrolled = rows with a protocol, arms = final risk groups."""
+        out, _ = written
+        data = dataset(out)
+        flow = report_json(out)["flow"]
+        steps = {step["step"]: step for step in flow["steps"]}
+        assert steps["Registered"]["count"] == len(data)
+        assert steps["Enrolled"]["count"] == int(data.protocol_id.notna().sum())
+        pending = int((data.risk_group == "pending").sum())
+        assert steps["Enrolled"]["lost"][0]["count"] == pending > 0
+        assert steps["Stratified"]["count"] == int(data.protocol_id.notna().sum()) - pending
+        groups = data.risk_group.value_counts()
+        assert flow["arms"] == [{"arm": f"{g}-arm", "count": int(groups[g])} for g in ("LR", "IR", "HR")]
+
+    def test_every_screened_patient_not_enrolled_is_lost_with_a_reason(self, written):
+        """Screened − eligible = not eligible + needs review; the demo's examples give both."""
+        out, _ = written
+        steps = {step["step"]: step for step in report_json(out)["flow"]["steps"]}
+        lost = {loss["reason"].split(" (")[0]: loss for loss in steps["Screened"]["lost"]}
+        assert lost["not eligible"]["count"] > 0
+        assert lost["needs review"]["count"] > 0
+        assert steps["Screened"]["count"] - steps["Eligible"]["count"] == sum(
+            loss["count"] for loss in lost.values()
+        )
+        assert sum(lost["not eligible"]["detail"].values()) >= lost["not eligible"]["count"]
+
+    def test_adverse_events_count_each_patient_once_per_term_at_the_worst_grade(self, demo, written):
+        """The table equals SQL on the database: worst grade per enrolled patient and term, by arm."""
+        out, _ = written
+        with sqlite3.connect(demo.removeprefix("sqlite:///")) as connection:
+            worst = connection.execute(
+                """
+                select ae.term, coalesce(ra.arm, 'no arm yet (risk group pending)'), max(ae.grade)
+                from adverse_events ae
+                join enrollments e on e.patient_id = ae.patient_id and e.enrolled_on <= '2026-01-31'
+                left join risk_assignments ra on ra.id = (
+                    select max(id) from risk_assignments r where r.patient_id = ae.patient_id)
+                where ae.onset_date <= '2026-01-31'
+                group by ae.patient_id, ae.term
+                """
+            ).fetchall()
+        expected: dict[tuple[str, str, int], int] = {}
+        for term, arm, grade in worst:
+            expected[term, arm, grade] = expected.get((term, arm, grade), 0) + 1
+        table = report_json(out)["adverse_events"]
+        got = {
+            (row["term"], row["arm"], int(grade)): n
+            for row in table["rows"]
+            for grade, n in row["worst_grade"].items()
+            if n
+        }
+        assert got == expected
+        assert sum(expected.values()) > 0
+        assert table["terminologies"] == ["CTCAE v5.0"]
+        for row in table["rows"]:
+            assert row["grade_3_or_more"] == sum(row["worst_grade"][g] for g in ("3", "4", "5"))
+
+    def test_the_baseline_columns_count_the_enrolled_patients_by_group(self, written):
+        """n per risk-group column is the dataset's enrolled patients in that group; pending has its own."""
+        out, _ = written
+        data = dataset(out)
+        enrolled = data[data.protocol_id.notna()]
+        baseline = report_json(out)["baseline"]
+        assert baseline["columns"] == ["LR", "IR", "HR", "Pending (no final risk group yet)", "Total"]
+        n = next(row for row in baseline["rows"] if row["variable"] == "n")["values"]
+        counts = enrolled.risk_group.value_counts()
+        assert n == [int(counts[g]) for g in ("LR", "IR", "HR", "pending")] + [len(enrolled)]
+
+    def test_the_html_and_pdf_hold_the_three_tables(self, written):
+        """The HTML has the flow (figure and table), baseline and adverse-event tables; the PDF, pages."""
+        out, _ = written
+        tables, _ = html_tables((out / "report.html").read_text("utf-8"))
+        assert {"table-study-flow", "table-baseline", "table-adverse-events"} <= set(tables)
+        html = (out / "report.html").read_text("utf-8")
+        assert 'alt="Study flow of NCT06516679: registered' in html
+        pdf = (out / "report.pdf").read_bytes()
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1 + 3 + 10
+
+    def test_the_tables_read_is_in_the_audit_trail(self, demo, written):
+        """Reading the flow and adverse events writes an export entry (entity report_tables)."""
+        with sqlite3.connect(demo.removeprefix("sqlite:///")) as connection:
+            notes = [
+                row[0]
+                for row in connection.execute(
+                    "select new_value from audit_entries where action = 'export' and entity = 'report_tables'"
+                )
+            ]
+        assert any("protocol=NCT06516679" in note and "as_of=2026-01-31" in note for note in notes)
 
 
 class TestDemoCohort:

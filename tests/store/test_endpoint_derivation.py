@@ -43,6 +43,7 @@ def _sources(
             "wbc_at_diagnosis_1e9_per_l": pa.float64(),
             "cns_status": pa.string(),
             "kmt2a_status": pa.string(),
+            "who_type": pa.string(),
         },
         [
             {"patient_id": 1, "patient_key": "A", "site_id": 1, "born": date(2024, 1, 1)},

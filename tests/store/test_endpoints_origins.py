@@ -140,6 +140,7 @@ class TestExtendedColumns:
                 # relapse 2022-01-01 → death 2022-10-01: 31+28+31+30+31+30+31+31+30 = 273
                 "os_after_relapse_time_days": 273,
                 "os_after_relapse_event": 1,
+                "who_type": "B-ALL",
             },
             "A-002": {
                 "hsct_count": 1,
@@ -151,6 +152,7 @@ class TestExtendedColumns:
                 # 2021-09-01 → 2022-09-01 = 365, + 30 + 31 + 30 + 31 + 31 + 28 = 546
                 "os_after_relapse_time_days": 546,
                 "os_after_relapse_event": 0,
+                "who_type": "B-ALL",
             },
             "A-003": {
                 "hsct_count": 0,
@@ -159,6 +161,7 @@ class TestExtendedColumns:
                 "dfs_after_hsct_event": None,
                 "os_after_relapse_time_days": None,  # no relapse: no origin
                 "os_after_relapse_event": None,
+                "who_type": "B-ALL",
             },
             "A-004": {
                 "hsct_count": 1,
@@ -168,6 +171,7 @@ class TestExtendedColumns:
                 # 2021-08-01 → 2021-12-01: 31 + 30 + 31 + 30 = 122
                 "os_after_relapse_time_days": 122,
                 "os_after_relapse_event": 0,
+                "who_type": "B-ALL",
             },
         }
 

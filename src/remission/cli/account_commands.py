@@ -63,16 +63,22 @@ def _store(database: str | None) -> Store:
 
 def _actor(store: Store, by: str | None) -> Actor:
     """The operator, or the active account named by ``--by``."""
-    if by is None:
+    return account_actor(store, by, option="--by")
+
+
+def account_actor(store: Store, username: str | None, *, option: str) -> Actor:
+    """The operator (``username`` None), or the actor of the active account ``username``, with
+    its roles and sites; an unknown or inactive name is an ``InputError`` naming ``option``."""
+    if username is None:
         return Actor.for_system("cli")
     with store.session(Actor.for_system("cli")) as session:
         try:
-            user_id = user_by_username(session, username=by).id
+            user_id = user_by_username(session, username=username).id
         except NotFound:
             user_id = None
         actor = actor_for_user(session, user_id=user_id) if user_id is not None else None
     if actor is None:
-        raise InputError("--by", [FieldProblem(by, "no active account of that name")])
+        raise InputError(option, [FieldProblem(username, "no active account of that name")])
     return actor
 
 

@@ -75,6 +75,11 @@ LAZY = {
         "web",
         "Serve the web pages and the REST API (pages at /, API at /api/v1); migrate the database first.",
     ),
+    "cohort": Lazy(
+        "remission.cli.cohort_commands",
+        "cohort_app",
+        "Cohort files of the study's patients (for remission trials match --cohort).",
+    ),
     "db": Lazy("remission.cli.store_commands", "db_app", "Create or migrate the study database."),
     "site": Lazy("remission.cli.store_commands", "site_app", "Study sites."),
     "user": Lazy(
@@ -99,6 +104,7 @@ ORDER = (
     "serve",
     "export",
     "report",
+    "cohort",
     "therapy",
     "web",
     "screen",

@@ -22,9 +22,18 @@ from remission.cli.inputs import parse_date
 from remission.cli.store_commands import DatabaseOption
 from remission.demo import synthetic_note
 from remission.errors import FieldProblem, InputError
-from remission.store import Actor, ExportFormat, Role, StorageError, Store, export_dataset
+from remission.store import (
+    Actor,
+    ExportFormat,
+    ReportTables,
+    Role,
+    StorageError,
+    Store,
+    export_dataset,
+    read_report_tables,
+)
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "json")
 DATASET_FILE = "endpoints.parquet"
 
 progress = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -82,14 +91,24 @@ def _dataset(store: Store, actor: Actor, path: Path, cut: date) -> pa.Table:
             accept=enrolled_patients,
         )
     except StorageError as error:
-        kind = type(error.__cause__).__name__
-        problem = f"cannot read a remission study there ({kind}); run remission db upgrade?"
-        raise InputError("--database", [FieldProblem(url, problem)]) from None
+        raise _unreadable(url, error) from None
     except OSError as error:
         raise InputError("--out", [FieldProblem(str(path.parent), error.strerror or str(error))]) from None
-    finally:
-        store.engine.dispose()
     return result.table
+
+
+def _unreadable(url: str, error: StorageError) -> InputError:
+    kind = type(error.__cause__).__name__
+    problem = f"cannot read a remission study there ({kind}); run remission db upgrade?"
+    return InputError("--database", [FieldProblem(url, problem)])
+
+
+def _report_tables(store: Store, actor: Actor, protocol_id: str, cut: date) -> ReportTables:
+    """The study flow and adverse events of the first protocol (audited read)."""
+    try:
+        return read_report_tables(store, actor=actor, protocol_id=protocol_id, as_of=cut)
+    except StorageError as error:
+        raise _unreadable(store.engine.url.render_as_string(), error) from None
 
 
 def report(
@@ -101,7 +120,9 @@ def report(
         str | None,
         typer.Option("--as-of", help="Data cut YYYY-MM-DD: nothing dated later is read (default today)."),
     ] = None,
-    formats: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf, json.")
+    ] = "html,pdf,json",
     as_user: Annotated[
         str, typer.Option("--as-user", help="Name recorded for the statistician in the audit trail.")
     ] = "cli",
@@ -110,7 +131,7 @@ def report(
 
     Reads every site as a statistician (de-identified); the dataset export is audited. See docs/report.md.
     """
-    from remission.stats.report import build_report, write_html, write_pdf
+    from remission.stats.report import build_report, write_html, write_json, write_pdf
 
     cut = parse_date(as_of, option="--as-of")
     chosen = _formats(formats)
@@ -121,15 +142,32 @@ def report(
     url = store.engine.url.render_as_string()
     progress.print(f"[1/{steps}] reading the endpoint dataset from {url} (data cut {cut})")
     dataset_path = target / DATASET_FILE
-    table = _dataset(store, actor, dataset_path, cut)
-    progress.print(f"       wrote {dataset_path} ({table.num_rows} rows; export logged in the audit trail)")
+    try:
+        table = _dataset(store, actor, dataset_path, cut)
+        progress.print(
+            f"       wrote {dataset_path} ({table.num_rows} rows; export logged in the audit trail)"
+        )
+        protocol = sorted(str(p) for p in table["protocol_id"].drop_null().unique().to_pylist())[0]
+        tables = _report_tables(store, actor, protocol, cut)
+        progress.print(
+            f"       read the study flow and adverse events of {protocol} (logged in the audit trail)"
+        )
+    finally:
+        store.engine.dispose()
     progress.print(f"[2/{steps}] running the analyses")
     built = build_report(
-        table, as_of=cut, title="remission study report", notes=_notes(table, dataset_path, cut)
+        table,
+        as_of=cut,
+        title="remission study report",
+        notes=_notes(table, dataset_path, cut),
+        flow=tables.flow,
+        flow_protocol=tables.protocol_id,
+        adverse_events=tables.adverse_events,
     )
+    writers = {"html": write_html, "pdf": write_pdf, "json": write_json}
     written = [dataset_path]
     for step, kind in enumerate(chosen, start=3):
         path = target / f"report.{kind}"
         progress.print(f"[{step}/{steps}] writing {path}")
-        written.append(write_html(built, path) if kind == "html" else write_pdf(built, path))
+        written.append(writers[kind](built, path))
     out.print("wrote " + ", ".join(str(path) for path in written))

@@ -132,6 +132,8 @@ from remission.store.patients import (
     study_ids,
     update_patient,
 )
+from remission.store.record_batch import read_cohort_records
+from remission.store.report_tables import ReportTables, read_report_tables
 from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits, secret_problem
 from remission.store.session import StudySession
 from remission.store.sign_in import SignInPolicy, SignInResult, sign_in
@@ -216,6 +218,7 @@ __all__ = [
     "RelapseCreate",
     "RelapseSite",
     "RelapseTiming",
+    "ReportTables",
     "RiskAssignment",
     "Role",
     "RoleGrant",
@@ -286,12 +289,14 @@ __all__ = [
     "patient_page",
     "read_audit",
     "read_audit_page",
+    "read_cohort_records",
     "read_dashboard_dataset",
     "read_endpoint_dataset",
     "read_identifiers",
     "read_latest_audit",
     "read_patient_chart",
     "read_record",
+    "read_report_tables",
     "register_patient",
     "run_idempotent",
     "secret_problem",

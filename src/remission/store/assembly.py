@@ -10,7 +10,7 @@ record decided the criterion are not kept in the screening, so they are not read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -27,16 +27,13 @@ from remission.store.models import (
 from remission.store.session import StudySession
 
 
-def stored_attestations(session: StudySession, patient: Patient) -> list[Attestation]:
-    """The attestations that decided criteria of the patient's enrollments, in entry order.
+def attestations_of(enrollments: Sequence[Enrollment]) -> list[Attestation]:
+    """The attestations that decided criteria of ``enrollments`` (one patient's, in entry order).
 
     Each is read from the stored screening result and kept only when it names that
     enrollment's protocol and the criterion it was stored under, so none is carried over to
     another protocol or criterion.
     """
-    enrollments = session.scalars(
-        select(Enrollment).where(Enrollment.patient_id == patient.id).order_by(Enrollment.id)
-    )
     found: list[Attestation] = []
     for enrollment in enrollments:
         for criterion in enrollment.screening.get("criteria", []):
@@ -48,6 +45,61 @@ def stored_attestations(session: StudySession, patient: Patient) -> list[Attesta
             if named == (enrollment.protocol_id, criterion.get("id")):
                 found.append(attestation)
     return found
+
+
+def stored_attestations(session: StudySession, patient: Patient) -> list[Attestation]:
+    """The attestations that decided criteria of the patient's enrollments (:func:`attestations_of`)."""
+    enrollments = session.scalars(
+        select(Enrollment).where(Enrollment.patient_id == patient.id).order_by(Enrollment.id)
+    )
+    return attestations_of(list(enrollments))
+
+
+def record_from_rows(
+    patient: Patient,
+    *,
+    site_code: str | None,
+    consent: ConsentRecord | None,
+    mrd: Iterable[MRDMeasurement],
+    phases: Iterable[TreatmentPhaseRecord],
+    attestations: Sequence[Attestation],
+    study_entry_date: date | None,
+) -> PatientRecord:
+    """The record the decision engines read, from one patient's stored rows (no database).
+
+    ``consent`` is the latest consent; ``phases`` only those with an actual start; ``mrd`` and
+    ``phases`` in entry order.
+    """
+    data = {
+        "patient": {
+            "study_id": patient.study_id,
+            "site": site_code,
+            "sex": patient.sex,
+            "date_of_birth": patient.date_of_birth,
+        },
+        **patient.baseline,
+        "consent": None
+        if consent is None
+        else {"given_by": consent.given_by, "date": consent.date, "form_version": consent.form_version},
+        "study_entry_date": study_entry_date,
+        "mrd": [
+            {
+                "time_point": row.time_point,
+                "method": row.method,
+                "sample_date": row.sample_date,
+                "value_fraction": row.value_fraction,
+                "positive_not_quantifiable": row.positive_not_quantifiable,
+                "sensitivity_fraction": row.sensitivity_fraction,
+            }
+            for row in mrd
+        ],
+        "treatment_phases": [
+            {"phase_id": row.phase_id, "start_date": row.actual_start, "end_date": row.actual_end}
+            for row in phases
+        ],
+        "attestations": [a.model_dump() for a in attestations],
+    }
+    return PatientRecord.model_validate(data)
 
 
 def assemble_record(
@@ -76,33 +128,12 @@ def assemble_record(
         .where(TreatmentPhaseRecord.patient_id == patient.id, TreatmentPhaseRecord.actual_start.is_not(None))
         .order_by(TreatmentPhaseRecord.id)
     )
-    data = {
-        "patient": {
-            "study_id": patient.study_id,
-            "site": site.code if site else None,
-            "sex": patient.sex,
-            "date_of_birth": patient.date_of_birth,
-        },
-        **patient.baseline,
-        "consent": None
-        if consent is None
-        else {"given_by": consent.given_by, "date": consent.date, "form_version": consent.form_version},
-        "study_entry_date": study_entry_date,
-        "mrd": [
-            {
-                "time_point": row.time_point,
-                "method": row.method,
-                "sample_date": row.sample_date,
-                "value_fraction": row.value_fraction,
-                "positive_not_quantifiable": row.positive_not_quantifiable,
-                "sensitivity_fraction": row.sensitivity_fraction,
-            }
-            for row in mrd
-        ],
-        "treatment_phases": [
-            {"phase_id": row.phase_id, "start_date": row.actual_start, "end_date": row.actual_end}
-            for row in phases
-        ],
-        "attestations": [a.model_dump() for a in [*stored_attestations(session, patient), *attestations]],
-    }
-    return PatientRecord.model_validate(data)
+    return record_from_rows(
+        patient,
+        site_code=site.code if site else None,
+        consent=consent,
+        mrd=mrd,
+        phases=phases,
+        attestations=[*stored_attestations(session, patient), *attestations],
+        study_entry_date=study_entry_date,
+    )

@@ -92,6 +92,12 @@ EXTENDED_COLUMNS: tuple[Column, ...] = (
     Column("dfs_after_hsct_event", _EVENT, "0/1", "1 relapse or death after the first HSCT, 0 censored."),
     Column("os_after_relapse_time_days", _DAYS, "days", "First relapse to death, or to last contact."),
     Column("os_after_relapse_event", _EVENT, "0/1", "1 death after the first relapse, 0 censored."),
+    Column(
+        "who_type",
+        pa.string(),
+        "",
+        "WHO diagnostic category at diagnosis: B-ALL, T-ALL, ALAL, AML or mature-B/Burkitt.",
+    ),
 )
 
 #: Columns measured from the dataset's origin (their descriptions name it).

@@ -222,6 +222,7 @@ def derive_endpoint_table(
         count = pc.fill_null(_lookup(keys, hsct_dates, "date_count"), 0).cast(_EVENT)
         columns |= {"hsct_count": count, "diagnosis_to_enrollment_days": _days(diagnosed, enrolled_on)}
         columns |= _later_origins(keys, relapses, transplanted, relapsed, died, censored)
+        columns["who_type"] = people["who_type"]
     schema = dataset_schema(origin=origin, extended=extended, as_of=as_of)
     return pa.table(
         [pa.chunked_array([c]) if isinstance(c, pa.Array) else c for c in columns.values()], schema=schema

@@ -33,7 +33,7 @@ class EndpointSources:
     """The stored rows the dataset is derived from; ``patient_id`` keys every table but ``sites``.
 
     ``patients``: patient_key, site_id, sex, born, diagnosed, wbc_at_diagnosis_1e9_per_l,
-    cns_status, kmt2a_status. ``first_enrollment``: enrolled_on, protocol_id and the current
+    cns_status, kmt2a_status, who_type. ``first_enrollment``: enrolled_on, protocol_id and the current
     risk group (:mod:`remission.store.current_risk`). ``relapses``: date, relapse_id, site,
     timing, remission_before_second_hsct. ``adverse_events``: onset, resolution. ``phases``:
     start, end. ``deaths``, ``transplants``, ``follow_ups``, ``mrd_samples``, ``doses``: date.
@@ -85,6 +85,7 @@ def _patients(session: StudySession) -> pa.Table:
             ),
             "cns_status": (Patient.baseline["cns_status"].as_string(), pa.string()),
             "kmt2a_status": (Patient.baseline[("genetics", "kmt2a", "status")].as_string(), pa.string()),
+            "who_type": (Patient.baseline[("diagnosis", "who_type")].as_string(), pa.string()),
         },
     )
     return table.set_column(

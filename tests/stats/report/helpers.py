@@ -53,6 +53,34 @@ def endpoint_frame(n: int = 90, seed: int = 11) -> pd.DataFrame:
     return frame
 
 
+def baseline_frame(n: int = 67, seed: int = 5) -> pd.DataFrame:
+    """A made-up dataset with the baseline columns (not a clinical cohort): every risk group,
+    ``pending``, patients not enrolled, tied ages and missing values in every variable."""
+    rng = np.random.default_rng(seed)
+
+    def some_missing(values: np.ndarray, share: float) -> pd.Series:
+        return pd.Series(values).where(rng.random(n) >= share)
+
+    enrolled = rng.random(n) >= 0.1
+    return pd.DataFrame(
+        {
+            "patient_key": [f"B-{i:03}" for i in range(n)],
+            "protocol_id": pd.Series(["NCT06516679"] * n).where(enrolled),
+            "risk_group": pd.Series(
+                rng.choice(np.array(["LR", "IR", "HR", "pending"]), n, p=[0.3, 0.35, 0.25, 0.1])
+            ).where(enrolled),
+            "age_at_diagnosis_days": some_missing(rng.integers(0, 36, n) * 10, 0.08).astype("Int64"),
+            "sex": some_missing(rng.choice(np.array(["female", "male"]), n), 0.05),
+            "wbc_at_diagnosis_1e9_per_l": some_missing(np.round(rng.lognormal(4.0, 1.2, n), 1), 0.1),
+            "cns_status": some_missing(
+                rng.choice(np.array(["CNS1", "CNS2", "CNS3"]), n, p=[0.7, 0.2, 0.1]), 0.1
+            ),
+            "kmt2a_status": some_missing(rng.choice(np.array(["rearranged", "germline"]), n), 0.07),
+            "who_type": some_missing(rng.choice(np.array(["B-ALL", "ALAL"]), n, p=[0.85, 0.15]), 0.1),
+        }
+    )
+
+
 class _Tables(HTMLParser):
     """Collects the cell texts of every ``<table id=...>`` (header and body rows alike)."""
 

@@ -15,7 +15,11 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
+from remission.protocols import ProtocolError, load_protocol
 from remission.stats.inputs import refuse
+from remission.stats.report.adverse_events import AdverseEventTable, adverse_event_table
+from remission.stats.report.baseline import BaselineTable, baseline_table
+from remission.stats.report.consort import StudyFlow, study_flow
 from remission.stats.report.definitions import ANALYSES, REQUIRED_COLUMNS, AnalysisDefinition, enrolled
 from remission.stats.report.estimates import AnalysisResult, run_analysis
 from remission.stats.report.follow_up import MedianFollowUp, median_follow_up
@@ -44,6 +48,12 @@ class StudyReport:
     notes: tuple[str, ...]
     #: Median follow-up of overall survival (reverse Kaplan–Meier); ``None`` without follow-up times.
     follow_up: MedianFollowUp | None = None
+    #: Baseline characteristics of the enrolled patients by risk group (``None`` without the columns).
+    baseline: BaselineTable | None = None
+    #: The study flow of ``flow_protocol`` (``None`` when no flow rows were given).
+    flow: StudyFlow | None = None
+    #: Adverse events by arm and worst grade (``None`` when no event rows were given).
+    adverse_events: AdverseEventTable | None = None
 
     @property
     def times_days(self) -> tuple[float, ...]:
@@ -72,6 +82,25 @@ def as_frame(dataset: pa.Table | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _frame(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
+    return table.to_pandas() if isinstance(table, pa.Table) else table
+
+
+def protocol_orders(protocol_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The risk groups and arms of the shipped protocols, in their files' order (unknown ids give none)."""
+    groups: list[str] = []
+    arms: list[str] = []
+    for protocol_id in protocol_ids:
+        try:
+            protocol = load_protocol(protocol_id)
+        except ProtocolError:
+            continue
+        if protocol.stratification:
+            groups += [g.id for g in protocol.stratification.risk_groups if g.id not in groups]
+        arms += [a.id for a in protocol.arms if a.id not in arms]
+    return groups, arms
+
+
 def build_report(
     dataset: pa.Table | pd.DataFrame,
     *,
@@ -81,11 +110,17 @@ def build_report(
     years: Sequence[int] = REPORT_YEARS,
     min_group_size: int = MIN_GROUP_SIZE,
     analyses: Sequence[AnalysisDefinition] = ANALYSES,
+    flow: pa.Table | pd.DataFrame | None = None,
+    flow_protocol: str | None = None,
+    adverse_events: pa.Table | pd.DataFrame | None = None,
 ) -> StudyReport:
     """Run every analysis on ``dataset`` (the endpoint dataset derived at the data cut ``as_of``).
 
     ``years`` are the time points of the tables (× :data:`YEAR_DAYS` days); groups smaller than
     ``min_group_size`` show "not estimable". ``notes`` are printed at the top of the report.
+    ``flow`` (per-patient rows of ``flow_protocol``) and ``adverse_events`` (one row per event)
+    are what :func:`remission.store.read_report_tables` returns; without them the report has
+    no flow or adverse-event table.
     Raises ``InputError`` for a dataset without the needed columns or without enrolled patients.
     """
     frame = as_frame(dataset)
@@ -100,6 +135,8 @@ def build_report(
     times_days = [year * YEAR_DAYS for year in chosen]
     results = tuple(run_analysis(frame, definition, times_days, min_group_size) for definition in analyses)
     protocols = tuple(sorted(str(p) for p in frame.loc[in_study, "protocol_id"].unique()))
+    group_order, arm_order = protocol_orders(protocols)
+    flow_frame = _frame(flow) if flow is not None else None
     return StudyReport(
         title=title,
         as_of=as_of,
@@ -112,4 +149,11 @@ def build_report(
         analyses=results,
         notes=tuple(notes),
         follow_up=median_follow_up(frame, year_days=YEAR_DAYS),
+        baseline=baseline_table(frame, group_order=group_order),
+        flow=None
+        if flow_frame is None
+        else study_flow(flow_frame, protocol_id=flow_protocol or ", ".join(protocols), arm_order=arm_order),
+        adverse_events=None
+        if flow_frame is None or adverse_events is None
+        else adverse_event_table(_frame(adverse_events), flow_frame, arm_order=arm_order),
     )

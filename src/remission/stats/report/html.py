@@ -11,6 +11,7 @@ from remission import __version__
 from remission.stats.report.build import StudyReport
 from remission.stats.report.estimates import AnalysisResult
 from remission.stats.report.figures import alt_text, analysis_svg_uri, at_risk_table
+from remission.stats.report.flow_figure import flow_alt_text, flow_svg_uri
 from remission.stats.report.formatting import NOT_ESTIMABLE
 
 _ENVIRONMENT = Environment(
@@ -48,6 +49,9 @@ def render_html(report: StudyReport) -> str:
         version=__version__,
         not_estimable=NOT_ESTIMABLE,
         days=[f"{t:g}" for t in report.times_days],
+        flow_figure=flow_svg_uri(report.flow) if report.flow else None,
+        flow_alt=flow_alt_text(report.flow) if report.flow else "",
+        arm_sizes=dict(report.adverse_events.arms) if report.adverse_events else {},
     )
 
 

@@ -18,6 +18,7 @@ from remission.stats.report.build import StudyReport
 from remission.stats.report.estimates import AnalysisResult
 from remission.stats.report.figures import analysis_figure
 from remission.stats.report.formatting import NOT_ESTIMABLE
+from remission.stats.report.pdf_tables import adverse_event_pages, baseline_page, flow_page
 
 _A4 = (8.27, 11.69)
 _WRAP = 100
@@ -107,7 +108,13 @@ def _analysis_page(report: StudyReport, result: AnalysisResult) -> Figure:
 
 
 def _pages(report: StudyReport) -> list[Figure | SubFigure]:
-    return [_title_page(report), *(_analysis_page(report, result) for result in report.analyses)]
+    cut = report.as_of.isoformat()
+    tables: list[Figure | SubFigure] = [
+        *([flow_page(report.flow, cut)] if report.flow else []),
+        *([baseline_page(report.baseline, cut)] if report.baseline else []),
+        *(adverse_event_pages(report.adverse_events, cut) if report.adverse_events else []),
+    ]
+    return [_title_page(report), *tables, *(_analysis_page(report, result) for result in report.analyses)]
 
 
 def write_pdf(report: StudyReport, path: Path | str) -> Path:
