@@ -153,6 +153,8 @@ class TestDownloads:
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/html")
         assert "<html" in answer.text.lower()
+        for section in ("study-flow-title", "baseline-title", "adverse-events-title"):  # as the CLI's
+            assert f'id="{section}"' in answer.text
 
     def test_every_cited_file_exists(self, client: TestClient) -> None:
         """The Downloads page and the report it serves cite no file missing from the repository."""

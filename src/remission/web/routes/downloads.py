@@ -24,6 +24,7 @@ from remission.store import (
     NotFound,
     export_dataset,
     read_endpoint_dataset,
+    read_report_tables,
 )
 from remission.web.pages import finish, render
 from remission.web.viewer import FormDep, Viewer, ViewerDep
@@ -75,28 +76,40 @@ def download_report(request: Request, viewer: ViewerDep, form: FormDep, kind: st
     if kind not in ("html", "pdf"):
         raise NotFound("download", kind)
     cut = date.today()
-    built: list[bytes] = []
+    read: list[pa.Table] = []
 
     def deliver(table: pa.Table) -> Delivery:
-        who = f"for {viewer.username} (web download)"
-        notes = [f"Dataset: {table.num_rows} rows derived at the data cut {cut} {who}."]
-        if (warning := synthetic_note([str(key) for key in table["patient_key"].to_pylist()])) is not None:
-            notes.insert(0, warning)
-        report = build_report(table, as_of=cut, title="remission study report", notes=notes)
-        if kind == "html":
-            built.append(render_html(report).encode("utf-8"))
-        else:
-            with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
-                built.append(write_pdf(report, Path(folder) / "report.pdf").read_bytes())
+        read.append(table)
         return Delivery(f"report-{kind}")
 
+    store = request.app.state.store
     read_endpoint_dataset(
-        request.app.state.store,
-        actor=viewer.actor,
-        deliver=deliver,
-        purpose="report (web)",
-        extended=True,
-        as_of=cut,
+        store, actor=viewer.actor, deliver=deliver, purpose="report (web)", extended=True, as_of=cut
     )
-    (content,) = built
+    (table,) = read
+    who = f"for {viewer.username} (web download)"
+    notes = [f"Dataset: {table.num_rows} rows derived at the data cut {cut} {who}."]
+    if (warning := synthetic_note([str(key) for key in table["patient_key"].to_pylist()])) is not None:
+        notes.insert(0, warning)
+    protocols = sorted(str(p) for p in table["protocol_id"].drop_null().unique().to_pylist())
+    # The study flow and adverse events of the first protocol, as the CLI's report has them.
+    tables = (
+        read_report_tables(store, actor=viewer.actor, protocol_id=protocols[0], as_of=cut)
+        if protocols
+        else None
+    )
+    report = build_report(
+        table,
+        as_of=cut,
+        title="remission study report",
+        notes=notes,
+        flow=tables.flow if tables else None,
+        flow_protocol=tables.protocol_id if tables else None,
+        adverse_events=tables.adverse_events if tables else None,
+    )
+    if kind == "html":
+        content = render_html(report).encode("utf-8")
+    else:
+        with tempfile.TemporaryDirectory(prefix="remission-report-") as folder:
+            content = write_pdf(report, Path(folder) / "report.pdf").read_bytes()
     return _attachment(request, content, f"remission-report-{cut.isoformat()}.{kind}", kind)
