@@ -18,7 +18,7 @@ from remission.api.settings import Settings
 from remission.store.database import Store, make_engine
 from remission.web import create_web_app
 
-from .live import CHROMIUM, require_chromium
+from .live import CHROMIUM, LiveServer, require_chromium
 from .support import make_settings, seed_study
 
 
@@ -59,6 +59,25 @@ def client(web_store: Store, settings: Settings) -> Iterator[TestClient]:
     """A test client of the web app over the test's study (not signed in)."""
     with TestClient(create_web_app(web_store, settings), raise_server_exceptions=True) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def study(
+    seeded_file: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Store]:
+    """A copy of the seeded study for one browser-test module (its tests share it, in order)."""
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    store = Store(make_engine(copy_study(seeded_file, folder)))
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(study: Store) -> Iterator[str]:
+    """The base URL of the web app over ``study``, served by uvicorn for one module."""
+    live = LiveServer(create_web_app(study, make_settings())).start()
+    yield live.url
+    live.stop()
 
 
 @pytest.fixture(scope="session")

@@ -8,37 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from remission.store.database import Store, make_engine
-from remission.web import create_web_app
+from remission.store.database import Store
 
-from .conftest import copy_study
-from .live import LiveServer, sign_in
-from .support import make_settings, patient_id
+from .live import sign_in
+from .support import patient_id
 
 TODAY = date.today()
 SCREENSHOTS = os.environ.get("REMISSION_WEB_SCREENSHOTS", "")
-
-
-@pytest.fixture(scope="module")
-def study(seeded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = Store(make_engine(copy_study(seeded_file, tmp_path_factory.mktemp("browser"))))
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(study: Store) -> Iterator[str]:
-    """The base URL of the web app served by uvicorn for this module."""
-    live = LiveServer(create_web_app(study, make_settings())).start()
-    yield live.url
-    live.stop()
 
 
 class TestKeyboard:

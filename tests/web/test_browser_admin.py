@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Page, expect
 
-from remission.store.database import Store, make_engine
-from remission.web import create_web_app
-
-from .conftest import copy_study
-from .live import LiveServer, sign_in
-from .support import make_settings
-
-
-@pytest.fixture(scope="module")
-def server(seeded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = Store(make_engine(copy_study(seeded_file, tmp_path_factory.mktemp("browser-admin"))))
-    live = LiveServer(create_web_app(store, make_settings())).start()
-    yield live.url
-    live.stop()
-    store.engine.dispose()
+from .live import sign_in
 
 
 class TestUserManagement:

@@ -7,32 +7,12 @@ study copy serve the module; each test works on its own patient.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from remission.store.database import Store, make_engine
-from remission.web import create_web_app
+from remission.store.database import Store
 
-from .conftest import copy_study
-from .live import LiveServer, sign_in
-from .support import make_settings, patient_id
-
-
-@pytest.fixture(scope="module")
-def study(seeded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = Store(make_engine(copy_study(seeded_file, tmp_path_factory.mktemp("browser-entry"))))
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(study: Store) -> Iterator[str]:
-    live = LiveServer(create_web_app(study, make_settings())).start()
-    yield live.url
-    live.stop()
+from .live import sign_in
+from .support import patient_id
 
 
 def _second_user(browser: Browser, server: str, username: str) -> Page:
