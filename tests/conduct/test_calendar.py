@@ -129,3 +129,18 @@ def test_property_no_other_arm_and_overdue_windows_have_passed(
         if item.state in (ItemState.UPCOMING, ItemState.DUE):
             assert item.due_until is not None
             assert item.due_until >= as_of
+
+
+def test_on_a_provisional_track_a_later_arm_phase_is_not_scheduled_yet() -> None:
+    """Before the final group, the HSCT record may still be owed (HR): not scheduled, not 'not applicable'."""
+    track = ["induction", "hr_consolidation_1"]
+    items = child_calendar(
+        NCT,
+        phases=track,
+        phase_dates=_course("HR-arm", [35]),
+        collected=[],
+        as_of=date(2026, 3, 1),
+        diagnosed=DIAGNOSED,
+        possible_phases=ARMS["IR-arm"] + ARMS["HR-arm"],
+    )
+    assert _one(items, "hsct-record").state is ItemState.NOT_SCHEDULED

@@ -138,18 +138,23 @@ def child_calendar(
     collected: Sequence[Collected],
     as_of: date,
     diagnosed: date | None = None,
+    possible_phases: Sequence[str] = (),
 ) -> list[CalendarItem]:
     """Every assessment of ``protocol`` for one child on ``as_of``.
 
     ``phases`` are the phase ids of the child's arm, or of the provisional track while the
-    final risk group is pending; empty before either is known.
+    final risk group is pending; empty before either is known. ``possible_phases`` are those
+    of the arms the child may still be given (none once the arm is final): an assessment of
+    such a phase is *not scheduled yet* rather than *not applicable*.
     """
     parameters = protocol.parameter_values()
     items: list[CalendarItem] = []
     for item in protocol.schedule:
         anchors = _anchors(item, protocol, phases)
         if not anchors:
-            items.append(CalendarItem(item.id, item.label, "", ItemState.NOT_APPLICABLE))
+            later = _anchors(item, protocol, [*phases, *possible_phases])
+            state = ItemState.NOT_SCHEDULED if later else ItemState.NOT_APPLICABLE
+            items.append(CalendarItem(item.id, item.label, "", state))
             continue
         before, after = _days(item.window.before_days, parameters), _days(item.window.after_days, parameters)
         for anchor in anchors:
