@@ -110,6 +110,7 @@ ORDER = (
     "export",
     "report",
     "cohort",
+    "due",
     "therapy",
     "web",
     "screen",
