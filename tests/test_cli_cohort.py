@@ -139,3 +139,28 @@ class TestBadInput:
         assert result.returncode == 2
         assert "--overwrite" in result.stderr
         assert built.read_bytes() == before
+
+
+class TestDue:
+    """``remission due`` on the same demo database: the site's worklist from the schedules."""
+
+    def test_the_worklist_lists_overdue_then_due_for_the_site_only(self, demo: str):
+        answer = run("due", "--site", "SYN-A", "--as-of", "2026-12-02", "--database", demo, "--json")
+        assert answer.returncode == 0, answer.stderr
+        lines = json.loads(answer.stdout)
+        assert lines
+        assert {line["study_id"].rsplit("-", 1)[0] for line in lines} == {"SYN-A"}
+        states = [line["state"] for line in lines]
+        assert states == sorted(states, key=["overdue", "due"].index)
+        assert all(line["due_until"] < "2026-12-02" for line in lines if line["state"] == "overdue")
+
+    def test_a_coordinator_of_another_site_reads_nothing_there(self, demo: str):
+        answer = run("due", "--site", "SYN-B", "--database", demo, "--as-user", "coord-a", "--json")
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout) == []
+
+    def test_an_unknown_site_is_one_line_and_exit_2(self, demo: str):
+        answer = run("due", "--site", "NOPE", "--database", demo)
+        assert answer.returncode == 2
+        assert "NOPE: no such site" in answer.stderr
+        assert "Traceback" not in answer.stderr

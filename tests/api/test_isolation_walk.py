@@ -59,6 +59,7 @@ PATIENT_PART = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)$")
 EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{row_id\}}$")
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
+SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -189,6 +190,18 @@ class Walk:
             return True
         return False
 
+    def site_part(self, method: str, template: str) -> bool:
+        """``/sites/{site_code}/worklist``: every signed-in user, listing only patients they may read."""
+        readable = {p.id for p in self.targets if self.read_status(p) == 200}
+
+        def only_readable(answer: Any) -> str | None:
+            shown = {line["patient_id"] for line in answer.json()}
+            return None if shown <= readable else f"lists patients {sorted(shown - readable)}"
+
+        for code in SITES:
+            self.call(method, template, template.format(site_code=code), 200, check=only_readable)
+        return True
+
     def user(self, method: str, template: str, part: str) -> bool:
         """``/users/{user_id}/active`` and ``/roles``: administrators only, on a user made for the walk."""
         target = self.api.user_id(Principal(Role.INVESTIGATOR, "SNU"))
@@ -309,6 +322,8 @@ class Walk:
                 self.event_row(method, template, match["part"])
             elif match := USER.match(template):
                 self.user(method, template, match["part"])
+            elif SITE_PART.match(template):
+                self.site_part(method, template)
             # Anything else is not walked, and the coverage assertion names it.
 
 

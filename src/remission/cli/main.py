@@ -75,6 +75,11 @@ LAZY = {
         "web",
         "Serve the web pages and the REST API (pages at /, API at /api/v1); migrate the database first.",
     ),
+    "due": Lazy(
+        "remission.cli.conduct_commands",
+        "due",
+        "List what is overdue and due at a site, from the protocols' schedules of assessments.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",
@@ -105,6 +110,7 @@ ORDER = (
     "export",
     "report",
     "cohort",
+    "due",
     "therapy",
     "web",
     "screen",

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from remission.errors import FieldProblem
 from remission.protocols.model import Protocol
 from remission.protocols.mrd_parameters import has_mrd_parameters, mrd_rules_from
+from remission.protocols.schedule_checks import schedule_problems
 from remission.record.model import PatientRecord
 from remission.rules.checks import expression_problems
 from remission.rules.expressions import Expression
@@ -108,7 +109,7 @@ def _expressions(protocol: Protocol) -> Iterator[tuple[str, Expression]]:
 
 def protocol_problems(protocol: Protocol) -> list[FieldProblem]:
     """Every cross-reference or expression problem of ``protocol``; empty when it is sound."""
-    problems = [*_sources(protocol), *_structure(protocol)]
+    problems = [*_sources(protocol), *_structure(protocol), *schedule_problems(protocol)]
     values = protocol.parameter_values()
     _, mrd_problems = mrd_rules_from(values)
     problems += [FieldProblem(f"parameters.{name}", message) for name, message in mrd_problems]

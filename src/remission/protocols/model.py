@@ -1,4 +1,4 @@
-"""What a protocol file holds: provenance, parameters, criteria, risk rules, arms and phases.
+"""What a protocol file holds: provenance, parameters, criteria, risk rules, arms, phases, schedule.
 
 The JSON Schema shipped as ``protocol.schema.json`` is generated from these models
 (``remission protocol schema``); a test keeps the two in step.
@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
+from remission.protocols.base import Identifier, ProtocolModel
+from remission.protocols.schedule import Assessment
 from remission.rules.expressions import Expression
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-
-
-class ProtocolModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+__all__ = ["Identifier", "ProtocolModel"]
 
 
 class Source(ProtocolModel):
@@ -168,6 +166,9 @@ class Protocol(ProtocolModel):
     phases: list[Phase] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)
     stratification: Stratification | None = None
+    schedule: list[Assessment] = Field(
+        default_factory=list, description="The schedule of assessments: what is collected when."
+    )
 
     def parameter_values(self) -> dict[str, Any]:
         return {name: parameter.value for name, parameter in self.parameters.items()}

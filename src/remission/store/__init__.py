@@ -53,6 +53,7 @@ from remission.store.audit_settings import (
     development_audit_settings,
 )
 from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
+from remission.store.calendar import ProtocolCalendar, WorklistLine, read_calendar, site_worklist
 from remission.store.course_kinds import (
     COURSE_KINDS,
     MAX_ID,
@@ -136,7 +137,7 @@ from remission.store.record_batch import read_cohort_records
 from remission.store.report_tables import ReportTables, read_report_tables
 from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits, secret_problem
 from remission.store.session import StudySession
-from remission.store.sign_in import SignInPolicy, SignInResult, sign_in
+from remission.store.sign_in_checks import SignInPolicy, SignInResult, sign_in
 from remission.store.user_sessions import (
     LiveSession,
     SessionKind,
@@ -212,6 +213,7 @@ __all__ = [
     "PatientChart",
     "PatientIdentifiers",
     "PatientRow",
+    "ProtocolCalendar",
     "ReasonRequired",
     "Refused",
     "Relapse",
@@ -236,6 +238,7 @@ __all__ = [
     "TreatmentPhaseRecord",
     "User",
     "VersionConflict",
+    "WorklistLine",
     "actor_for_user",
     "add_site",
     "add_user",
@@ -289,6 +292,7 @@ __all__ = [
     "patient_page",
     "read_audit",
     "read_audit_page",
+    "read_calendar",
     "read_cohort_records",
     "read_dashboard_dataset",
     "read_endpoint_dataset",
@@ -306,6 +310,7 @@ __all__ = [
     "sign_in",
     "site_by_code",
     "site_codes",
+    "site_worklist",
     "start_session",
     "study_ids",
     "update_patient",

@@ -289,7 +289,7 @@ class IdempotencyKey(Base):
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins of one account or one client address (see :mod:`remission.store.sign_in`).
+    """Failed sign-ins of one account or one client address (see :mod:`remission.store.sign_in_checks`).
 
     The key is a SHA-256 of the kind and the username or address, so the table holds neither
     (a username field sometimes holds a mistyped password). Written outside the audit trail:

@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from remission.api.deps import ActorDep, PatientId, StoreDep
 from remission.knowledge import shipped_knowledge_base, therapy_options, therapy_rows
-from remission.store import disclosed, get_patient, read_record
+from remission.store import disclosed, get_patient, read_calendar, read_record, site_worklist
 from remission.trials import match_trials, shipped_trials
 
 router = APIRouter(tags=["decision support"])
-AsOf = Annotated[date | None, Query(description="Decision date YYYY-MM-DD for ages (default today).")]
+AsOf = Annotated[date | None, Query(description="Decision date YYYY-MM-DD (default today).")]
+SiteCode = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
 @router.get("/patients/{patient_id}/therapy-options")
@@ -41,3 +42,20 @@ def read_trial_matches(patient_id: PatientId, actor: ActorDep, store: StoreDep, 
         record = read_record(session, patient_id=patient_id)
         report = match_trials(record, shipped_trials(), as_of=as_of or date.today())
         return disclosed(session, get_patient(session, patient_id=patient_id), report.to_dict())
+
+
+@router.get("/patients/{patient_id}/calendar", tags=["trial conduct"])
+def read_patient_calendar(patient_id: PatientId, actor: ActorDep, store: StoreDep, as_of: AsOf = None) -> Any:
+    """Every assessment the protocols owe the patient on their arm, with its window and state:
+    not applicable on this arm, not scheduled yet, upcoming, due, overdue or done."""
+    with store.session(actor) as session:
+        calendars = read_calendar(session, patient_id=patient_id, as_of=as_of or date.today())
+        return [calendar.to_dict() for calendar in calendars]
+
+
+@router.get("/sites/{site_code}/worklist", tags=["trial conduct"])
+def read_site_worklist(site_code: SiteCode, actor: ActorDep, store: StoreDep, as_of: AsOf = None) -> Any:
+    """What is overdue, then due, across the site's patients (those the caller may read)."""
+    with store.session(actor) as session:
+        lines = site_worklist(session, site_code=site_code, as_of=as_of or date.today())
+        return [line.to_dict() for line in lines]

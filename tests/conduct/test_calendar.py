@@ -1,0 +1,146 @@
+"""A child's calendar under NCT06516679: what is owed on the arm, when, and in which state."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from remission.conduct import CalendarItem, Collected, ItemState, PhaseDates, child_calendar
+from remission.protocols import load_protocol, with_parameters
+
+NCT = load_protocol("NCT06516679")
+ARMS = {arm.id: arm.phases for arm in NCT.arms}
+DIAGNOSED = date(2026, 1, 5)
+
+
+def _course(arm: str, lengths: list[int]) -> dict[str, PhaseDates]:
+    """Back-to-back phases of ``arm`` from the diagnosis, with the given lengths in days."""
+    dates, start = {}, DIAGNOSED
+    for phase, days in zip(ARMS[arm], lengths, strict=False):
+        dates[phase] = PhaseDates(start, start + timedelta(days=days - 1))
+        start += timedelta(days=days)
+    return dates
+
+
+def _calendar(arm: str, dates: dict[str, PhaseDates], collected=(), as_of=date(2026, 12, 1), protocol=NCT):
+    return child_calendar(
+        protocol,
+        phases=ARMS[arm],
+        phase_dates=dates,
+        collected=list(collected),
+        as_of=as_of,
+        diagnosed=DIAGNOSED,
+    )
+
+
+def _one(items: list[CalendarItem], assessment: str, occurrence: str = "") -> CalendarItem:
+    (found,) = [i for i in items if i.assessment == assessment and i.occurrence == occurrence]
+    return found
+
+
+def test_an_ir_child_never_owes_the_hr_transplant_record() -> None:
+    ir = _calendar("IR-arm", _course("IR-arm", [35, 21]))
+    hr = _calendar("HR-arm", _course("HR-arm", [35, 21]))
+    assert _one(ir, "hsct-record").state is ItemState.NOT_APPLICABLE
+    assert _one(hr, "hsct-record").state is ItemState.NOT_SCHEDULED  # the HSCT phase has no dates yet
+
+
+def test_mrd_after_consolidation_1_uses_the_window_parameters() -> None:
+    dates = _course("LR-arm", [35, 21])
+    end = dates["lr_consolidation_1"].end
+    assert end is not None
+    item = _one(_calendar("LR-arm", dates, as_of=end), "mrd-after-consolidation-1")
+    assert (item.state, item.due_from, item.due_until) == (
+        ItemState.DUE,
+        end - timedelta(days=7),
+        end + timedelta(days=14),
+    )
+    wider = with_parameters(NCT, {"mrd_window_after_days": 30})
+    late = end + timedelta(days=20)
+    assert (
+        _one(_calendar("LR-arm", dates, as_of=late), "mrd-after-consolidation-1").state is ItemState.OVERDUE
+    )
+    assert _one(
+        _calendar("LR-arm", dates, as_of=late, protocol=wider), "mrd-after-consolidation-1"
+    ).state is (ItemState.DUE)
+
+
+def test_an_mrd_result_of_the_time_point_is_done() -> None:
+    dates = _course("LR-arm", [35, 21])
+    sample = Collected("mrd", date(2026, 3, 2), "after consolidation 1")
+    other = Collected("mrd", date(2026, 2, 9), "end of induction")
+    items = _calendar("LR-arm", dates, [sample, other])
+    assert _one(items, "mrd-after-consolidation-1").done_on == sample.on
+    assert _one(items, "mrd-end-of-induction").done_on == other.on
+
+
+def test_doses_are_owed_only_for_phases_with_an_anthracycline() -> None:
+    dates = _course("HR-arm", [35, 21, 21, 21, 56])
+    owed = [i.occurrence for i in _calendar("HR-arm", dates) if i.assessment == "anthracycline-doses"]
+    assert owed == ["induction", "consolidation_4_with_daunorubicin"]
+    lr_owed = [
+        i.occurrence
+        for i in _calendar("LR-arm", _course("LR-arm", [35]))
+        if i.assessment == "anthracycline-doses"
+    ]
+    assert lr_owed == ["induction"]  # the LR block 4 is given without daunorubicin
+
+
+def test_a_dose_within_the_phase_satisfies_it() -> None:
+    dates = _course("HR-arm", [35])
+    dose = Collected("anthracycline-doses", date(2026, 1, 20))
+    assert (
+        _one(_calendar("HR-arm", dates, [dose]), "anthracycline-doses", "induction").state is ItemState.DONE
+    )
+
+
+def test_follow_up_visits_start_at_the_end_of_therapy() -> None:
+    lengths = [35, 21, 21, 21, 56, 730]
+    dates = _course("LR-arm", lengths)
+    visits = [
+        i for i in _calendar("LR-arm", dates, as_of=date(2031, 1, 1)) if i.assessment == "follow-up-visits"
+    ]
+    assert len(visits) == 8
+    end = dates["maintenance"].end
+    assert end is not None
+    assert visits[0].due_from == end + timedelta(days=91 - 14)
+    assert all(v.state is ItemState.OVERDUE for v in visits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arm=st.sampled_from(sorted(ARMS)),
+    lengths=st.lists(st.integers(min_value=1, max_value=120), min_size=0, max_size=6),
+    as_of_days=st.integers(min_value=0, max_value=2000),
+)
+def test_property_no_other_arm_and_overdue_windows_have_passed(
+    arm: str, lengths: list[int], as_of_days: int
+) -> None:
+    as_of = DIAGNOSED + timedelta(days=as_of_days)
+    items = _calendar(arm, _course(arm, lengths), as_of=as_of)
+    for item in items:
+        if item.occurrence and not item.occurrence.startswith("visit"):
+            assert item.occurrence in ARMS[arm]
+        if item.state is ItemState.OVERDUE:
+            assert item.due_until is not None
+            assert item.due_until < as_of
+        if item.state in (ItemState.UPCOMING, ItemState.DUE):
+            assert item.due_until is not None
+            assert item.due_until >= as_of
+
+
+def test_on_a_provisional_track_a_later_arm_phase_is_not_scheduled_yet() -> None:
+    """Before the final group, the HSCT record may still be owed (HR): not scheduled, not 'not applicable'."""
+    track = ["induction", "hr_consolidation_1"]
+    items = child_calendar(
+        NCT,
+        phases=track,
+        phase_dates=_course("HR-arm", [35]),
+        collected=[],
+        as_of=date(2026, 3, 1),
+        diagnosed=DIAGNOSED,
+        possible_phases=ARMS["IR-arm"] + ARMS["HR-arm"],
+    )
+    assert _one(items, "hsct-record").state is ItemState.NOT_SCHEDULED
