@@ -144,3 +144,19 @@ def test_on_a_provisional_track_a_later_arm_phase_is_not_scheduled_yet() -> None
         possible_phases=ARMS["IR-arm"] + ARMS["HR-arm"],
     )
     assert _one(items, "hsct-record").state is ItemState.NOT_SCHEDULED
+
+
+def test_the_end_of_therapy_is_not_the_end_of_a_provisional_track() -> None:
+    """Follow-up visits wait for the final arm: a track's last phase does not end the therapy."""
+    track = ["induction", "hr_consolidation_1"]
+    items = child_calendar(
+        NCT,
+        phases=track,
+        phase_dates=_course("HR-arm", [35, 21]),
+        collected=[],
+        as_of=date(2027, 6, 1),
+        diagnosed=DIAGNOSED,
+        possible_phases=ARMS["IR-arm"] + ARMS["HR-arm"],
+    )
+    visits = [i for i in items if i.assessment == "follow-up-visits"]
+    assert [(v.state, v.due_from) for v in visits] == [(ItemState.NOT_SCHEDULED, None)]

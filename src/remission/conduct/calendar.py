@@ -151,6 +151,10 @@ def child_calendar(
     items: list[CalendarItem] = []
     for item in protocol.schedule:
         anchors = _anchors(item, protocol, phases)
+        if item.anchor.milestone is Milestone.END_OF_THERAPY and possible_phases:
+            # On a provisional track the arm, and so its last phase, is not known yet.
+            items.append(CalendarItem(item.id, item.label, "", ItemState.NOT_SCHEDULED))
+            continue
         if not anchors:
             later = _anchors(item, protocol, [*phases, *possible_phases])
             state = ItemState.NOT_SCHEDULED if later else ItemState.NOT_APPLICABLE
