@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from remission.protocols.base import Identifier, ProtocolModel
 from remission.record.vocabulary import MRDTimePoint
-from remission.rules.expressions import Expression, ParamRef
+from remission.rules.expressions import ParamRef
 
 Days = Annotated[int, Field(ge=0, le=3650)] | ParamRef
 
@@ -84,9 +84,6 @@ class Assessment(ProtocolModel):
     anchor: Anchor
     window: Window
     repeat: Repeat | None = None
-    only_if: Expression | None = Field(
-        default=None, description="Owed only when this holds for the child's record (unknown: owed, flagged)."
-    )
     source: str = Field(description="Id of a provenance source (the assessment itself, not its window).")
     assumption: bool = Field(
         default=False, description="True when the source does not say the trial collects this assessment."
