@@ -21,13 +21,11 @@ PENDING = "pending"
 UNCLASSIFIED = "unclassified"
 
 
-def decide_time_point(
-    point: TimePoint, ctx: EvaluationContext, protocol: Protocol | None = None
-) -> TimePointResult:
+def decide_time_point(point: TimePoint, ctx: EvaluationContext, protocol: Protocol) -> TimePointResult:
     """Read the rules in order: the first met rule decides unless an earlier one is unknown.
 
-    Every rule is evaluated so that the trace shows all of them. With ``protocol``, each
-    rule and the time point carry their sentences in words.
+    Every rule is evaluated so that the trace shows all of them; each rule and the time point
+    carry their sentences in words.
     """
     names = _outcome_names(protocol)
     traces = tuple(
@@ -35,9 +33,7 @@ def decide_time_point(
             point.id,
             rule.outcome,
             evaluation,
-            explain_rule(protocol, names.get(rule.outcome, rule.outcome), evaluation, rule.source)
-            if protocol is not None
-            else None,
+            explain_rule(protocol, names.get(rule.outcome, rule.outcome), evaluation, rule.source),
         )
         for rule in point.rules
         for evaluation in [evaluate(rule.when, ctx)]
@@ -66,9 +62,9 @@ def decide_time_point(
     )
 
 
-def _outcome_names(protocol: Protocol | None) -> dict[str, str]:
+def _outcome_names(protocol: Protocol) -> dict[str, str]:
     """Group and track ids in words: ``High risk (HR)``, ``provisional track rearranged-track``."""
-    strat = protocol.stratification if protocol is not None else None
+    strat = protocol.stratification
     if strat is None:
         return {}
     names = {group.id: f"{group.label} ({group.id})" for group in strat.risk_groups}

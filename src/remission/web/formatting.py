@@ -7,7 +7,6 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from remission.record.labels import field_label
 from remission.rules.explain import missing_label
 from remission.rules.wording import percent, power_of_ten
 
@@ -44,7 +43,7 @@ def value_text(value: Any) -> str:
 
 def field_text(path: str) -> str:
     """A record path or missing input in clinical words: ``genetics.kmt2a.status`` → ``KMT2A status``."""
-    return missing_label(path) if path.startswith("mrd[") else field_label(path)
+    return missing_label(path)
 
 
 def label_text(name: str) -> str:

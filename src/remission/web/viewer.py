@@ -19,12 +19,16 @@ from starlette.datastructures import FormData
 from remission import store as study_store
 from remission.api.settings import Settings
 from remission.store import (
+    AccessDenied,
     Actor,
     NotFound,
+    Patient,
     Store,
+    StudySession,
     actor_for_user,
     check_session,
     extend_session,
+    get_patient,
     get_user,
     site_codes,
 )
@@ -179,3 +183,12 @@ async def posted_form(request: Request, viewer: ViewerDep) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def writable_patient(session: StudySession, viewer: Viewer, patient_id: int) -> Patient:
+    """The patient a form will change; :class:`AccessDenied` before any input is read when the
+    viewer may not write at the patient's site (the store refuses the write itself too)."""
+    patient = get_patient(session, patient_id=patient_id)
+    if not viewer.may_write(patient.site_id):
+        raise AccessDenied(f"{viewer.username} may not change records of this site")
+    return patient

@@ -18,10 +18,8 @@ from fastapi.responses import Response
 from remission.errors import InputError
 from remission.store import (
     MAX_ID,
-    AccessDenied,
     Patient,
     Refused,
-    StudySession,
     VersionConflict,
     get_patient,
     update_patient,
@@ -35,18 +33,11 @@ from remission.web.baseline_form import (
 )
 from remission.web.forms import Submission, reason_of, version_of
 from remission.web.pages import redirect, render
-from remission.web.viewer import FormDep, Viewer, ViewerDep
+from remission.web.viewer import FormDep, ViewerDep, writable_patient
 
 router = APIRouter(include_in_schema=False)
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 LABELS = {spec.name: spec.label for spec in FIELDS} | {"reason": "Reason for this change"}
-
-
-def _writable(session: StudySession, viewer: Viewer, patient_id: int) -> Patient:
-    patient = get_patient(session, patient_id=patient_id)
-    if not viewer.may_write(patient.site_id):
-        raise AccessDenied(f"{viewer.username} may not change records of this site")
-    return patient
 
 
 def _page(
@@ -76,7 +67,7 @@ def _page(
 def baseline_form(request: Request, viewer: ViewerDep, patient_id: PatientId) -> Response:
     """The form with the stored baseline values filled in."""
     with request.app.state.store.session(viewer.actor) as session:
-        patient = _writable(session, viewer, patient_id)
+        patient = writable_patient(session, viewer, patient_id)
         submission = Submission(raw=current_text(patient.baseline), values={})
         return _page(request, patient, submission, version=patient.version)
 
@@ -97,7 +88,7 @@ def save_baseline(request: Request, viewer: ViewerDep, form: FormDep, patient_id
     store = request.app.state.store
     version = version_of(form)
     with store.session(viewer.actor) as session:
-        patient = _writable(session, viewer, patient_id)
+        patient = writable_patient(session, viewer, patient_id)
         submission = read_baseline_form(form)
         reason = reason_of(form, submission)
         if not submission.ok:

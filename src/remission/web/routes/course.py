@@ -18,7 +18,6 @@ from remission.errors import InputError
 from remission.record.anthracyclines import conversion_factors
 from remission.store import (
     MAX_ID,
-    AccessDenied,
     Conflict,
     CourseKind,
     Patient,
@@ -44,20 +43,13 @@ from remission.web.forms import (
 )
 from remission.web.pages import finish, redirect, render
 from remission.web.phase_choices import phase_choices
-from remission.web.viewer import FormDep, Viewer, ViewerDep
+from remission.web.viewer import FormDep, ViewerDep, writable_patient
 
 router = APIRouter(include_in_schema=False)
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Segment = Annotated[str, Path(max_length=40)]
 REASON_LABELS = {"reason": "Reason for this change", "delete_reason": "Reason for deleting"}
-
-
-def _writable_patient(session: StudySession, viewer: Viewer, patient_id: int) -> Patient:
-    patient = get_patient(session, patient_id=patient_id)
-    if not viewer.may_write(patient.site_id):
-        raise AccessDenied(f"{viewer.username} may not change records of this site")
-    return patient
 
 
 def _fields(
@@ -121,7 +113,7 @@ def _blank(spec: CourseKind, session: StudySession, patient_id: int) -> Submissi
 def new_row(request: Request, viewer: ViewerDep, patient_id: PatientId, segment: Segment) -> Response:
     spec = course_kind(segment)
     with request.app.state.store.session(viewer.actor) as session:
-        patient = _writable_patient(session, viewer, patient_id)
+        patient = writable_patient(session, viewer, patient_id)
         return _page(request, session, patient, spec, _blank(spec, session, patient.id))
 
 
@@ -146,7 +138,7 @@ def create_row(
     spec = course_kind(segment)
     store = request.app.state.store
     with store.session(viewer.actor) as session:
-        patient = _writable_patient(session, viewer, patient_id)
+        patient = writable_patient(session, viewer, patient_id)
         fields = _fields(session, segment, patient.id)
         submission, unit = _read(segment, spec, fields, form)
         if not submission.ok:
@@ -181,7 +173,7 @@ def _saved_row(
     session: Any, viewer: Any, spec: Any, segment: str, patient_id: int, row_id: int
 ) -> tuple[Any, Any, Any]:
     """The patient (writable by the viewer), the saved row and the form fields that edit it."""
-    patient = _writable_patient(session, viewer, patient_id)
+    patient = writable_patient(session, viewer, patient_id)
     row = study_store.get_row(session, model=spec.model, patient_id=patient_id, row_id=row_id)
     fields = _fields(session, segment, patient.id, getattr(row, "phase_id", None))
     return patient, row, fields
