@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from remission.protocols import ProtocolError, load_protocol, parse_protocol
-from remission.protocols.schedule import AssessmentForm
+from remission.protocols.schedule import CourseForm
 from remission.rules.expressions import ParamRef
 
 NCT = load_protocol("NCT06516679")
@@ -49,7 +49,7 @@ class TestShippedSchedule:
             "follow-up-visits",
         ]
         stratifying = NCT.schedule[1]
-        assert stratifying.collects.form is AssessmentForm.MRD
+        assert stratifying.collects.form is CourseForm.MRD
         assert stratifying.anchor.phases == ["lr_consolidation_1", "hr_consolidation_1"]
 
     def test_every_window_is_a_parameter_marked_as_an_assumption(self) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from remission.errors import FieldProblem
+from remission.protocols.edit_checks import edit_check_problems
 from remission.protocols.model import Protocol
 from remission.protocols.mrd_parameters import has_mrd_parameters, mrd_rules_from
 from remission.protocols.schedule_checks import schedule_problems
@@ -111,6 +112,8 @@ def protocol_problems(protocol: Protocol) -> list[FieldProblem]:
     """Every cross-reference or expression problem of ``protocol``; empty when it is sound."""
     problems = [*_sources(protocol), *_structure(protocol), *schedule_problems(protocol)]
     values = protocol.parameter_values()
+    sources = {source.id for source in protocol.provenance.sources}
+    problems += edit_check_problems(protocol.edit_checks, values, sources)
     _, mrd_problems = mrd_rules_from(values)
     problems += [FieldProblem(f"parameters.{name}", message) for name, message in mrd_problems]
     for where, expression in _expressions(protocol):

@@ -16,6 +16,7 @@ from remission.rules.truth import Truth
 from remission.rules.wording import listed
 
 if TYPE_CHECKING:
+    from remission.protocols.edit_checks import EditCheck
     from remission.protocols.model import Criterion, Protocol
     from remission.record.model import Attestation
     from remission.rules.evaluation import Evaluation
@@ -126,3 +127,16 @@ def explain_rule(
     if evaluation.truth is Truth.UNKNOWN:
         text += _needed(evaluation.all_missing())
     return _sentence(protocol, text, source, said.parameters, notes)
+
+
+def explain_check(protocol: Protocol, check: EditCheck, evaluation: Evaluation) -> Explanation:
+    """``Onset not before diagnosis: not met — onset date: 2026-01-02, before diagnosis (…). <message>``"""
+    notes = parameter_notes(protocol)
+    said = phrase(evaluation, notes)
+    if evaluation.truth is Truth.NOT_MET:
+        text = f"{check.label}: not met — {said.text}. {check.message.strip()}"
+    elif evaluation.truth is Truth.MET:
+        text = f"{check.label}: met — {said.text}."
+    else:
+        text = f"{check.label}: cannot be checked yet — {said.text}.{_needed(evaluation.all_missing())}"
+    return _sentence(protocol, text, check.source, said.parameters, notes)

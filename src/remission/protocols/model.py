@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from remission.protocols.base import Identifier, ProtocolModel
+from remission.protocols.edit_checks import EditCheck
 from remission.protocols.schedule import Assessment
 from remission.rules.expressions import Expression
 
@@ -168,6 +169,9 @@ class Protocol(ProtocolModel):
     stratification: Stratification | None = None
     schedule: list[Assessment] = Field(
         default_factory=list, description="The schedule of assessments: what is collected when."
+    )
+    edit_checks: list[EditCheck] = Field(
+        default_factory=list, description="What must hold when a course row is written (hard or soft)."
     )
 
     def parameter_values(self) -> dict[str, Any]:

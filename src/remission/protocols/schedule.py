@@ -21,14 +21,17 @@ from remission.rules.expressions import ParamRef
 Days = Annotated[int, Field(ge=0, le=3650)] | ParamRef
 
 
-class AssessmentForm(StrEnum):
-    """The forms an assessment is collected on: the course-row kinds of the study store."""
+class CourseForm(StrEnum):
+    """The forms of a child's course: the course-row kinds of the study store (a test keeps them equal)."""
 
+    CONSENTS = "consents"
     MRD = "mrd"
     TREATMENT_PHASES = "treatment-phases"
+    TRANSPLANTS = "transplants"
     ADVERSE_EVENTS = "adverse-events"
     ANTHRACYCLINE_DOSES = "anthracycline-doses"
-    TRANSPLANTS = "transplants"
+    RELAPSES = "relapses"
+    DEATHS = "deaths"
     FOLLOW_UPS = "follow-ups"
 
 
@@ -38,7 +41,7 @@ class Milestone(StrEnum):
 
 
 class Collects(ProtocolModel):
-    form: AssessmentForm
+    form: CourseForm
     time_point: MRDTimePoint | None = Field(
         default=None, description="For MRD: the time point the result must carry, e.g. after consolidation 1."
     )

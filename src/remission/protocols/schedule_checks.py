@@ -8,7 +8,7 @@ from typing import Any
 
 from remission.errors import FieldProblem
 from remission.protocols.model import Protocol
-from remission.protocols.schedule import Assessment, AssessmentForm
+from remission.protocols.schedule import Assessment, CourseForm
 from remission.rules.expressions import ParamRef
 
 
@@ -36,7 +36,7 @@ def _assessment(
             yield FieldProblem(f"{where}.anchor.phases[{j}]", f"unknown phase {phase!r}")
     if (item.anchor.phases is not None or item.anchor.each_phase is not None) and not protocol.arms:
         yield FieldProblem(f"{where}.anchor", "a phase anchor needs the protocol's arms and phases")
-    if item.collects.time_point is not None and item.collects.form is not AssessmentForm.MRD:
+    if item.collects.time_point is not None and item.collects.form is not CourseForm.MRD:
         yield FieldProblem(f"{where}.collects.time_point", "only an MRD assessment names a time point")
     for name in ("before_days", "after_days"):
         yield from _days(f"{where}.window.{name}", getattr(item.window, name), protocol)

@@ -89,8 +89,11 @@ _INDEX = re.compile(r"\[(\d+)\]")
 def field_label(path: str) -> str:
     """The words for ``path``; a list item is numbered from 1, e.g. ``steroid course … 2: start``.
 
-    A path the table does not know is shown as it is written rather than guessed at.
+    A path the table does not know is shown as it is written rather than guessed at, except that
+    a column of the course row an edit check reads (``row.onset_date``) is shown as its words.
     """
+    if path.startswith("row.") and "." not in path[4:]:
+        return path[4:].replace("_", " ")
     match = _INDEX.search(path)
     if match is None:
         return FIELD_LABELS.get(path) or _keyed(path)

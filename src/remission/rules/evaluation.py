@@ -15,6 +15,7 @@ from remission.rules.expressions import (
     AnyItemTest,
     AnyOf,
     DateByTest,
+    DateFromTest,
     Expression,
     FieldTest,
     MRDTest,
@@ -22,6 +23,7 @@ from remission.rules.expressions import (
     ParamRef,
     WindowTest,
     children,
+    date_order,
 )
 from remission.rules.mrd import MRDCall, MRDRules, classify_mrd
 from remission.rules.paths import plain, read_path
@@ -36,6 +38,20 @@ _ORDER: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
 
 #: Named reference dates that expressions may use, and the record field behind each.
 REFERENCE_DATES = {"diagnosis": "diagnosis.date", "study_entry": "study_entry_date"}
+
+#: Every reference date in words: those above, and those an edit check may name besides
+#: (:data:`remission.protocols.edit_checks.CHECK_REFERENCE_DATES`, computed by the conduct layer).
+REFERENCE_WORDS = {
+    "diagnosis": "diagnosis",
+    "study_entry": "study entry",
+    "time_point_window_start": "the first day of this time point's window",
+    "time_point_window_end": "the last day of this time point's window",
+    "previous_phase_end": "the end of the previous phase",
+    "next_phase_start": "the start of the next phase",
+    "this_phase_start": "this phase's start",
+    "last_follow_up": "the last follow-up",
+    "death": "the date of death",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +181,12 @@ def evaluate(expression: Expression, ctx: EvaluationContext) -> Evaluation:
     return _evaluate(expression, ctx.record, "", ctx)
 
 
+def evaluate_on(expression: Expression, subject: object, ctx: EvaluationContext) -> Evaluation:
+    """Evaluate ``expression`` with its paths read from ``subject`` (an edit check's row and derived
+    values) instead of the record; ages, reference dates and MRD still come from ``ctx``."""
+    return _evaluate(expression, subject, "", ctx)
+
+
 def _evaluate(expression: Expression, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
     match expression:
         case AllOf() | AnyOf() | NotOf():
@@ -177,8 +199,8 @@ def _evaluate(expression: Expression, node: object, prefix: str, ctx: Evaluation
             return _any_item(expression, node, prefix, ctx)
         case WindowTest():
             return _window_test(expression, node, prefix, ctx)
-        case DateByTest():
-            return _date_by_test(expression, node, prefix, ctx)
+        case DateByTest() | DateFromTest():
+            return _date_order_test(expression, node, prefix, ctx)
         case MRDTest():
             return _mrd_test(expression, ctx)
         case _:
@@ -311,12 +333,14 @@ def _window_test(test: WindowTest, node: object, prefix: str, ctx: EvaluationCon
     return Evaluation(Truth.of(overlaps), label, inputs, claim=claim)
 
 
-def _date_by_test(test: DateByTest, node: object, prefix: str, ctx: EvaluationContext) -> Evaluation:
-    spec = test.on_or_before
+def _date_order_test(
+    test: DateByTest | DateFromTest, node: object, prefix: str, ctx: EvaluationContext
+) -> Evaluation:
+    spec, order = date_order(test)
     reference = ctx.references[ctx.resolve(spec.reference)]
     path = prefix + spec.field
     value = read_path(node, spec.field)
-    label = f"{path} on or before {ctx.resolve(spec.reference)}"
+    label = f"{path} {order.replace('_', ' ')} {ctx.resolve(spec.reference)}"
     inputs = {path: plain(value), reference.source: plain(reference.value)}
     detail = {
         "value": value,
@@ -324,11 +348,12 @@ def _date_by_test(test: DateByTest, node: object, prefix: str, ctx: EvaluationCo
         "reference_source": reference.source,
         "reference_parameters": _parameters(spec.reference),
     }
-    claim = Claim("on_or_before", path, ctx.resolve(spec.reference), (), detail)
+    claim = Claim(order, path, ctx.resolve(spec.reference), (), detail)
     missing = tuple(p for p, v in ((path, value), (reference.source, reference.value)) if v is None)
     if missing:
         return Evaluation(Truth.UNKNOWN, label, inputs, missing, claim=claim)
-    return Evaluation(Truth.of(value <= reference.value), label, inputs, claim=claim)
+    holds = value <= reference.value if order == "on_or_before" else value >= reference.value
+    return Evaluation(Truth.of(holds), label, inputs, claim=claim)
 
 
 def _mrd_test(test: MRDTest, ctx: EvaluationContext) -> Evaluation:

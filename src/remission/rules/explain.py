@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from remission.record.labels import field_label, field_unit
-from remission.rules.evaluation import Claim, Evaluation
+from remission.rules.evaluation import REFERENCE_WORDS, Claim, Evaluation
 from remission.rules.mrd import MRDCall, MRDFinding, MRDRules
 from remission.rules.truth import Truth
 from remission.rules.wording import listed, percent, power_of_ten, word
@@ -71,7 +71,6 @@ Marker = Callable[..., str]
 
 _SYMBOL = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 _NEGATED = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}
-_REFERENCES = {"diagnosis": "diagnosis", "study_entry": "study entry"}
 
 
 def missing_label(path: str) -> str:
@@ -164,7 +163,7 @@ def _value(path: str, value: Any) -> str:
 
 
 def _reference(name: Any, on: date | None) -> str:
-    words = _REFERENCES.get(str(name), str(name))
+    words = REFERENCE_WORDS.get(str(name), str(name))
     return f"{words} ({on.isoformat()})" if on else f"{words} (date not recorded)"
 
 
@@ -177,8 +176,8 @@ def _leaf(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
             return _age(evaluation, claim, mark)
         case "overlaps":
             return _overlaps(evaluation, claim, mark)
-        case "on_or_before":
-            return _on_or_before(evaluation, claim, mark)
+        case "on_or_before" | "on_or_after":
+            return _date_order(evaluation, claim, mark)
         case "present" | "absent":
             return f"{label}: {'recorded' if value is not None else 'not recorded'}"
     if truth is Truth.UNKNOWN:
@@ -206,7 +205,7 @@ def _leaf(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
 def _age(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     detail = claim.detail
     on, unit = detail["on"], detail["unit"]
-    reference = mark(_REFERENCES.get(str(on), str(on)), reference=True)
+    reference = mark(REFERENCE_WORDS.get(str(on), str(on)), reference=True)
     if detail["age"] is None:
         needed = listed((missing_label(p) for p in evaluation.missing), "and")
         return f"age at {reference}: unknown, {needed} not recorded"
@@ -237,7 +236,7 @@ def _overlaps(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     return f"{item}: {period} {verb} {window}"
 
 
-def _on_or_before(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
+def _date_order(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
     detail = claim.detail
     label = field_label(claim.subject)
     reference = mark(_reference(claim.target, detail["reference_date"]), reference=True)
@@ -245,7 +244,8 @@ def _on_or_before(evaluation: Evaluation, claim: Claim, mark: Marker) -> str:
         return f"{label}: not recorded"
     if detail["reference_date"] is None:
         return f"{label}: {word(detail['value'])}; {reference}"
-    verb = "on or before" if evaluation.truth is Truth.MET else "after"
+    verbs = ("on or before", "after") if claim.kind == "on_or_before" else ("on or after", "before")
+    verb = verbs[0] if evaluation.truth is Truth.MET else verbs[1]
     return f"{label}: {word(detail['value'])}, {verb} {reference}"
 
 

@@ -124,6 +124,12 @@ class DateByTest(ExpressionModel):
     on_or_before: DateBySpec
 
 
+class DateFromTest(ExpressionModel):
+    """A recorded date falls on or after a reference date (the mirror of ``on_or_before``)."""
+
+    on_or_after: DateBySpec
+
+
 class AnyItemSpec(ExpressionModel):
     """Met when some item of a recorded list satisfies ``where`` (paths relative to the item)."""
 
@@ -158,7 +164,18 @@ class NotOf(ExpressionModel):
     not_: Expression = Field(alias="not")
 
 
-_TAGS = ("all", "any", "not", "field", "age", "any_item", "overlaps_window", "on_or_before", "mrd")
+_TAGS = (
+    "all",
+    "any",
+    "not",
+    "field",
+    "age",
+    "any_item",
+    "overlaps_window",
+    "on_or_before",
+    "on_or_after",
+    "mrd",
+)
 
 
 def _expression_tag(node: Any) -> str | None:
@@ -181,6 +198,7 @@ Expression = Annotated[
     | Annotated[AnyItemTest, Tag("any_item")]
     | Annotated[WindowTest, Tag("overlaps_window")]
     | Annotated[DateByTest, Tag("on_or_before")]
+    | Annotated[DateFromTest, Tag("on_or_after")]
     | Annotated[MRDTest, Tag("mrd")],
     Discriminator(
         _expression_tag,
@@ -208,10 +226,17 @@ def children(expression: Expression) -> tuple[Expression, ...]:
             return (expression.not_,)
         case AnyItemTest():
             return (expression.any_item.where,)
-        case FieldTest() | AgeTest() | WindowTest() | DateByTest() | MRDTest():
+        case FieldTest() | AgeTest() | WindowTest() | DateByTest() | DateFromTest() | MRDTest():
             return ()
         case _:
             assert_never(expression)
+
+
+def date_order(test: DateByTest | DateFromTest) -> tuple[DateBySpec, Literal["on_or_before", "on_or_after"]]:
+    """The spec of a date-order test and which side of the reference the date must fall on."""
+    if isinstance(test, DateByTest):
+        return test.on_or_before, "on_or_before"
+    return test.on_or_after, "on_or_after"
 
 
 def walk(expression: Expression) -> Iterator[Expression]:
@@ -219,3 +244,34 @@ def walk(expression: Expression) -> Iterator[Expression]:
     yield expression
     for child in children(expression):
         yield from walk(child)
+
+
+def _refs(value: Any) -> Iterator[str]:
+    if isinstance(value, ParamRef):
+        yield value.param
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def parameters_read(expression: Expression) -> list[str]:
+    """Names of the parameters an expression reads, in order of first use."""
+    names: list[str] = []
+    for node in walk(expression):
+        match node:
+            case AllOf() | AnyOf() | NotOf() | AnyItemTest() | MRDTest():
+                pass  # nothing of their own; walk visits the children
+            case FieldTest():
+                for value in (node.equals, node.in_, node.contains_any):
+                    names += _refs(value)
+                names += [n for _, bound in node.used_orderings() for n in _refs(bound)]
+            case AgeTest():
+                names += _refs(node.age.on)
+                names += [n for _, bound in node.age.used_orderings() for n in _refs(bound)]
+            case WindowTest():
+                names += [*_refs(node.overlaps_window.days_before), *_refs(node.overlaps_window.reference)]
+            case DateByTest() | DateFromTest():
+                names += _refs(date_order(node)[0].reference)
+            case _:
+                assert_never(node)
+    return list(dict.fromkeys(names))

@@ -6,9 +6,10 @@ trial verdict means what a protocol verdict means. See ``docs/trials.md``.
 
 from __future__ import annotations
 
+from remission.rules.expressions import parameters_read
 from remission.trials.ages import AgeFormatError, RegisteredAge, parse_registered_age
 from remission.trials.biomarkers import BiomarkerMatch, match_biomarker
-from remission.trials.cohort import FlatCriterion, TrialCriteria, flat_criteria, parameters_read
+from remission.trials.cohort import FlatCriterion, TrialCriteria, flat_criteria
 from remission.trials.criteria_text import Bullet, split_criteria
 from remission.trials.ctgov_read import StudyInFile, TrialFileError, read_study_file
 from remission.trials.ctgov_trial import study_to_trial

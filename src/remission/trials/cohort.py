@@ -9,23 +9,13 @@ reference date is the matching date (see :mod:`remission.trials.matching`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, assert_never
+from typing import Any, Literal, NamedTuple
 
 from remission.rules.expressions import (
-    AgeTest,
-    AllOf,
-    AnyItemTest,
-    AnyOf,
-    DateByTest,
     Expression,
-    FieldTest,
-    MRDTest,
-    NotOf,
-    ParamRef,
-    WindowTest,
-    walk,
+    parameters_read,
 )
 from remission.trials.model import Trial
 
@@ -48,37 +38,6 @@ class TrialCriteria:
     criteria_version: str
     criteria: tuple[FlatCriterion, ...]
     parameter_values: Mapping[str, Any]
-
-
-def _refs(value: Any) -> Iterator[str]:
-    if isinstance(value, ParamRef):
-        yield value.param
-    elif isinstance(value, list):
-        for item in value:
-            yield from _refs(item)
-
-
-def parameters_read(expression: Expression) -> list[str]:
-    """Names of the parameters an expression reads, in order of first use."""
-    names: list[str] = []
-    for node in walk(expression):
-        match node:
-            case AllOf() | AnyOf() | NotOf() | AnyItemTest() | MRDTest():
-                pass  # nothing of their own; walk visits the children
-            case FieldTest():
-                for value in (node.equals, node.in_, node.contains_any):
-                    names += _refs(value)
-                names += [n for _, bound in node.used_orderings() for n in _refs(bound)]
-            case AgeTest():
-                names += _refs(node.age.on)
-                names += [n for _, bound in node.age.used_orderings() for n in _refs(bound)]
-            case WindowTest():
-                names += [*_refs(node.overlaps_window.days_before), *_refs(node.overlaps_window.reference)]
-            case DateByTest():
-                names += _refs(node.on_or_before.reference)
-            case _:
-                assert_never(node)
-    return list(dict.fromkeys(names))
 
 
 def flat_criteria(trial: Trial) -> TrialCriteria:

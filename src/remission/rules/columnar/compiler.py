@@ -45,6 +45,7 @@ from remission.rules.expressions import (
     AnyItemTest,
     AnyOf,
     DateByTest,
+    DateFromTest,
     Expression,
     FieldTest,
     MRDTest,
@@ -52,6 +53,7 @@ from remission.rules.expressions import (
     ParamRef,
     WindowTest,
     children,
+    date_order,
 )
 from remission.rules.mrd import MRDRules
 
@@ -123,12 +125,12 @@ class _Builder:
                 start = self.slot(window.start, items, outer)
                 days = int(self.resolve(window.days_before))
                 return Window(window.start, window.end, days, name, on, start)
-            case DateByTest():
-                by = expression.on_or_before
+            case DateByTest() | DateFromTest():
+                by, order = date_order(expression)
                 name, source = self.reference(by.reference)
                 own = self.slot(by.field, items, outer)
                 on = self.slot(source, items, outer, relative=False)
-                return DateBy(by.field, name, own, on)
+                return DateBy(by.field, name, own, on, after=order == "on_or_after")
             case MRDTest():
                 mrd = expression.mrd
                 own = self.slot(f"mrd[{mrd.time_point.value}]", items, outer, relative=False)

@@ -207,18 +207,19 @@ class Window(Node):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DateBy(Node):
-    """``on_or_before``: a recorded date falls on or before a reference date."""
+    """``on_or_before`` (``on_or_after`` when ``after``): a recorded date's side of a reference date."""
 
     path: str
     reference: str
     slot: Slot
     reference_slot: Slot
+    after: bool = False
 
     def run(self, scope: Scope) -> Outcome:
         reference = scope.frame.reference(self.reference)
         on, on_known = scope.lift(reference.days), scope.lift(reference.known)
         value = scope.view(self.path)
-        truth = decided(value.data <= on, value.valid & on_known)
+        truth = decided(value.data >= on if self.after else value.data <= on, value.valid & on_known)
         return Outcome(truth, scope, own=[(self.slot, ~value.valid), (self.reference_slot, ~on_known)])
 
 
