@@ -9,7 +9,7 @@ when the course does not record what it needs, and an unknown never fires a chec
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
@@ -22,7 +22,23 @@ from remission.protocols.model import Protocol
 from remission.protocols.mrd_parameters import mrd_rules_from
 from remission.record.anthracyclines import conversion_factors
 from remission.record.model import PatientRecord
-from remission.rules.evaluation import Evaluation, EvaluationContext, ReferenceDate, evaluate_on
+from remission.rules.evaluation import (
+    REFERENCE_DATES,
+    Evaluation,
+    EvaluationContext,
+    ReferenceDate,
+    evaluate_on,
+)
+from remission.rules.expressions import (
+    DateByTest,
+    DateFromTest,
+    FieldTest,
+    MRDTest,
+    ParamRef,
+    WindowTest,
+    date_order,
+    walk,
+)
 from remission.rules.truth import Truth
 
 
@@ -57,6 +73,48 @@ def time_point_windows(
         if point is not None and item.due_from is not None and item.due_until is not None:
             windows.setdefault(point.value, (item.due_from, item.due_until))
     return windows
+
+
+#: The course forms each reference date and derived value is computed from.
+_FORMS_BEHIND = {
+    "time_point_window_start": ("treatment-phases",),
+    "time_point_window_end": ("treatment-phases",),
+    "previous_phase_end": ("treatment-phases",),
+    "next_phase_start": ("treatment-phases",),
+    "last_follow_up": ("follow-ups",),
+    "death": ("deaths",),
+    "cumulative_doxorubicin_equivalent_mg_per_m2": ("anthracycline-doses",),
+    "cumulative_doxorubicin_equivalent_before_mg_per_m2": ("anthracycline-doses",),
+}
+
+
+def forms_read(checks: Iterable[EditCheck], parameters: Mapping[str, Any]) -> set[str]:
+    """The course forms whose rows ``checks`` read besides the row itself (the facts to load)."""
+    forms: set[str] = set()
+    for check in checks:
+        for node in walk(check.must):
+            names: list[Any] = []
+            match node:
+                case DateByTest() | DateFromTest():
+                    names.append(date_order(node)[0].reference)
+                case WindowTest():
+                    names.append(node.overlaps_window.reference)
+                case FieldTest():
+                    names.append(node.field)
+                case MRDTest():
+                    forms.add("mrd")
+            for name in names:
+                resolved = parameters.get(name.param) if isinstance(name, ParamRef) else name
+                forms.update(_FORMS_BEHIND.get(str(resolved), ()))
+    return forms
+
+
+class _Row(SimpleNamespace):
+    """The row a check reads: a column the row does not carry is unrecorded (None), never an error.
+    Whether a check's columns exist on its form is checked against the store's tables by a test."""
+
+    def __getattr__(self, name: str) -> Any:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +179,8 @@ def _references(form: str, row: Mapping[str, Any], facts: CourseFacts) -> dict[s
         dates |= _phase_neighbours(row, facts)
     else:
         dates |= {"this_phase_start": None, "previous_phase_end": None, "next_phase_start": None}
-    return {name: ReferenceDate(value, name) for name, value in dates.items()}
+    # The two record dates are traced by their record paths, as in eligibility; the rest by name.
+    return {name: ReferenceDate(value, REFERENCE_DATES.get(name, name)) for name, value in dates.items()}
 
 
 def _cumulative(form: str, row: Mapping[str, Any], facts: CourseFacts) -> tuple[float | None, float | None]:
@@ -150,7 +209,7 @@ def check_row(
         return []
     through, before = _cumulative(form, row, facts)
     subject = SimpleNamespace(
-        row=SimpleNamespace(**row),
+        row=_Row(**row),
         cumulative_doxorubicin_equivalent_mg_per_m2=through,
         cumulative_doxorubicin_equivalent_before_mg_per_m2=before,
     )

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from remission.record.labels import field_label, field_unit
-from remission.rules.evaluation import REFERENCE_WORDS, Claim, Evaluation
+from remission.rules.evaluation import REFERENCE_DATES, REFERENCE_WORDS, Claim, Evaluation
 from remission.rules.mrd import MRDCall, MRDFinding, MRDRules
 from remission.rules.truth import Truth
 from remission.rules.wording import listed, percent, power_of_ten, word
@@ -79,6 +79,8 @@ def missing_label(path: str) -> str:
         return f"a decisive MRD result {path[4:-1]}"
     if path.startswith("screening date"):
         return "study entry date"
+    if path in REFERENCE_WORDS and path not in REFERENCE_DATES:  # a date an edit check derives
+        return REFERENCE_WORDS[path]
     return field_label(path)
 
 

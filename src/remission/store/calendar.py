@@ -7,6 +7,7 @@ else planned), and the rows collected. Site isolation comes with :func:`read_pat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from remission.conduct import CalendarItem, Collected, ItemState, PhaseDates, ch
 from remission.protocols import Protocol, load_protocol
 from remission.store.accounts import site_by_code
 from remission.store.current_risk import CurrentRisk
+from remission.store.models import TreatmentPhaseRecord
 from remission.store.patient_chart import PatientChart, read_patient_chart
 from remission.store.patients import list_patients
 from remission.store.session import StudySession
@@ -39,7 +41,7 @@ class ProtocolCalendar:
         }
 
 
-def _phases(protocol: Protocol, risk: CurrentRisk) -> list[str]:
+def arm_phases(protocol: Protocol, risk: CurrentRisk) -> list[str]:
     """The phase ids of the arm, else of the provisional track; none before either is known."""
     if risk.arm is not None:
         return next((list(arm.phases) for arm in protocol.arms if arm.id == risk.arm), [])
@@ -65,9 +67,10 @@ def _possible_phases(protocol: Protocol, risk: CurrentRisk) -> list[str]:
     return list(dict.fromkeys(phase for arm in arms for phase in arm.phases))
 
 
-def _phase_dates(chart: PatientChart) -> dict[str, PhaseDates]:
+def phase_dates(rows: Iterable[TreatmentPhaseRecord]) -> dict[str, PhaseDates]:
+    """Each phase's dates from its rows: actual, else planned; a phase without a start is left out."""
     dates: dict[str, PhaseDates] = {}
-    for row in chart.rows.get("treatment-phases", []):
+    for row in rows:
         start = row.actual_start or row.planned_start
         if start is not None:
             dates[row.phase_id] = PhaseDates(start, row.actual_end or row.planned_end)
@@ -90,8 +93,8 @@ def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> lis
         protocol = load_protocol(risk.protocol_id)
         items = child_calendar(
             protocol,
-            phases=_phases(protocol, risk),
-            phase_dates=_phase_dates(chart),
+            phases=arm_phases(protocol, risk),
+            phase_dates=phase_dates(chart.rows.get("treatment-phases", [])),
             collected=_collected(chart),
             as_of=as_of,
             diagnosed=chart.diagnosed,

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from remission.protocols import PENDING
 from remission.store.models import Enrollment, RiskAssignment
@@ -52,6 +53,19 @@ def current_risk_statement(
     One row per enrollment (rank 1 = the first), with the latest assignment under its protocol
     or nulls. ``as_of`` drops enrollments after the data cut; ``primary_only`` keeps rank 1.
     """
+    statement = _statement(patient_ids is not None, as_of is not None, primary_only)
+    values: dict[str, Any] = {}
+    if patient_ids is not None:
+        values["ids"] = sorted(set(patient_ids))
+    if as_of is not None:
+        values["as_of"] = as_of
+    return statement.params(values) if values else statement
+
+
+@cache
+def _statement(by_patient: bool, by_date: bool, primary_only: bool) -> Select[Any]:
+    """The statement with bound parameters ``ids`` and ``as_of``, built once per shape (building it
+    costs more than running it for one patient)."""
     enrollments = select(
         Enrollment.patient_id,
         Enrollment.protocol_id,
@@ -74,12 +88,11 @@ def current_risk_statement(
         )
         .label("newness"),
     )
-    if patient_ids is not None:
-        ids = sorted(set(patient_ids))
-        enrollments = enrollments.where(Enrollment.patient_id.in_(ids))
-        assignments = assignments.where(RiskAssignment.patient_id.in_(ids))
-    if as_of is not None:
-        enrollments = enrollments.where(Enrollment.enrolled_on <= as_of)
+    if by_patient:
+        enrollments = enrollments.where(Enrollment.patient_id.in_(bindparam("ids", expanding=True)))
+        assignments = assignments.where(RiskAssignment.patient_id.in_(bindparam("ids", expanding=True)))
+    if by_date:
+        enrollments = enrollments.where(Enrollment.enrolled_on <= bindparam("as_of"))
     enrolled = enrollments.subquery("enrolled")
     latest = assignments.subquery("latest")
     statement = (

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select
 from remission.errors import InputError
 from remission.record.consistency import date_problems
 from remission.store.base import PatientOwned
+from remission.store.edit_checks import check_written_row
 from remission.store.errors import NotFound
 from remission.store.models import MRDMeasurement, Patient
 from remission.store.patients import get_patient
@@ -80,10 +81,13 @@ def create_row(
 
     A date after ``today`` (default: the server's date) or before the child's birth is refused
     (:class:`InputError` naming the field); planned dates of a treatment phase may lie ahead.
+    The edit checks of the protocols the patient is enrolled in run on the row: a fired hard
+    check refuses it the same way (:func:`remission.store.edit_checks.check_written_row`).
     """
     patient = get_patient(session, patient_id=patient_id)
     row = model(patient_id=patient.id, site_id=patient.site_id, **values)
     _check_dates(row, patient, today)
+    check_written_row(session, row=row, patient=patient, today=today)
     session.add(row)
     session.flush()
     _after_change(session, model, patient_id)
@@ -106,12 +110,13 @@ def update_row(
     values: dict[str, Any],
     today: date | None = None,
 ) -> Row:
-    """Change a row read at ``version``; its dates are checked as in :func:`create_row`."""
+    """Change a row read at ``version``; its dates and edit checks run as in :func:`create_row`."""
     row = _current(session, model, patient_id, row_id, version)
     patient = get_patient(session, patient_id=patient_id)
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row, patient, today)
+    check_written_row(session, row=row, patient=patient, today=today)
     flush_or_conflict(session, row)
     _after_change(session, model, patient_id)
     return row

@@ -1,0 +1,168 @@
+"""Edit checks in the store: the protocols' checks run on every write of a course row.
+
+A course row is checked under each protocol the patient is enrolled in, against what the rest of
+the course records (:class:`remission.conduct.edit_checks.CourseFacts`, read here). A fired *hard*
+check refuses the write with an :class:`InputError` naming the field (the API's 422); soft checks
+are handed back so the caller can open a data query (:mod:`remission.store.check_queries`). The
+batch run over the whole study is :mod:`remission.store.check_runs`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import inspect, select
+
+from remission.conduct.edit_checks import CheckResult, CourseFacts, check_row, forms_read, time_point_windows
+from remission.errors import FieldProblem, InputError
+from remission.protocols import Protocol, load_protocol
+from remission.store.assembly import record_from_rows
+from remission.store.base import PatientOwned
+from remission.store.calendar import arm_phases, phase_dates
+from remission.store.course_kinds import COURSE_KINDS
+from remission.store.current_risk import CurrentRisk, current_assignments
+from remission.store.models import Patient
+from remission.store.patient_list import diagnosis_date
+from remission.store.session import StudySession
+
+#: The forms whose rows the checks read besides the row being written.
+_FACT_FORMS = ("mrd", "treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
+_MODELS = {kind.segment: kind.model for kind in COURSE_KINDS}
+_SEGMENTS = {kind.model: kind.segment for kind in COURSE_KINDS}
+
+
+def form_of(model: type) -> str:
+    """The course form (URL segment) of a row type."""
+    return _SEGMENTS[model]
+
+
+def row_values(row: PatientOwned) -> dict[str, Any]:
+    """A row's column values by name, as a check reads them (``row.<column>``)."""
+    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(type(row)).column_attrs}
+
+
+@dataclass(frozen=True)
+class PatientCourse:
+    """What the checks read of one patient: the patient, their current risk under each protocol, and
+    their rows of the forms in ``rows`` (by form, in entry order)."""
+
+    patient: Patient
+    risks: Sequence[CurrentRisk]
+    rows: Mapping[str, Sequence[Any]]
+
+    def facts(self, protocol: Protocol, risk: CurrentRisk, *, leave_out: object, as_of: date) -> CourseFacts:
+        """The facts under ``protocol``, the row ``leave_out`` (the one being checked) left out."""
+        rows = {
+            form: [row for row in self.rows.get(form, ()) if row is not leave_out] for form in _FACT_FORMS
+        }
+        phases = arm_phases(protocol, risk)
+        dates = phase_dates(rows["treatment-phases"])
+        diagnosed = diagnosis_date(self.patient.baseline)
+        entries = [r.enrolled_on for r in self.risks]
+        record = record_from_rows(
+            self.patient,
+            site_code=None,
+            consent=None,
+            mrd=rows["mrd"],
+            phases=[row for row in rows["treatment-phases"] if row.actual_start is not None],
+            attestations=(),
+            study_entry_date=min(entries, default=None),
+        )
+        deaths = [row.date for row in rows["deaths"]]
+        return CourseFacts(
+            record=record,
+            phases=phases,
+            phase_dates=dates,
+            time_point_windows=time_point_windows(
+                protocol, phases=phases, phase_dates=dates, diagnosed=diagnosed, as_of=as_of
+            ),
+            follow_ups=[row.date for row in rows["follow-ups"]],
+            death=min(deaths, default=None),
+            doses=[(row.date, row.drug, row.dose_mg_per_m2) for row in rows["anthracycline-doses"]],
+        )
+
+    def check(
+        self, form: str, row: PatientOwned, protocols: Iterable[Protocol], as_of: date
+    ) -> list[CheckResult]:
+        """Every check of ``protocols`` (those the patient is enrolled in) on one of their rows."""
+        risks = {risk.protocol_id: risk for risk in self.risks}
+        values = row_values(row)
+        results: list[CheckResult] = []
+        for protocol in protocols:
+            risk = risks.get(protocol.id)
+            if risk is None or not any(check.form.value == form for check in protocol.edit_checks):
+                continue
+            facts = self.facts(protocol, risk, leave_out=row, as_of=as_of)
+            results += check_row(protocol, form=form, row=values, facts=facts)
+        return results
+
+
+def read_courses(
+    session: StudySession,
+    *,
+    patients: Sequence[Patient],
+    forms: Iterable[str] = _FACT_FORMS,
+    risks: Mapping[int, Sequence[CurrentRisk]] | None = None,
+) -> dict[int, PatientCourse]:
+    """The courses of ``patients`` (read through the actor's scope): their rows of ``forms``, one
+    query per form; ``risks`` are their current assignments when the caller has read them already.
+    """
+    ids = [patient.id for patient in patients]
+    if risks is None:
+        risks = current_assignments(session, patient_ids=ids)
+    rows: dict[str, dict[int, list[Any]]] = {}
+    wanted = set(ids)
+    for form in dict.fromkeys(forms):
+        model = _MODELS[form]
+        query = select(model).order_by(model.id)
+        if len(ids) <= 500:
+            query = query.where(model.patient_id.in_(ids))
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for row in session.scalars(query):
+            if row.patient_id in wanted:
+                grouped[row.patient_id].append(row)
+        rows[form] = grouped
+    return {
+        patient.id: PatientCourse(
+            patient,
+            risks.get(patient.id, []),
+            {form: by_patient.get(patient.id, []) for form, by_patient in rows.items()},
+        )
+        for patient in patients
+    }
+
+
+def check_written_row(
+    session: StudySession, *, row: PatientOwned, patient: Patient, today: date | None = None
+) -> list[CheckResult]:
+    """Run the checks on a row about to be written; a fired hard check refuses it.
+
+    Raises :class:`InputError` naming each refused field (with the check's message and id). Returns
+    every result otherwise, so the caller can open or note data queries for the soft ones.
+    """
+    form = form_of(type(row))
+    with session.no_autoflush:
+        risks = current_assignments(session, patient_ids=[patient.id]).get(patient.id, [])
+        protocols = [load_protocol(risk.protocol_id) for risk in risks]
+        checks = {p.id: [c for c in p.edit_checks if c.form.value == form] for p in protocols}
+        if not any(checks.values()):
+            return []
+        forms = set().union(*(forms_read(checks[p.id], p.parameter_values()) for p in protocols))
+        course = read_courses(session, patients=[patient], forms=sorted(forms), risks={patient.id: risks})[
+            patient.id
+        ]
+    results = course.check(form, row, protocols, today or date.today())
+    refused = [result for result in results if result.refuses]
+    if refused:
+        raise InputError(
+            type(row).__tablename__,
+            [
+                FieldProblem(result.check.field, f"{result.check.message} (edit check {result.check.id})")
+                for result in refused
+            ],
+        )
+    return results
