@@ -80,7 +80,7 @@ class EditCheck(ProtocolModel):
         return self
 
 
-def _paths(expression: Expression) -> Iterator[str]:
+def paths_read(expression: Expression) -> Iterator[str]:
     """The record paths an expression reads (the list of an ``any_item``, not inside it)."""
     for node in walk(expression):
         match node:
@@ -115,7 +115,7 @@ def edit_check_problems(
     """Repeated ids, unknown sources, parameters and reference dates, and paths outside the row.
 
     Whether each ``row.<column>`` exists on its form is checked by the store, which knows the
-    columns (``remission.store.edit_check_field_problems``).
+    columns (``remission.store.edit_check_column_problems``).
     """
     problems = [
         FieldProblem("edit_checks", f"id {value!r} is used {count} times")
@@ -126,7 +126,7 @@ def edit_check_problems(
         where = f"edit_checks[{i}]"
         if check.source is not None and check.source not in sources:
             problems.append(FieldProblem(f"{where}.source", f"unknown source {check.source!r}"))
-        for path in _paths(check.must):
+        for path in paths_read(check.must):
             if not path.startswith("row.") and path not in CHECK_DERIVED_FIELDS:
                 problems.append(
                     FieldProblem(

@@ -83,6 +83,7 @@ from remission.store.dataset import (
     read_dashboard_dataset,
     read_endpoint_dataset,
 )
+from remission.store.edit_checks import edit_check_column_problems
 from remission.store.enrollment import enroll_patient
 from remission.store.errors import Conflict, NotFound, Refused, StorageError, VersionConflict
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
@@ -261,6 +262,7 @@ __all__ = [
     "disclosed",
     "disclosed_patient",
     "display_url",
+    "edit_check_column_problems",
     "dose_lines",
     "end_session",
     "enroll_patient",

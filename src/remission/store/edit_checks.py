@@ -20,6 +20,7 @@ from sqlalchemy import inspect, select
 from remission.conduct.edit_checks import CheckResult, CourseFacts, check_row, forms_read, time_point_windows
 from remission.errors import FieldProblem, InputError
 from remission.protocols import Protocol, load_protocol
+from remission.protocols.edit_checks import paths_read
 from remission.store.assembly import record_from_rows
 from remission.store.base import PatientOwned
 from remission.store.calendar import arm_phases, phase_dates
@@ -43,6 +44,20 @@ def form_of(model: type) -> str:
 def row_values(row: PatientOwned) -> dict[str, Any]:
     """A row's column values by name, as a check reads them (``row.<column>``)."""
     return {attribute.key: getattr(row, attribute.key) for attribute in inspect(type(row)).column_attrs}
+
+
+def edit_check_column_problems(protocol: Protocol) -> list[FieldProblem]:
+    """Each edit check's field and ``row.<column>`` paths that are not columns of its form's table."""
+    problems = []
+    for i, check in enumerate(protocol.edit_checks):
+        columns = {attribute.key for attribute in inspect(_MODELS[check.form.value]).column_attrs}
+        named = [check.field, *(path[4:] for path in paths_read(check.must) if path.startswith("row."))]
+        problems += [
+            FieldProblem(f"edit_checks[{i}]", f"{check.form.value} has no column {column!r}")
+            for column in dict.fromkeys(named)
+            if column not in columns
+        ]
+    return problems
 
 
 @dataclass(frozen=True)
