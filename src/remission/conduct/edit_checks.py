@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,6 +40,7 @@ from remission.rules.expressions import (
     date_order,
     walk,
 )
+from remission.rules.mrd import MRDRules
 from remission.rules.truth import Truth
 
 
@@ -117,13 +119,21 @@ class _Row(SimpleNamespace):
         return None
 
 
-@dataclass(frozen=True, slots=True)
+_OUTCOMES = {Truth.MET: "passed", Truth.NOT_MET: "fired", Truth.UNKNOWN: "unknown"}
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One check on one row: met, not met (the check *fires*) or unknown, with its sentence."""
 
+    protocol: Protocol
     check: EditCheck
     evaluation: Evaluation
-    explanation: Explanation
+
+    @cached_property
+    def explanation(self) -> Explanation:
+        """The sentence, worded when first asked for (a batch run words only what fired)."""
+        return explain_check(self.protocol, self.check, self.evaluation)
 
     @property
     def fired(self) -> bool:
@@ -133,15 +143,19 @@ class CheckResult:
     def refuses(self) -> bool:
         return self.fired and self.check.severity is Severity.HARD
 
+    @property
+    def outcome(self) -> str:
+        """``passed``, ``fired`` or ``unknown``."""
+        return _OUTCOMES[self.evaluation.truth]
+
     def to_dict(self) -> dict[str, Any]:
-        outcome = {Truth.MET: "passed", Truth.NOT_MET: "fired", Truth.UNKNOWN: "unknown"}
         return {
             "check": self.check.id,
             "label": self.check.label,
             "form": self.check.form.value,
             "field": self.check.field,
             "severity": self.check.severity.value,
-            "outcome": outcome[self.evaluation.truth],
+            "outcome": self.outcome,
             "message": self.check.message if self.fired else None,
             "explanation": self.explanation.to_dict(),
             "trace": self.evaluation.to_dict(),
@@ -204,7 +218,8 @@ def check_row(
     protocol: Protocol, *, form: str, row: Mapping[str, Any], facts: CourseFacts
 ) -> list[CheckResult]:
     """Every edit check of ``protocol`` on ``form``, run on ``row`` (column → value)."""
-    checks = [check for check in protocol.edit_checks if check.form.value == form]
+    prepared = _prepared(protocol)
+    checks = prepared.checks.get(form, ())
     if not checks:
         return []
     through, before = _cumulative(form, row, facts)
@@ -213,11 +228,34 @@ def check_row(
         cumulative_doxorubicin_equivalent_mg_per_m2=through,
         cumulative_doxorubicin_equivalent_before_mg_per_m2=before,
     )
-    values = protocol.parameter_values()
-    rules, _ = mrd_rules_from(values)
-    ctx = EvaluationContext(facts.record, values, _references(form, row, facts), rules)
-    results = []
-    for check in checks:
-        evaluation = evaluate_on(check.must, subject, ctx)
-        results.append(CheckResult(check, evaluation, explain_check(protocol, check, evaluation)))
-    return results
+    ctx = EvaluationContext(facts.record, prepared.values, _references(form, row, facts), prepared.rules)
+    return [CheckResult(protocol, check, evaluate_on(check.must, subject, ctx)) for check in checks]
+
+
+def guards(protocol: Protocol, form: str) -> bool:
+    """Whether some edit check of ``protocol`` guards ``form``."""
+    return form in _prepared(protocol).checks
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    protocol: Protocol
+    values: dict[str, Any]
+    rules: MRDRules | None
+    checks: dict[str, tuple[EditCheck, ...]]  # by form
+
+
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def _prepared(protocol: Protocol) -> _Prepared:
+    """The protocol's parameter values, MRD rules and checks by form, worked out once per protocol object."""
+    kept = _PREPARED.get(id(protocol))
+    if kept is None or kept.protocol is not protocol:
+        values = protocol.parameter_values()
+        by_form: dict[str, list[EditCheck]] = {}
+        for check in protocol.edit_checks:
+            by_form.setdefault(check.form.value, []).append(check)
+        checks = {form: tuple(found) for form, found in by_form.items()}
+        kept = _PREPARED[id(protocol)] = _Prepared(protocol, values, mrd_rules_from(values)[0], checks)
+    return kept

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import inspect, select
 
-from remission.conduct.edit_checks import CheckResult, CourseFacts, check_row, forms_read, time_point_windows
+from remission.conduct.edit_checks import (
+    CheckResult,
+    CourseFacts,
+    check_row,
+    forms_read,
+    guards,
+    time_point_windows,
+)
 from remission.errors import FieldProblem, InputError
 from remission.protocols import Protocol, load_protocol
 from remission.protocols.edit_checks import paths_read
@@ -33,7 +40,9 @@ from remission.store.session import StudySession
 #: The forms whose rows the checks read besides the row being written.
 _FACT_FORMS = ("mrd", "treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
 _MODELS = {kind.segment: kind.model for kind in COURSE_KINDS}
-_SEGMENTS = {kind.model: kind.segment for kind in COURSE_KINDS}
+_SEGMENTS: dict[type, str] = {kind.model: kind.segment for kind in COURSE_KINDS}
+#: The forms whose rows the facts list (a row of one is left out of the facts it is checked against).
+_LISTED = ("treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
 
 
 def form_of(model: type) -> str:
@@ -41,16 +50,26 @@ def form_of(model: type) -> str:
     return _SEGMENTS[model]
 
 
+#: Each course table's column names, in table order.
+_COLUMNS: dict[type, tuple[str, ...]] = {
+    kind.model: tuple(column.key for column in inspect(kind.model).column_attrs) for kind in COURSE_KINDS
+}
+
+
 def row_values(row: PatientOwned) -> dict[str, Any]:
     """A row's column values by name, as a check reads them (``row.<column>``)."""
-    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(type(row)).column_attrs}
+    return {name: getattr(row, name) for name in _COLUMNS[type(row)]}
+
+
+def _doses(rows: Iterable[Any]) -> list[tuple[date, str, float]]:
+    return [(row.date, row.drug, row.dose_mg_per_m2) for row in rows]
 
 
 def edit_check_column_problems(protocol: Protocol) -> list[FieldProblem]:
     """Each edit check's field and ``row.<column>`` paths that are not columns of its form's table."""
     problems = []
     for i, check in enumerate(protocol.edit_checks):
-        columns = {attribute.key for attribute in inspect(_MODELS[check.form.value]).column_attrs}
+        columns = set(_COLUMNS[_MODELS[check.form.value]])
         named = [check.field, *(path[4:] for path in paths_read(check.must) if path.startswith("row."))]
         problems += [
             FieldProblem(f"edit_checks[{i}]", f"{check.form.value} has no column {column!r}")
@@ -68,37 +87,59 @@ class PatientCourse:
     patient: Patient
     risks: Sequence[CurrentRisk]
     rows: Mapping[str, Sequence[Any]]
+    _settled: dict[str, CourseFacts] = field(default_factory=dict, compare=False, repr=False)
+
+    def _base(self, protocol: Protocol, risk: CurrentRisk, as_of: date) -> CourseFacts:
+        """The record, the arm's phases and the MRD windows under ``protocol``: built once per patient."""
+        if protocol.id not in self._settled:
+            rows = self.rows.get("treatment-phases", ())
+            phases = arm_phases(protocol, risk)
+            dates = phase_dates(rows)
+            record = record_from_rows(
+                self.patient,
+                site_code=None,
+                consent=None,
+                mrd=self.rows.get("mrd", ()),
+                phases=[row for row in rows if row.actual_start is not None],
+                attestations=(),
+                study_entry_date=min((r.enrolled_on for r in self.risks), default=None),
+            )
+            windows = time_point_windows(
+                protocol,
+                phases=phases,
+                phase_dates=dates,
+                diagnosed=diagnosis_date(self.patient.baseline),
+                as_of=as_of,
+            )
+            deaths = [row.date for row in self.rows.get("deaths", ())]
+            self._settled[protocol.id] = CourseFacts(
+                record,
+                phases,
+                dates,
+                windows,
+                follow_ups=[row.date for row in self.rows.get("follow-ups", ())],
+                death=min(deaths, default=None),
+                doses=_doses(self.rows.get("anthracycline-doses", ())),
+            )
+        return self._settled[protocol.id]
 
     def facts(self, protocol: Protocol, risk: CurrentRisk, *, leave_out: object, as_of: date) -> CourseFacts:
-        """The facts under ``protocol``, the row ``leave_out`` (the one being checked) left out."""
-        rows = {
-            form: [row for row in self.rows.get(form, ()) if row is not leave_out] for form in _FACT_FORMS
-        }
-        phases = arm_phases(protocol, risk)
-        dates = phase_dates(rows["treatment-phases"])
-        diagnosed = diagnosis_date(self.patient.baseline)
-        entries = [r.enrolled_on for r in self.risks]
-        record = record_from_rows(
-            self.patient,
-            site_code=None,
-            consent=None,
-            mrd=rows["mrd"],
-            phases=[row for row in rows["treatment-phases"] if row.actual_start is not None],
-            attestations=(),
-            study_entry_date=min(entries, default=None),
-        )
-        deaths = [row.date for row in rows["deaths"]]
-        return CourseFacts(
-            record=record,
-            phases=phases,
-            phase_dates=dates,
-            time_point_windows=time_point_windows(
-                protocol, phases=phases, phase_dates=dates, diagnosed=diagnosed, as_of=as_of
-            ),
-            follow_ups=[row.date for row in rows["follow-ups"]],
-            death=min(deaths, default=None),
-            doses=[(row.date, row.drug, row.dose_mg_per_m2) for row in rows["anthracycline-doses"]],
-        )
+        """The facts under ``protocol``, with the row ``leave_out`` (the one being checked) left out of
+        the course's lists. A form not read is one no check of the protocol reads (see forms_read)."""
+        base = self._base(protocol, risk, as_of)
+        form = _SEGMENTS.get(type(leave_out))
+        if form not in _LISTED or leave_out not in self.rows.get(form, ()):
+            return base
+        others = [row for row in self.rows[form] if row is not leave_out]
+        match form:
+            case "treatment-phases":
+                return replace(base, phase_dates=phase_dates(others))
+            case "follow-ups":
+                return replace(base, follow_ups=[row.date for row in others])
+            case "deaths":
+                return replace(base, death=min((row.date for row in others), default=None))
+            case _:
+                return replace(base, doses=_doses(others))
 
     def check(
         self, form: str, row: PatientOwned, protocols: Iterable[Protocol], as_of: date
@@ -109,7 +150,7 @@ class PatientCourse:
         results: list[CheckResult] = []
         for protocol in protocols:
             risk = risks.get(protocol.id)
-            if risk is None or not any(check.form.value == form for check in protocol.edit_checks):
+            if risk is None or not guards(protocol, form):
                 continue
             facts = self.facts(protocol, risk, leave_out=row, as_of=as_of)
             results += check_row(protocol, form=form, row=values, facts=facts)
