@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from remission.conduct import child_calendar
 from remission.protocols import ProtocolError, load_protocol, parse_protocol
 from remission.protocols.schedule import CourseForm
 from remission.rules.expressions import ParamRef
@@ -101,3 +103,34 @@ class TestRefusedSchedules:
     def test_a_negative_window_is_refused(self) -> None:
         item = _item(window={"before_days": -3, "after_days": 1})
         assert any(p.startswith("schedule[0].window.before_days") for p in _problems(_with_schedule(item)))
+
+
+class TestInterfant06:
+    """INTERFANT-06 encodes no phases: its assessments count from the diagnosis, days as assumptions."""
+
+    protocol = load_protocol("INTERFANT-06")
+
+    def test_the_end_of_induction_mrd_is_due_a_parameter_s_days_after_diagnosis(self) -> None:
+        day = self.protocol.parameters["mrd_end_of_induction_day"]
+        window = self.protocol.parameters["mrd_window_days"]
+        assert day.assumption
+        assert window.assumption
+        diagnosed = date(2026, 1, 5)
+        items = child_calendar(
+            self.protocol, phases=[], phase_dates={}, collected=[], as_of=diagnosed, diagnosed=diagnosed
+        )
+        (mrd,) = [item for item in items if item.assessment == "mrd-end-of-induction"]
+        due = diagnosed + timedelta(days=day.value)
+        assert (mrd.due_from, mrd.due_until) == (
+            due - timedelta(days=window.value),
+            due + timedelta(days=window.value),
+        )
+        visits = [item for item in items if item.assessment == "follow-up-visits"]
+        assert len(visits) == self.protocol.parameters["follow_up_visits"].value
+
+    def test_a_days_after_parameter_must_be_whole_days(self) -> None:
+        item = _item(anchor={"milestone": "diagnosis", "days_after": {"param": "d"}})
+        assert (
+            "schedule[0].anchor.days_after: parameter 'd' must be a whole number ≥ 0, not 1.5"
+            in _problems(_with_schedule(item, d=1.5))
+        )

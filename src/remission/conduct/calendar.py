@@ -161,6 +161,7 @@ def child_calendar(
             items.append(CalendarItem(item.id, item.label, "", state))
             continue
         before, after = _days(item.window.before_days, parameters), _days(item.window.after_days, parameters)
+        offset = _days(item.anchor.days_after, parameters)
         for anchor in anchors:
             base = _anchor_date(item, anchor, phases, phase_dates, diagnosed)
             for number, step in enumerate(_steps(item, parameters), start=1):
@@ -168,7 +169,7 @@ def child_calendar(
                 if base is None:
                     items.append(CalendarItem(item.id, item.label, occurrence, ItemState.NOT_SCHEDULED))
                     continue
-                on = base + timedelta(days=step)
+                on = base + timedelta(days=offset + step)
                 window = (on - timedelta(days=before), on + timedelta(days=after))
                 done = _satisfying(item, anchor, window, phase_dates, collected, as_of)
                 items.append(

@@ -59,6 +59,10 @@ class Anchor(ProtocolModel):
     )
     milestone: Milestone | None = None
     at: Literal["start", "end"] = "end"
+    days_after: Days = Field(
+        default=0,
+        description="Due this many days after the anchor date (e.g. the end of induction counted from diagnosis).",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Anchor:

@@ -40,6 +40,7 @@ def _assessment(
         yield FieldProblem(f"{where}.collects.time_point", "only an MRD assessment names a time point")
     for name in ("before_days", "after_days"):
         yield from _days(f"{where}.window.{name}", getattr(item.window, name), protocol)
+    yield from _days(f"{where}.anchor.days_after", item.anchor.days_after, protocol)
     if item.repeat is not None:
         yield from _days(f"{where}.repeat.every_days", item.repeat.every_days, protocol)
         yield from _days(f"{where}.repeat.times", item.repeat.times, protocol)
