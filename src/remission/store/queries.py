@@ -73,8 +73,8 @@ class QueryCounts:
 
 
 def may_review_queries(actor: Actor) -> bool:
-    """Whether ``actor`` opens, closes and re-opens queries (a data manager or monitor)."""
-    return not actor.system and bool(actor.study_roles.intersection(_REVIEWERS))
+    """Whether ``actor`` opens, closes and re-opens queries (a data manager or monitor, or the system)."""
+    return actor.system or bool(actor.study_roles.intersection(_REVIEWERS))
 
 
 def _may_write_patient(actor: Actor, site_id: int) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from remission.store.base import Base, PatientOwned, UTCDateTime, Versioned, utc_now
-from remission.store.models import AUDITED
+from remission.store.models import AUDITED, Patient
 
 
 class QueryState(StrEnum):
@@ -72,6 +72,12 @@ class DataQuery(PatientOwned, Versioned, Base):
     #: When the data was first seen to satisfy that check (the query stays open for a person).
     check_satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     messages: Mapped[list[QueryMessage]] = relationship(order_by=QueryMessage.id, lazy="selectin")
+    patient: Mapped[Patient] = relationship(viewonly=True)
+
+    @property
+    def study_id(self) -> str:
+        """The patient's pseudonymous study id."""
+        return self.patient.study_id
 
 
 # The audit trail covers every table mapped when models.py is imported; these are mapped after it.

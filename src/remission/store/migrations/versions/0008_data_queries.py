@@ -10,6 +10,8 @@ Revises: 0007 (server-side sessions)
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,7 @@ _STATES = ("open", "answered", "closed", "re-opened")
 _ACTIONS = ("open", "answer", "close", "re-open", "check satisfied")
 
 
-def _owned_columns(table: str) -> list[sa.SchemaItem]:
+def _owned_columns(table: str) -> list[Any]:
     """The columns and keys every patient-owned, versioned table has."""
     return [
         sa.Column("patient_id", sa.Integer(), nullable=False),
