@@ -4,13 +4,15 @@ trail, and automatic queries raised by edit checks — on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import inspect, select
 from tests.store.helpers import AE, World
 
 from remission.errors import InputError
 from remission.store import events, queries
 from remission.store.actor import AccessDenied, Actor
 from remission.store.errors import Conflict, NotFound, VersionConflict
+from remission.store.migrations_api import alembic_config, current_revision, head_revision, upgrade
 from remission.store.models import AdverseEvent
 from remission.store.query_models import DataQuery, QueryAction, QueryMessage, QueryState
 from remission.store.vocabulary import Role
@@ -389,3 +391,21 @@ class TestLists:
             )
             assert [q.id for q in found["grade"]] == [query_id]
             assert queries.open_item_queries(session, patient_id=patient, form="mrd") == {}
+
+
+class TestMigration0008:
+    def test_downgrade_drops_and_upgrade_restores_the_tables(self, world: World, patient: int):
+        """Migration 0008 adds both tables and its downgrade removes them, on both back ends."""
+        config = alembic_config(world.store.engine)
+        with world.store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        tables = set(inspect(world.store.engine).get_table_names())
+        assert not {"data_queries", "data_query_messages"} & tables
+        upgrade(world.store.engine)
+        assert current_revision(world.store.engine) == head_revision(world.store.engine)
+        with world.session(actor(world, DM)) as session:
+            query = queries.open_query(
+                session, patient_id=patient, form="mrd", row_id=None, field=None, text="x"
+            )
+            assert query.state is QueryState.OPEN
