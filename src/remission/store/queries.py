@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import AccessDenied, Actor
@@ -325,7 +326,7 @@ def list_queries(
     ``waiting_for_me`` keeps those waiting for the actor (see :func:`awaiting_states`). An
     unknown site code or another site's patient is :class:`NotFound`.
     """
-    statement = select(DataQuery).order_by(DataQuery.id)
+    statement = select(DataQuery).options(selectinload(DataQuery.patient)).order_by(DataQuery.id)
     if site_code is not None:
         site_id = session.scalar(select(Site.id).where(Site.code == site_code))
         if site_id is None:

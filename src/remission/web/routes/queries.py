@@ -18,6 +18,7 @@ from remission.store import (
     QUERY_FORMS,
     AccessDenied,
     Conflict,
+    NotFound,
     QueryState,
     VersionConflict,
     allowed_steps,
@@ -122,7 +123,7 @@ def new_query(
     if not may_review_queries(viewer.actor):
         raise AccessDenied(f"{viewer.username} may not open queries")
     if form not in QUERY_FORMS:
-        raise AccessDenied("no such form")
+        raise NotFound("form", form)
     with request.app.state.store.session(viewer.actor) as session:
         patient = get_patient(session, patient_id=patient_id)
         return _new_page(request, patient, form, row_id, field)
@@ -150,7 +151,7 @@ def create_query(request: Request, viewer: ViewerDep, form: FormDep) -> Response
             query_id = query.id
     except InputError as error:
         if form_name not in QUERY_FORMS:
-            raise AccessDenied("no such form") from None
+            raise NotFound("form", form_name) from None
         errors = {problem.field: problem.problem for problem in error.problems}
         with store.session(viewer.actor) as session:
             patient = get_patient(session, patient_id=patient_id)
