@@ -22,6 +22,7 @@ from remission.api.app import API_PREFIX, create_app
 from remission.api.settings import Settings
 from remission.store import COURSE_KINDS, accounts
 from remission.store import events as store_events
+from remission.store import queries as store_queries
 from remission.store.actor import Actor
 from remission.store.database import Store
 from remission.store.patients import BASELINE_FIELDS, register_patient
@@ -192,6 +193,16 @@ class Api:
                 session, model=MODELS[segment], patient_id=patient_id, values=dict(values)
             ).id
 
+    def add_query(self, patient_id: int, *, closed: bool = False) -> int:
+        """Open a query on the patient's MRD form as the system (and close it if asked); its id."""
+        with self.store.session(self.system) as session:
+            query = store_queries.open_query(
+                session, patient_id=patient_id, **QUERY_ITEM, text="Please confirm"
+            )
+            if closed:
+                store_queries.close_query(session, query_id=query.id, version=query.version, text="Confirmed")
+            return query.id
+
     def count_rows(self, segment: str, patient_id: int) -> int:
         with self.store.session(self.system) as session:
             return len(store_events.list_rows(session, model=MODELS[segment], patient_id=patient_id))
@@ -247,6 +258,10 @@ EVENT_BODIES: dict[str, dict[str, Any]] = {
     "deaths": {"date": "2026-01-15", "cause": "infection"},
     "follow-ups": {"date": "2026-01-10", "status": "alive in remission"},
 }
+
+#: The item the API tests' queries are about, and a valid ``POST /patients/{id}/queries`` body.
+QUERY_ITEM: dict[str, Any] = {"form": "mrd", "row_id": None, "field": "sample_date"}
+QUERY_BODY: dict[str, Any] = {"form": "mrd", "field": "sample_date", "text": "Is the sample date right?"}
 
 #: A valid change (``PATCH`` values besides version and reason) of each course-row family.
 EVENT_CHANGES: dict[str, dict[str, Any]] = {

@@ -27,6 +27,7 @@ from remission.store.vocabulary import Role
 from .helpers import (
     EVENT_BODIES,
     EVENT_CHANGES,
+    QUERY_BODY,
     Api,
     Principal,
     column_values,
@@ -131,8 +132,12 @@ def valid_bodies(method: str, path: str) -> st.SearchStrategy[dict[str, Any]] | 
         part, item = match.groups()
         if method == "POST" and part == "enrollments":
             return st.just(enrollment_body(example("INF-01")))
+        if method == "POST" and part == "queries":
+            return st.just(QUERY_BODY)
         families = EVENT_CHANGES if item else EVENT_BODIES
         return st.just(families[part]) if part in families else None
+    if re.match(r"^/queries/\{query_id\}/(answer|close|reopen)$", route):
+        return st.just({"version": 1, "text": "fuzz"})
     if (method, route) == ("PATCH", "/patients/{patient_id}"):
         return st.just({"sex": "female", "baseline": {"cns_status": "CNS2"}})
     if (method, route) == ("POST", "/patients"):
@@ -182,9 +187,13 @@ class TestNoServerErrors:
             row_id = patient.rows.get(part) or api.add_row(
                 part, patient.id, column_values(part, EVENT_BODIES[part])
             )
-        url = path.format(patient_id=patient.id, row_id=row_id)
+        # A query to act on, opened afresh for each route (its steps need a query in a given state).
+        query_id = api.add_query(patient.id) if "{query_id}" in path else None
+        url = path.format(patient_id=patient.id, row_id=row_id, query_id=query_id)
         who = (
-            Principal(Role.INVESTIGATOR, "SEV")
+            Principal(Role.DATA_MANAGER)
+            if "queries" in path
+            else Principal(Role.INVESTIGATOR, "SEV")
             if "{patient_id}" in path or path.endswith("/patients")
             else None
         )

@@ -12,6 +12,8 @@ Rules checked:
 - study-level roles read everything except direct identifiers (404);
 - statistician, monitor and admin get 403 on clinical writes; the data manager writes;
 - the audit trail is read by admin, data manager and monitor only (403 for the rest);
+- data queries are opened, closed and re-opened by the data manager and monitor, answered by
+  whoever writes the patient's data; another site's query is a 404 for a site role;
 - sites and users are made by the admin only;
 - a child's date of birth appears in no answer (patient, list, record, enrollment, risk
   trace, audit trail) to a principal without a role at the child's site.
@@ -35,6 +37,7 @@ from .helpers import (
     EVENT_BODIES,
     EVENT_CHANGES,
     PRINCIPALS,
+    QUERY_BODY,
     SITES,
     Api,
     Principal,
@@ -51,6 +54,7 @@ NOT_WALKED = re.compile(rf"^{re.escape(API_PREFIX)}/(auth/|health$)")
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 AUDIT_READERS = frozenset({Role.ADMIN, Role.DATA_MANAGER, Role.MONITOR})
 CLINICAL_WRITERS = frozenset({Role.DATA_MANAGER, Role.INVESTIGATOR, Role.COORDINATOR})
+QUERY_REVIEWERS = frozenset({Role.DATA_MANAGER, Role.MONITOR})
 
 P = re.escape(API_PREFIX)
 PATIENTS = re.compile(rf"^{P}/patients$")
@@ -60,6 +64,7 @@ EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{ro
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
+QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen))?$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -139,6 +144,12 @@ class Walk:
             return success if self.own(target) else 404
         return success if self.who.role in CLINICAL_WRITERS else 403
 
+    def review_status(self, target: SeededPatient, success: int) -> int:
+        """Opening, closing and re-opening a query: data managers and monitors only."""
+        if self.who.site is not None and not self.own(target):
+            return 404
+        return success if self.who.role in QUERY_REVIEWERS else 403
+
     def wrote(self, target: SeededPatient) -> bool:
         return self.write_status(target, 200) == 200
 
@@ -183,6 +194,18 @@ class Walk:
             return True
         if (method, template) == ("GET", f"{API_PREFIX}/users"):
             self.call(method, template, url, 200 if admin else 403)
+            return True
+        if (method, template) == ("GET", f"{API_PREFIX}/queries"):
+            readable = {p.id for p in self.targets if self.read_status(p) == 200}
+
+            def only_readable(answer: Any) -> str | None:
+                shown = {query["patient_id"] for query in answer.json()}
+                return None if shown <= readable else f"lists queries of patients {sorted(shown - readable)}"
+
+            self.call(method, template, url, 200, check=only_readable)
+            for code in SITES:
+                params = {"site": code, "state": ["open", "answered"], "waiting_for_me": "true"}
+                self.call(method, template, url, 200, params=params, check=only_readable)
             return True
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
@@ -255,6 +278,8 @@ class Walk:
             elif method == "POST" and part == "enrollments":
                 body = enrollment_body(target.record)
                 self.call(method, template, url, self.write_status(target, 201), json=body)
+            elif method == "POST" and part == "queries":
+                self.call(method, template, url, self.review_status(target, 201), json=QUERY_BODY)
             elif method == "POST" and part in EVENT_BODIES:
                 expected = self.write_status(target, 201)
                 answer = self.call(method, template, url, expected, json=EVENT_BODIES[part])
@@ -277,6 +302,23 @@ class Walk:
                 own = self.targets[0]
                 url = template.format(patient_id=own.id, row_id=row_id)
                 self._row_call(method, template, url, part, target, row_id)
+        return True
+
+    def query(self, method: str, template: str, step: str | None) -> bool:
+        """``/queries/{query_id}`` and its steps, on a fresh query of each site's patient."""
+        for target in self.targets:
+            query_id = self.api.add_query(target.id, closed=step == "reopen")
+            url = template.format(query_id=query_id)
+            if method == "GET" and step is None:
+                self.call(method, template, url, self.read_status(target), check=_field_is("id", query_id))
+            elif method == "POST" and step == "answer":
+                body = {"version": 1, "text": "Checked against the lab report"}
+                self.call(method, template, url, self.write_status(target, 200), json=body)
+            elif method == "POST" and step in ("close", "reopen"):
+                body = {"version": 2 if step == "reopen" else 1, "text": "walk"}
+                self.call(method, template, url, self.review_status(target, 200), json=body)
+            else:
+                return False
         return True
 
     def _row_call(
@@ -324,6 +366,8 @@ class Walk:
                 self.user(method, template, match["part"])
             elif SITE_PART.match(template):
                 self.site_part(method, template)
+            elif match := QUERY.match(template):
+                self.query(method, template, match["step"])
             # Anything else is not walked, and the coverage assertion names it.
 
 

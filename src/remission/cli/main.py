@@ -80,6 +80,11 @@ LAZY = {
         "due",
         "List what is overdue and due at a site, from the protocols' schedules of assessments.",
     ),
+    "queries": Lazy(
+        "remission.cli.query_commands",
+        "queries_app",
+        "Data queries (discrepancy notes): list, show, open, answer, close, re-open.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",
@@ -111,6 +116,7 @@ ORDER = (
     "report",
     "cohort",
     "due",
+    "queries",
     "therapy",
     "web",
     "screen",
@@ -355,14 +361,22 @@ def main() -> None:
         sys.exit(2)
     except Exception as error:
         # Imported here: only the store's commands raise these, and they have loaded the store.
-        from remission.store import AccessDenied, NotFound, ReasonRequired, Refused, StorageError
+        from remission.store import (
+            AccessDenied,
+            Conflict,
+            NotFound,
+            ReasonRequired,
+            Refused,
+            StorageError,
+            VersionConflict,
+        )
 
         if isinstance(error, StorageError):
             # One line with the URL (password hidden) and the fix; the driver's traceback helps no user.
             err.print("[bold red]error[/bold red]: ", end="", highlight=False)
             err.print(error.line, highlight=False, markup=False)
             sys.exit(2)
-        if isinstance(error, AccessDenied | ReasonRequired):
+        if isinstance(error, AccessDenied | ReasonRequired | Conflict | VersionConflict):
             err.print(f"[bold red]error[/bold red]: {error}", highlight=False, markup=False)
             sys.exit(2)
         if not isinstance(error, Refused | NotFound):

@@ -16,6 +16,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import Identifying, PatientOwned, SiteScoped
 from remission.store.models import Patient, RoleAssignment, Site, User
+from remission.store.query_models import DataQuery, QueryMessage
+from remission.store.vocabulary import Role
 
 
 def session_actor(session: Session) -> Actor:
@@ -65,7 +67,27 @@ def _own_password_only(session: Session, actor: Actor, obj: object) -> bool:
     return changed <= {"password_hash", "version"}
 
 
+def _may_write_queries(actor: Actor, site_id: int) -> bool:
+    """Query rows may be written by the patient's site staff, a data manager or a monitor; which
+    step each may take is checked by :mod:`remission.store.queries`."""
+    writable = actor.writable_sites
+    return writable is None or site_id in writable or Role.MONITOR in actor.study_roles
+
+
+def _check_query_write(session: Session, actor: Actor, obj: DataQuery | QueryMessage) -> None:
+    if obj in session.deleted:
+        raise AccessDenied("data queries and their messages are never deleted")
+    if isinstance(obj, QueryMessage) and obj in session.dirty:
+        raise AccessDenied("a data query's messages are never changed")
+    if not _may_write_queries(actor, obj.site_id):
+        raise AccessDenied(f"{actor.username} may not write data queries of site {obj.site_id}")
+
+
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
+    if isinstance(obj, DataQuery | QueryMessage):
+        _check_query_write(session, actor, obj)
+        _check_patient_site(session, obj)
+        return
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts and not _own_password_only(session, actor, obj):
             raise AccessDenied(f"{actor.username} may not change sites, users or roles")
@@ -76,10 +98,14 @@ def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if writable is not None and obj.site_id not in writable:
         raise AccessDenied(f"{actor.username} may not write records of site {obj.site_id}")
     if isinstance(obj, PatientOwned):
-        with session.no_autoflush:
-            patient = session.get(Patient, obj.patient_id)
-        if patient is None or patient.site_id != obj.site_id:
-            raise AccessDenied("a patient's record must belong to the patient's site")
+        _check_patient_site(session, obj)
+
+
+def _check_patient_site(session: Session, obj: PatientOwned) -> None:
+    with session.no_autoflush:
+        patient = session.get(Patient, obj.patient_id)
+    if patient is None or patient.site_id != obj.site_id:
+        raise AccessDenied("a patient's record must belong to the patient's site")
 
 
 def check_writes(session: Session, flush_context: Any, instances: Any) -> None:

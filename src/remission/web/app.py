@@ -23,6 +23,7 @@ from remission.web.routes import (
     downloads,
     enrollment,
     patients,
+    queries,
     screening,
     signin,
 )
@@ -40,6 +41,7 @@ def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
         enrollment,
         course,
         dashboard,
+        queries,
         audit,
         downloads,
         admin,

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from remission.errors import InputError
 from remission.store import (
+    BASELINE_FORM,
     MAX_ID,
     Patient,
     Refused,
@@ -33,6 +34,7 @@ from remission.web.baseline_form import (
 )
 from remission.web.forms import Submission, reason_of, version_of
 from remission.web.pages import redirect, render
+from remission.web.query_view import form_markers
 from remission.web.viewer import FormDep, ViewerDep, writable_patient
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +61,7 @@ def _page(
         "version": version,
         "reason": reason,
         "conflict": conflict,
-    }
+    } | form_markers(request, patient.id, BASELINE_FORM, None)
     return render(request, "baseline.html", context, status=status)
 
 

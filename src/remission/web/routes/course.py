@@ -43,6 +43,7 @@ from remission.web.forms import (
 )
 from remission.web.pages import finish, redirect, render
 from remission.web.phase_choices import phase_choices
+from remission.web.query_view import form_markers
 from remission.web.viewer import FormDep, ViewerDep, writable_patient
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +99,8 @@ def _page(
         "confirm": confirm,
         "confirm_token": mrd_entry.token(submission, unit) if confirm else "",
     }
+    if row is not None:
+        context |= form_markers(request, patient.id, spec.segment, row.id)
     return render(request, "row_form.html", context, status=status)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from remission.store import query_counts
 from remission.web.dashboard_data import build_dashboard
 from remission.web.pages import render
 from remission.web.viewer import ViewerDep
@@ -17,4 +18,5 @@ def dashboard(request: Request, viewer: ViewerDep) -> Response:
     """Enrollment by site and month, risk groups, OS/EFS and relapse incidence by risk group, AEs by grade."""
     with request.app.state.store.session(viewer.actor) as session:
         board = build_dashboard(session)
-    return render(request, "dashboard.html", {"nav": "dashboard", "board": board})
+        queries = query_counts(session)
+    return render(request, "dashboard.html", {"nav": "dashboard", "board": board, "query_counts": queries})

@@ -13,12 +13,15 @@ from remission.store import (
     PER_PAGE,
     STATUSES,
     get_patient,
+    list_queries,
     list_sites,
+    may_review_queries,
     patient_page,
     read_identifiers,
 )
 from remission.web.pages import render
 from remission.web.patient_view import patient_view
+from remission.web.query_view import item_text, item_url
 from remission.web.viewer import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +72,11 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
             "sees_identifiers": viewer.sees_identifiers(view.patient.site_id),
             "saved": request.query_params.get("saved", ""),
             "today": date.today(),
+            "queries": [
+                {"id": q.id, "item": item_text(q), "state": q.state.value, "url": item_url(q)}
+                for q in list_queries(session, patient_id=patient_id)
+            ],
+            "may_review": may_review_queries(viewer.actor),
         }
         return render(request, "patient.html", context)
 
