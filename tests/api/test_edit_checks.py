@@ -98,3 +98,45 @@ def test_an_unknown_input_lets_the_write_through(api: Api) -> None:
 @pytest.mark.parametrize("protocol_id", shipped_protocol_ids())
 def test_every_check_names_columns_of_its_form(protocol_id: str) -> None:
     assert edit_check_column_problems(load_protocol(protocol_id)) == []
+
+
+def _queries(api: Api, patient: int) -> list[dict[str, Any]]:
+    answer = _call(api, "GET", f"/patients/{patient}/queries")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_soft_check_saves_the_row_and_opens_one_query_noted_when_satisfied(api: Api) -> None:
+    patient = _patient(api, "API-EC-5", enrolled=True)
+    mrd = {
+        "time_point": "end of induction",
+        "method": "flow cytometry",
+        "sample_date": "2025-08-27",
+        "value_fraction": 0.001,
+    }
+    created = _call(api, "POST", f"/patients/{patient}/mrd", mrd)
+    assert created.status_code == 201, created.text
+    (query,) = _queries(api, patient)
+    assert (query["check_id"], query["form"], query["field"], query["state"]) == (
+        "mrd-sensitivity-recorded",
+        "mrd",
+        "sensitivity_fraction",
+        "open",
+    )
+    assert query["row_id"] == created.json()["id"]
+    assert query["messages"][0]["automatic"] is True
+    assert "MRD result states the method's sensitivity: not met" in query["messages"][0]["text"]
+    assert query["check_satisfied_at"] is None
+    url = f"/patients/{patient}/mrd/{created.json()['id']}"
+    row = _call(api, "GET", url).json()
+    still = _call(api, "PATCH", url, {"version": row["version"], "reason": "typo", "value_fraction": 0.002})
+    assert still.status_code == 200, still.text
+    assert len(_queries(api, patient)) == 1  # the check fires again: no second query
+    fixed = _call(
+        api, "PATCH", url, {"version": still.json()["version"], "reason": "lab", "sensitivity_fraction": 1e-5}
+    )
+    assert fixed.status_code == 200, fixed.text
+    (noted,) = _queries(api, patient)
+    assert noted["state"] == "open"  # a person still closes it
+    assert noted["check_satisfied_at"] is not None
+    assert noted["messages"][-1]["text"] == "the data now satisfies check mrd-sensitivity-recorded"

@@ -85,6 +85,11 @@ LAZY = {
         "queries_app",
         "Data queries (discrepancy notes): list, show, open, answer, close, re-open.",
     ),
+    "checks": Lazy(
+        "remission.cli.check_commands",
+        "checks_app",
+        "The protocols' edit checks: list them, run them over the study.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",

@@ -61,7 +61,7 @@ class Anchor(ProtocolModel):
     at: Literal["start", "end"] = "end"
     days_after: Days = Field(
         default=0,
-        description="Due this many days after the anchor date (e.g. the end of induction counted from diagnosis).",
+        description="Due this many days after the anchor date (e.g. end of induction from diagnosis).",
     )
 
     @model_validator(mode="after")

@@ -54,6 +54,8 @@ from remission.store.audit_settings import (
 )
 from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
 from remission.store.calendar import ProtocolCalendar, WorklistLine, read_calendar, site_worklist
+from remission.store.check_queries import CheckOutcome, run_checks_and_queries
+from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.course_kinds import (
     COURSE_KINDS,
     MAX_ID,
@@ -212,6 +214,9 @@ __all__ = [
     "AuditPage",
     "AuditSettings",
     "ChainReport",
+    "CheckFinding",
+    "CheckOutcome",
+    "CheckRun",
     "Checkpoint",
     "CheckpointSchedule",
     "Conflict",
@@ -349,6 +354,8 @@ __all__ = [
     "read_report_tables",
     "register_patient",
     "reopen_query",
+    "run_checks",
+    "run_checks_and_queries",
     "run_idempotent",
     "secret_problem",
     "set_active",

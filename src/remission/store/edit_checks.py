@@ -9,13 +9,12 @@ batch run over the whole study is :mod:`remission.store.check_runs`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from remission.conduct.edit_checks import (
     CheckResult,
@@ -32,6 +31,7 @@ from remission.store.assembly import record_from_rows
 from remission.store.base import PatientOwned
 from remission.store.calendar import arm_phases, phase_dates
 from remission.store.course_kinds import COURSE_KINDS
+from remission.store.course_rows import MODELS, CourseRows, read_course_rows
 from remission.store.current_risk import CurrentRisk, current_assignments
 from remission.store.models import Patient
 from remission.store.patient_list import diagnosis_date
@@ -39,7 +39,6 @@ from remission.store.session import StudySession
 
 #: The forms whose rows the checks read besides the row being written.
 _FACT_FORMS = ("mrd", "treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
-_MODELS = {kind.segment: kind.model for kind in COURSE_KINDS}
 _SEGMENTS: dict[type, str] = {kind.model: kind.segment for kind in COURSE_KINDS}
 #: The forms whose rows the facts list (a row of one is left out of the facts it is checked against).
 _LISTED = ("treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
@@ -69,7 +68,7 @@ def edit_check_column_problems(protocol: Protocol) -> list[FieldProblem]:
     """Each edit check's field and ``row.<column>`` paths that are not columns of its form's table."""
     problems = []
     for i, check in enumerate(protocol.edit_checks):
-        columns = set(_COLUMNS[_MODELS[check.form.value]])
+        columns = set(_COLUMNS[MODELS[check.form.value]])
         named = [check.field, *(path[4:] for path in paths_read(check.must) if path.startswith("row."))]
         problems += [
             FieldProblem(f"edit_checks[{i}]", f"{check.form.value} has no column {column!r}")
@@ -80,13 +79,9 @@ def edit_check_column_problems(protocol: Protocol) -> list[FieldProblem]:
 
 
 @dataclass(frozen=True)
-class PatientCourse:
-    """What the checks read of one patient: the patient, their current risk under each protocol, and
-    their rows of the forms in ``rows`` (by form, in entry order)."""
+class PatientCourse(CourseRows):
+    """What the checks read of one patient (:class:`CourseRows`), and the facts built from it."""
 
-    patient: Patient
-    risks: Sequence[CurrentRisk]
-    rows: Mapping[str, Sequence[Any]]
     _settled: dict[str, CourseFacts] = field(default_factory=dict, compare=False, repr=False)
 
     def _base(self, protocol: Protocol, risk: CurrentRisk, as_of: date) -> CourseFacts:
@@ -164,32 +159,9 @@ def read_courses(
     forms: Iterable[str] = _FACT_FORMS,
     risks: Mapping[int, Sequence[CurrentRisk]] | None = None,
 ) -> dict[int, PatientCourse]:
-    """The courses of ``patients`` (read through the actor's scope): their rows of ``forms``, one
-    query per form; ``risks`` are their current assignments when the caller has read them already.
-    """
-    ids = [patient.id for patient in patients]
-    if risks is None:
-        risks = current_assignments(session, patient_ids=ids)
-    rows: dict[str, dict[int, list[Any]]] = {}
-    wanted = set(ids)
-    for form in dict.fromkeys(forms):
-        model = _MODELS[form]
-        query = select(model).order_by(model.id)
-        if len(ids) <= 500:
-            query = query.where(model.patient_id.in_(ids))
-        grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in session.scalars(query):
-            if row.patient_id in wanted:
-                grouped[row.patient_id].append(row)
-        rows[form] = grouped
-    return {
-        patient.id: PatientCourse(
-            patient,
-            risks.get(patient.id, []),
-            {form: by_patient.get(patient.id, []) for form, by_patient in rows.items()},
-        )
-        for patient in patients
-    }
+    """The courses of ``patients`` to check (:func:`remission.store.course_rows.read_course_rows`)."""
+    read = read_course_rows(session, patients=patients, forms=forms, risks=risks)
+    return {patient_id: PatientCourse(c.patient, c.risks, c.rows) for patient_id, c in read.items()}
 
 
 def check_written_row(

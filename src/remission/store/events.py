@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select
 from remission.errors import InputError
 from remission.record.consistency import date_problems
 from remission.store.base import PatientOwned
+from remission.store.check_queries import follow_up_write
 from remission.store.edit_checks import check_written_row
 from remission.store.errors import NotFound
 from remission.store.models import MRDMeasurement, Patient
@@ -82,14 +83,17 @@ def create_row(
     A date after ``today`` (default: the server's date) or before the child's birth is refused
     (:class:`InputError` naming the field); planned dates of a treatment phase may lie ahead.
     The edit checks of the protocols the patient is enrolled in run on the row: a fired hard
-    check refuses it the same way (:func:`remission.store.edit_checks.check_written_row`).
+    check refuses it the same way (:func:`remission.store.edit_checks.check_written_row`); a fired
+    soft check opens a data query on the row's field, and a check that passes again notes its open
+    queries as satisfied (:func:`remission.store.check_queries.follow_up_write`).
     """
     patient = get_patient(session, patient_id=patient_id)
     row = model(patient_id=patient.id, site_id=patient.site_id, **values)
     _check_dates(row, patient, today)
-    check_written_row(session, row=row, patient=patient, today=today)
+    results = check_written_row(session, row=row, patient=patient, today=today)
     session.add(row)
     session.flush()
+    follow_up_write(session, row=row, results=results, created=True)
     _after_change(session, model, patient_id)
     return row
 
@@ -116,8 +120,9 @@ def update_row(
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row, patient, today)
-    check_written_row(session, row=row, patient=patient, today=today)
+    results = check_written_row(session, row=row, patient=patient, today=today)
     flush_or_conflict(session, row)
+    follow_up_write(session, row=row, results=results, created=False)
     _after_change(session, model, patient_id)
     return row
 

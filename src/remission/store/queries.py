@@ -30,7 +30,6 @@ from remission.store.actor import AccessDenied, Actor
 from remission.store.base import utc_now
 from remission.store.course_kinds import COURSE_KINDS
 from remission.store.errors import Conflict, NotFound
-from remission.store.events import get_row
 from remission.store.models import Site
 from remission.store.patients import BASELINE_FIELDS, get_patient
 from remission.store.query_models import DataQuery, QueryAction, QueryMessage, QueryState
@@ -136,7 +135,9 @@ def _check_item(
             "query", [FieldProblem("field", f"must be a field of the {kind.title} form: {names}")]
         )
     if row_id is not None:
-        get_row(session, model=kind.model, patient_id=patient_id, row_id=row_id)
+        row = session.get(kind.model, row_id)  # read through the actor's site scope
+        if row is None or row.patient_id != patient_id:
+            raise NotFound(kind.model.__tablename__, row_id)
 
 
 @contextmanager
