@@ -9,6 +9,7 @@ everything else by keyword. See ``docs/architecture.md`` and ``docs/store.md``.
 
 from __future__ import annotations
 
+from remission.record.vocabulary import MissingCode
 from remission.store.account_changes import (
     Account,
     RoleGrant,
@@ -91,6 +92,13 @@ from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
+from remission.store.missing_data import (
+    clear_missing_code,
+    get_missing_code,
+    list_missing_codes,
+    set_missing_code,
+)
+from remission.store.missing_data_models import BASELINE_FORM, CALENDAR_FORM, MissingDataCode
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -161,6 +169,8 @@ __all__ = [
     "AUDIT_PER_PAGE",
     "AUDIT_READERS",
     "BASELINE_FIELDS",
+    "BASELINE_FORM",
+    "CALENDAR_FORM",
     "COURSE_KINDS",
     "DASHBOARD_ROLES",
     "DEFAULT_DATABASE_URL",
@@ -207,6 +217,8 @@ __all__ = [
     "LiveSession",
     "MRDCreate",
     "MRDMeasurement",
+    "MissingCode",
+    "MissingDataCode",
     "NotFound",
     "PasswordPolicy",
     "Patient",
@@ -249,6 +261,7 @@ __all__ = [
     "change_own_password",
     "check_password",
     "check_session",
+    "clear_missing_code",
     "course_kind",
     "create_row",
     "current_assignments",
@@ -272,12 +285,14 @@ __all__ = [
     "extend_session",
     "find_patient",
     "get_account",
+    "get_missing_code",
     "get_patient",
     "get_row",
     "get_user",
     "head_revision",
     "list_accounts",
     "list_enrollments",
+    "list_missing_codes",
     "list_patients",
     "list_risk_assignments",
     "list_rows",
@@ -305,6 +320,7 @@ __all__ = [
     "run_idempotent",
     "secret_problem",
     "set_active",
+    "set_missing_code",
     "set_password",
     "set_roles",
     "sign_in",
