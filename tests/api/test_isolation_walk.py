@@ -34,13 +34,16 @@ from remission.store.vocabulary import Role
 from .helpers import (
     EVENT_BODIES,
     EVENT_CHANGES,
+    MISSING_CODE_BODY,
     PRINCIPALS,
     SITES,
     Api,
     Principal,
     SeededPatient,
+    add_missing_code,
     column_values,
     enrollment_body,
+    missing_code_version,
     openapi_operations,
     patient_body,
     row_version,
@@ -59,6 +62,7 @@ PATIENT_PART = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)$")
 EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{row_id\}}$")
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
+CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
 SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
 
 
@@ -255,6 +259,12 @@ class Walk:
             elif method == "POST" and part == "enrollments":
                 body = enrollment_body(target.record)
                 self.call(method, template, url, self.write_status(target, 201), json=body)
+            elif method == "POST" and part == "missing-codes":
+                answer = self.call(
+                    method, template, url, self.write_status(target, 201), json=MISSING_CODE_BODY
+                )
+                if answer.status_code == 201:
+                    self.rows[part, target.site] = answer.json()["id"]
             elif method == "POST" and part in EVENT_BODIES:
                 expected = self.write_status(target, 201)
                 answer = self.call(method, template, url, expected, json=EVENT_BODIES[part])
@@ -277,6 +287,28 @@ class Walk:
                 own = self.targets[0]
                 url = template.format(patient_id=own.id, row_id=row_id)
                 self._row_call(method, template, url, part, target, row_id)
+        return True
+
+    def missing_code(self, method: str, template: str) -> bool:
+        """``/patients/{patient_id}/missing-codes/{code_id}``: clear a code, with its version and a reason."""
+        if method != "DELETE":
+            return False
+        for target in self.targets:
+            if ("missing-codes", target.site) not in self.rows:
+                self.rows["missing-codes", target.site] = add_missing_code(self.api, target.id)
+            code_id = self.rows["missing-codes", target.site]
+            urls = [template.format(patient_id=target.id, code_id=code_id)]
+            if self.who.site is not None and not self.own(target):
+                # Another site's code under the principal's own patient id: not found either.
+                urls.append(template.format(patient_id=self.targets[0].id, code_id=code_id))
+            for url in urls:
+                params = {
+                    "version": missing_code_version(self.api, code_id) or 1,
+                    "reason": "walk: coded in error",
+                }
+                answer = self.call(method, template, url, self.write_status(target, 204), params=params)
+                if answer.status_code == 204:
+                    self.rows.pop(("missing-codes", target.site), None)
         return True
 
     def _row_call(
@@ -318,6 +350,8 @@ class Walk:
                 self.patient(method, template)
             elif match := PATIENT_PART.match(template):
                 self.patient_part(method, template, match["part"])
+            elif CODE_ROW.match(template):
+                self.missing_code(method, template)
             elif match := EVENT_ROW.match(template):
                 self.event_row(method, template, match["part"])
             elif match := USER.match(template):
