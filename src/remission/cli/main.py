@@ -80,6 +80,11 @@ LAZY = {
         "due",
         "List what is overdue and due at a site, from the protocols' schedules of assessments.",
     ),
+    "missing": Lazy(
+        "remission.cli.missing_commands",
+        "missing_app",
+        "Missing-data codes: why a baseline field, a course-row field or an assessment has no value.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",
@@ -111,6 +116,7 @@ ORDER = (
     "report",
     "cohort",
     "due",
+    "missing",
     "therapy",
     "web",
     "screen",
