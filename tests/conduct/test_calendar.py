@@ -186,7 +186,7 @@ def test_a_coded_occurrence_is_not_done_with_its_code_and_a_done_one_stays_done(
     )
     coded = _one(items, "mrd-after-consolidation-1")
     assert (coded.state, coded.missing_code) == (ItemState.NOT_DONE, MissingCode.NOT_DONE)
-    assert coded.to_dict()["state"] == "not done" and coded.to_dict()["missing_code"] == "not done"
+    assert (coded.to_dict()["state"], coded.to_dict()["missing_code"]) == ("not done", "not done")
     done = _one(items, "mrd-end-of-induction")
     assert (done.state, done.missing_code) == (ItemState.DONE, None)
     assert _one(items, "hsct-record").state is ItemState.NOT_APPLICABLE
