@@ -88,6 +88,8 @@ class MissingView:
     codes: list[tuple[MissingDataCode, str]]
     choices: list[tuple[str, str]]
     calendars: list[ProtocolCalendar]
+    #: Baseline record path → its code, for the summary ("recorded as not done").
+    baseline: dict[str, str]
     code_values: tuple[str, ...] = CODES
     open_states: frozenset[str] = OPEN_STATES
 
@@ -100,6 +102,7 @@ def missing_view(
         codes=[(code, item_label(code)) for code in codes],
         choices=item_choices(patient, rows, {code.item for code in codes}),
         calendars=read_calendar(session, patient_id=patient.id, as_of=today),
+        baseline={c.field: c.code.value for c in codes if c.form == BASELINE_FORM and c.field},
     )
 
 
