@@ -211,6 +211,30 @@ class TestDecisions:
         assert result.risk_group == PENDING
         assert "genetics.kmt2a.status" in result.missing
 
+    def test_a_code_beside_a_value_still_reads_as_unknown(self, world: World):
+        """Should a value and a code ever both be stored (a race the rule cannot see), the record
+        read for decisions leaves the field out: the code wins, never a guess."""
+        patient = world.register("MD-12", "SEV")
+        with world.session(world.system) as session:
+            site = patients.get_patient(session, patient_id=patient).site_id
+            session.add(  # beside set_missing_code's check, as a concurrent writer could
+                MissingDataCode(
+                    patient_id=patient,
+                    site_id=site,
+                    item="baseline:genetics.kmt2a.status",
+                    form="baseline",
+                    field="genetics.kmt2a.status",
+                    code=MissingCode.UNKNOWN,
+                    recorded_by="race",
+                )
+            )
+        with world.session(world.system) as session:
+            record = read_record(session, patient_id=patient)
+        assert record.genetics is not None
+        assert record.genetics.kmt2a is not None
+        assert (record.genetics.kmt2a.status, record.genetics.kmt2a.method) == (None, "FISH")
+        assert stratify_patient(record, load_protocol(NCT), as_of=TODAY).risk_group == PENDING
+
     def test_a_coded_wbc_leaves_interfant_high_risk_undecided(self, world: World):
         """Interfant-06 reads the WBC: coded *not done* it is missing, and the group is not decided on it."""
         record = _without_kmt2a_status()
