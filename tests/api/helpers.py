@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from remission.api.app import API_PREFIX, create_app
 from remission.api.settings import Settings
-from remission.store import COURSE_KINDS, accounts
+from remission.store import COURSE_KINDS, MissingDataCode, accounts, set_missing_code
 from remission.store import events as store_events
 from remission.store import queries as store_queries
 from remission.store.actor import Actor
@@ -275,6 +275,28 @@ EVENT_CHANGES: dict[str, dict[str, Any]] = {
     "deaths": {"cause": "sepsis"},
     "follow-ups": {"status": "alive with disease"},
 }
+
+
+#: A valid ``POST /patients/{id}/missing-codes`` body: a baseline field no seeded record fills.
+MISSING_CODE_BODY: dict[str, Any] = {
+    "form": "baseline",
+    "field": "refractory_disease",
+    "code": "not asked",
+    "note": "walk",
+}
+
+
+def add_missing_code(api: Api, patient_id: int) -> int:
+    """Record :data:`MISSING_CODE_BODY` on the patient through the store as the system; its id."""
+    with api.store.session(api.system) as session:
+        return set_missing_code(session, patient_id=patient_id, **MISSING_CODE_BODY).id
+
+
+def missing_code_version(api: Api, code_id: int) -> int | None:
+    """The stored version of a missing-data code, read as the system; ``None`` when it is gone."""
+    with api.store.session(api.system) as session:
+        row = session.get(MissingDataCode, code_id)
+        return None if row is None else row.version
 
 
 def column_values(segment: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -67,3 +67,51 @@ def test_another_site_sees_neither(api: Api) -> None:
     assert _call(api, snu, "GET", f"/patients/{patient}/calendar").status_code == 404
     lines = _call(api, snu, "GET", f"/sites/SEV/worklist?as_of={AS_OF}").json()
     assert [line for line in lines if line["patient_id"] == patient] == []
+
+
+def test_an_assessment_coded_not_done_shows_its_code_and_leaves_the_worklist(api: Api) -> None:
+    """POST a *not done* code on the overdue induction doses: the calendar says *not done* with the
+    code, the worklist no longer lists it; a wrong occurrence is a 422 naming it; clearing restores it."""
+    patient = _enrolled_inf04(api, with_mrd=True)
+    item = {"form": "calendar", "protocol_id": "NCT06516679", "assessment": "anthracycline-doses"}
+    wrong = _call(
+        api,
+        SEV,
+        "POST",
+        f"/patients/{patient}/missing-codes",
+        item | {"occurrence": "maintenance", "code": "not done"},
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"][0]["field"] == "occurrence"
+    answer = _call(
+        api,
+        SEV,
+        "POST",
+        f"/patients/{patient}/missing-codes",
+        item | {"occurrence": "induction", "code": "not done"},
+    )
+    assert answer.status_code == 201, answer.text
+    coded = _items(api, patient)[("anthracycline-doses", "induction")]
+    assert (coded["state"], coded["missing_code"]) == ("not done", "not done")
+    worklist = _call(api, SEV, "GET", f"/sites/SEV/worklist?as_of={AS_OF}").json()
+    assert [line for line in worklist if line["patient_id"] == patient] == []
+    code = answer.json()
+    cleared = _call(
+        api,
+        SEV,
+        "DELETE",
+        f"/patients/{patient}/missing-codes/{code['id']}?version={code['version']}&reason=wrong",
+    )
+    assert cleared.status_code == 204
+    assert _items(api, patient)[("anthracycline-doses", "induction")]["state"] == "overdue"
+
+
+def test_a_code_on_a_field_with_a_value_is_a_409_naming_it(api: Api) -> None:
+    """KMT2A status holds a value: recording a code on it is refused, naming the field."""
+    patient = _enrolled_inf04(api, with_mrd=False)
+    body = {"form": "baseline", "field": "genetics.kmt2a.status", "code": "unknown"}
+    answer = _call(api, SEV, "POST", f"/patients/{patient}/missing-codes", body)
+    assert answer.status_code == 409
+    (problem,) = answer.json()["detail"]
+    assert problem["field"] == "genetics.kmt2a.status"
+    assert "clear the value first" in problem["problem"]

@@ -36,14 +36,17 @@ from remission.store.vocabulary import Role
 from .helpers import (
     EVENT_BODIES,
     EVENT_CHANGES,
+    MISSING_CODE_BODY,
     PRINCIPALS,
     QUERY_BODY,
     SITES,
     Api,
     Principal,
     SeededPatient,
+    add_missing_code,
     column_values,
     enrollment_body,
+    missing_code_version,
     openapi_operations,
     patient_body,
     row_version,
@@ -63,6 +66,7 @@ PATIENT_PART = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)$")
 EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{row_id\}}$")
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
+CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
 SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
 QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen))?$")
 
@@ -280,6 +284,12 @@ class Walk:
                 self.call(method, template, url, self.write_status(target, 201), json=body)
             elif method == "POST" and part == "queries":
                 self.call(method, template, url, self.review_status(target, 201), json=QUERY_BODY)
+            elif method == "POST" and part == "missing-codes":
+                answer = self.call(
+                    method, template, url, self.write_status(target, 201), json=MISSING_CODE_BODY
+                )
+                if answer.status_code == 201:
+                    self.rows[part, target.site] = answer.json()["id"]
             elif method == "POST" and part in EVENT_BODIES:
                 expected = self.write_status(target, 201)
                 answer = self.call(method, template, url, expected, json=EVENT_BODIES[part])
@@ -321,6 +331,28 @@ class Walk:
                 return False
         return True
 
+    def missing_code(self, method: str, template: str) -> bool:
+        """``/patients/{patient_id}/missing-codes/{code_id}``: clear a code, with its version and a reason."""
+        if method != "DELETE":
+            return False
+        for target in self.targets:
+            if ("missing-codes", target.site) not in self.rows:
+                self.rows["missing-codes", target.site] = add_missing_code(self.api, target.id)
+            code_id = self.rows["missing-codes", target.site]
+            urls = [template.format(patient_id=target.id, code_id=code_id)]
+            if self.who.site is not None and not self.own(target):
+                # Another site's code under the principal's own patient id: not found either.
+                urls.append(template.format(patient_id=self.targets[0].id, code_id=code_id))
+            for url in urls:
+                params = {
+                    "version": missing_code_version(self.api, code_id) or 1,
+                    "reason": "walk: coded in error",
+                }
+                answer = self.call(method, template, url, self.write_status(target, 204), params=params)
+                if answer.status_code == 204:
+                    self.rows.pop(("missing-codes", target.site), None)
+        return True
+
     def _row_call(
         self, method: str, template: str, url: str, part: str, target: SeededPatient, row_id: int
     ) -> None:
@@ -360,6 +392,8 @@ class Walk:
                 self.patient(method, template)
             elif match := PATIENT_PART.match(template):
                 self.patient_part(method, template, match["part"])
+            elif CODE_ROW.match(template):
+                self.missing_code(method, template)
             elif match := EVENT_ROW.match(template):
                 self.event_row(method, template, match["part"])
             elif match := USER.match(template):

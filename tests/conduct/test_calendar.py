@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from remission.conduct import CalendarItem, Collected, ItemState, PhaseDates, child_calendar
 from remission.protocols import load_protocol, with_parameters
+from remission.record.vocabulary import MissingCode
 
 NCT = load_protocol("NCT06516679")
 ARMS = {arm.id: arm.phases for arm in NCT.arms}
@@ -160,3 +161,34 @@ def test_the_end_of_therapy_is_not_the_end_of_a_provisional_track() -> None:
     )
     visits = [i for i in items if i.assessment == "follow-up-visits"]
     assert [(v.state, v.due_from) for v in visits] == [(ItemState.NOT_SCHEDULED, None)]
+
+
+def test_a_coded_occurrence_is_not_done_with_its_code_and_a_done_one_stays_done() -> None:
+    """An owed item with a missing-data code is *not done* carrying the code; a collected row wins;
+    an item the arm does not owe stays *not applicable*."""
+    dates = _course("LR-arm", [35, 21])
+    end = dates["lr_consolidation_1"].end
+    assert end is not None
+    sample = Collected("mrd", date(2026, 2, 9), "end of induction")
+    codes = {
+        ("mrd-after-consolidation-1", ""): MissingCode.NOT_DONE,
+        ("mrd-end-of-induction", ""): MissingCode.UNKNOWN,
+        ("hsct-record", ""): MissingCode.NOT_APPLICABLE,
+    }
+    items = child_calendar(
+        NCT,
+        phases=ARMS["LR-arm"],
+        phase_dates=dates,
+        collected=[sample],
+        as_of=end + timedelta(days=30),
+        diagnosed=DIAGNOSED,
+        missing_codes=codes,
+    )
+    coded = _one(items, "mrd-after-consolidation-1")
+    assert (coded.state, coded.missing_code) == (ItemState.NOT_DONE, MissingCode.NOT_DONE)
+    assert (coded.to_dict()["state"], coded.to_dict()["missing_code"]) == ("not done", "not done")
+    done = _one(items, "mrd-end-of-induction")
+    assert (done.state, done.missing_code) == (ItemState.DONE, None)
+    assert _one(items, "hsct-record").state is ItemState.NOT_APPLICABLE
+    uncoded = _calendar("LR-arm", dates, [sample], as_of=end + timedelta(days=30))
+    assert _one(uncoded, "mrd-after-consolidation-1").state is ItemState.OVERDUE

@@ -115,4 +115,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict_with_stored(_: Request, error: Conflict) -> JSONResponse:
-        return _problems(409, [{"field": "(record)", "problem": error.problem}])
+        return _problems(409, [{"field": error.field or "(record)", "problem": error.problem}])

@@ -90,6 +90,11 @@ LAZY = {
         "checks_app",
         "The protocols' edit checks: list them, run them over the study.",
     ),
+    "missing": Lazy(
+        "remission.cli.missing_commands",
+        "missing_app",
+        "Missing-data codes: why a baseline field, a course-row field or an assessment has no value.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",
@@ -122,6 +127,7 @@ ORDER = (
     "cohort",
     "due",
     "queries",
+    "missing",
     "therapy",
     "web",
     "screen",

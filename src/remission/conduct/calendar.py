@@ -4,13 +4,14 @@ The calendar is a pure function of the protocol (with its parameters), the phase
 arm or provisional track holds, the phase dates recorded, what has been collected, and the
 as-of date. An assessment anchored to phases the arm does not hold is *not applicable on this
 arm*; one whose anchor date is not recorded yet (the phase has not started or ended) is
-*not scheduled yet*; otherwise its window gives *upcoming*, *due*, *overdue* or *done*.
+*not scheduled yet*; otherwise its window gives *upcoming*, *due*, *overdue* or *done*. An owed
+occurrence that carries a missing-data code is *not done*: resolved, but missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from remission.protocols.model import Protocol
 from remission.protocols.schedule import Assessment, Milestone
 from remission.record.anthracyclines import known_drugs
+from remission.record.vocabulary import MissingCode
 from remission.rules.expressions import ParamRef
 
 
@@ -28,6 +30,7 @@ class ItemState(StrEnum):
     DUE = "due"
     OVERDUE = "overdue"
     DONE = "done"
+    NOT_DONE = "not done"  # resolved but missing: the occurrence carries a missing-data code
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class CalendarItem:
     due_from: date | None = None
     due_until: date | None = None
     done_on: date | None = None
+    missing_code: MissingCode | None = None  # set when the state is NOT_DONE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class CalendarItem:
             "due_from": self.due_from.isoformat() if self.due_from else None,
             "due_until": self.due_until.isoformat() if self.due_until else None,
             "done_on": self.done_on.isoformat() if self.done_on else None,
+            "missing_code": self.missing_code.value if self.missing_code else None,
         }
 
 
@@ -139,13 +144,16 @@ def child_calendar(
     as_of: date,
     diagnosed: date | None = None,
     possible_phases: Sequence[str] = (),
+    missing_codes: Mapping[tuple[str, str], MissingCode] | None = None,
 ) -> list[CalendarItem]:
     """Every assessment of ``protocol`` for one child on ``as_of``.
 
     ``phases`` are the phase ids of the child's arm, or of the provisional track while the
     final risk group is pending; empty before either is known. ``possible_phases`` are those
     of the arms the child may still be given (none once the arm is final): an assessment of
-    such a phase is *not scheduled yet* rather than *not applicable*.
+    such a phase is *not scheduled yet* rather than *not applicable*. ``missing_codes`` maps
+    (assessment id, occurrence) to the code recorded for it: such an item is *not done* with its
+    code, unless a collected row makes it *done* or the arm does not owe it.
     """
     parameters = protocol.parameter_values()
     items: list[CalendarItem] = []
@@ -175,7 +183,14 @@ def child_calendar(
                 items.append(
                     CalendarItem(item.id, item.label, occurrence, _state(window, done, as_of), *window, done)
                 )
-    return items
+    return [_coded(item, missing_codes) for item in items] if missing_codes else items
+
+
+def _coded(item: CalendarItem, codes: Mapping[tuple[str, str], MissingCode]) -> CalendarItem:
+    code = codes.get((item.assessment, item.occurrence))
+    if code is None or item.state in (ItemState.DONE, ItemState.NOT_APPLICABLE):
+        return item
+    return replace(item, state=ItemState.NOT_DONE, missing_code=code)
 
 
 def _steps(item: Assessment, parameters: Mapping[str, Any]) -> list[int]:

@@ -134,3 +134,17 @@ class PrednisoneResponse(StrEnum):
 class AttestedOutcome(StrEnum):
     MET = "met"
     NOT_MET = "not met"
+
+
+class MissingCode(StrEnum):
+    """Why a value is missing: recorded apart from values, never as a magic number in one.
+
+    Every decision reads a coded item as *unknown*; the calendar shows a coded assessment as
+    *not done* (resolved, but missing). See ``docs/conduct.md``, "Missing-data codes".
+    """
+
+    NOT_DONE = "not done"
+    NOT_APPLICABLE = "not applicable"
+    UNKNOWN = "unknown"
+    NOT_ASKED = "not asked"
+    DECLINED = "asked but declined"

@@ -9,6 +9,7 @@ everything else by keyword. See ``docs/architecture.md`` and ``docs/store.md``.
 
 from __future__ import annotations
 
+from remission.record.vocabulary import MissingCode
 from remission.store.account_changes import (
     Account,
     RoleGrant,
@@ -57,6 +58,7 @@ from remission.store.calendar import ProtocolCalendar, WorklistLine, read_calend
 from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.course_kinds import (
+    BASELINE_FORM,
     COURSE_KINDS,
     MAX_ID,
     AdverseEventCreate,
@@ -94,6 +96,13 @@ from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
+from remission.store.missing_data import (
+    clear_missing_code,
+    get_missing_code,
+    list_missing_codes,
+    set_missing_code,
+)
+from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -137,7 +146,6 @@ from remission.store.patients import (
     update_patient,
 )
 from remission.store.queries import (
-    BASELINE_FORM,
     MAX_QUERY_TEXT,
     NOT_CLOSED,
     QUERY_FORMS,
@@ -187,6 +195,7 @@ __all__ = [
     "AUDIT_READERS",
     "BASELINE_FIELDS",
     "BASELINE_FORM",
+    "CALENDAR_FORM",
     "COURSE_KINDS",
     "DASHBOARD_ROLES",
     "DEFAULT_DATABASE_URL",
@@ -240,6 +249,8 @@ __all__ = [
     "LiveSession",
     "MRDCreate",
     "MRDMeasurement",
+    "MissingCode",
+    "MissingDataCode",
     "NotFound",
     "PasswordPolicy",
     "Patient",
@@ -289,6 +300,7 @@ __all__ = [
     "change_own_password",
     "check_password",
     "check_session",
+    "clear_missing_code",
     "close_query",
     "course_kind",
     "create_row",
@@ -314,6 +326,7 @@ __all__ = [
     "extend_session",
     "find_patient",
     "get_account",
+    "get_missing_code",
     "get_patient",
     "get_query",
     "get_row",
@@ -321,6 +334,7 @@ __all__ = [
     "head_revision",
     "list_accounts",
     "list_enrollments",
+    "list_missing_codes",
     "list_patients",
     "list_queries",
     "list_risk_assignments",
@@ -359,6 +373,7 @@ __all__ = [
     "run_idempotent",
     "secret_problem",
     "set_active",
+    "set_missing_code",
     "set_password",
     "set_roles",
     "sign_in",

@@ -10,12 +10,16 @@ record decided the criterion are not kept in the screening, so they are not read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import copy
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
 from remission.record.model import Attestation, PatientRecord
+from remission.store.course_kinds import BASELINE_FORM
+from remission.store.missing_data_models import MissingDataCode
 from remission.store.models import (
     ConsentRecord,
     Enrollment,
@@ -55,6 +59,21 @@ def stored_attestations(session: StudySession, patient: Patient) -> list[Attesta
     return attestations_of(list(enrollments))
 
 
+def _without(baseline: dict[str, Any], coded: Collection[str]) -> dict[str, Any]:
+    """``baseline`` with the dotted paths in ``coded`` removed (a copy; the stored one is kept)."""
+    if not coded:
+        return baseline
+    result = copy.deepcopy(baseline)
+    for path in coded:
+        *parents, name = path.split(".")
+        node: Any = result
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(name, None)
+    return result
+
+
 def record_from_rows(
     patient: Patient,
     *,
@@ -64,11 +83,14 @@ def record_from_rows(
     phases: Iterable[TreatmentPhaseRecord],
     attestations: Sequence[Attestation],
     study_entry_date: date | None,
+    coded: Collection[str] = (),
 ) -> PatientRecord:
     """The record the decision engines read, from one patient's stored rows (no database).
 
     ``consent`` is the latest consent; ``phases`` only those with an actual start; ``mrd`` and
-    ``phases`` in entry order.
+    ``phases`` in entry order. ``coded`` are the baseline paths that carry a missing-data code:
+    they are left out, so a decision reads them as unknown even if a value slipped in beside the
+    code (the store keeps a value or a code, never both; this holds if that rule was ever beaten).
     """
     data = {
         "patient": {
@@ -77,7 +99,7 @@ def record_from_rows(
             "sex": patient.sex,
             "date_of_birth": patient.date_of_birth,
         },
-        **patient.baseline,
+        **_without(patient.baseline, coded),
         "consent": None
         if consent is None
         else {"given_by": consent.given_by, "date": consent.date, "form_version": consent.form_version},
@@ -128,8 +150,14 @@ def assemble_record(
         .where(TreatmentPhaseRecord.patient_id == patient.id, TreatmentPhaseRecord.actual_start.is_not(None))
         .order_by(TreatmentPhaseRecord.id)
     )
+    coded = session.scalars(
+        select(MissingDataCode.field).where(
+            MissingDataCode.patient_id == patient.id, MissingDataCode.form == BASELINE_FORM
+        )
+    )
     return record_from_rows(
         patient,
+        coded=[path for path in coded if path],
         site_code=site.code if site else None,
         consent=consent,
         mrd=mrd,

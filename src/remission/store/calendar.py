@@ -2,7 +2,8 @@
 
 The decision itself is :func:`remission.conduct.child_calendar` (pure); this module hands it what
 the store holds: the phases of the current arm (or provisional track), the phase dates (actual,
-else planned), and the rows collected. Site isolation comes with :func:`read_patient_chart`.
+else planned), the rows collected and the missing-data codes of assessment occurrences. Site
+isolation comes with :func:`read_patient_chart`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from remission.conduct import CalendarItem, Collected, ItemState, PhaseDates, child_calendar
 from remission.protocols import Protocol, load_protocol
+from remission.record.vocabulary import MissingCode
 from remission.store.accounts import site_by_code
 from remission.store.current_risk import CurrentRisk
+from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import TreatmentPhaseRecord
 from remission.store.patient_chart import PatientChart, read_patient_chart
 from remission.store.patients import list_patients
@@ -85,9 +90,26 @@ def _collected(chart: PatientChart) -> list[Collected]:
     return found
 
 
+def _assessment_codes(
+    session: StudySession, patient_id: int
+) -> dict[str, dict[tuple[str, str], MissingCode]]:
+    """The codes of the patient's assessment occurrences: by protocol, (assessment, occurrence) → code."""
+    codes: dict[str, dict[tuple[str, str], MissingCode]] = {}
+    rows = session.scalars(
+        select(MissingDataCode).where(
+            MissingDataCode.patient_id == patient_id, MissingDataCode.form == CALENDAR_FORM
+        )
+    )
+    for row in rows:
+        codes.setdefault(row.protocol_id or "", {})[row.assessment or "", row.occurrence or ""] = row.code
+    return codes
+
+
 def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> list[ProtocolCalendar]:
-    """The patient's calendar under each protocol they are enrolled in, on ``as_of``."""
+    """The patient's calendar under each protocol they are enrolled in, on ``as_of``; an occurrence
+    with a missing-data code is *not done* (:func:`remission.store.set_missing_code`)."""
     chart = read_patient_chart(session, patient_id=patient_id)
+    codes = _assessment_codes(session, patient_id)
     calendars = []
     for risk in chart.current_risk:
         protocol = load_protocol(risk.protocol_id)
@@ -99,6 +121,7 @@ def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> lis
             as_of=as_of,
             diagnosed=chart.diagnosed,
             possible_phases=_possible_phases(protocol, risk),
+            missing_codes=codes.get(protocol.id, {}),
         )
         calendars.append(
             ProtocolCalendar(protocol.id, protocol.version, risk.arm, risk.provisional_track, items)
@@ -106,7 +129,7 @@ def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> lis
     return calendars
 
 
-#: The states a worklist shows: what a site must collect now.
+#: The states a worklist shows: what a site must collect now (a *not done* item is resolved).
 WORKLIST_STATES = (ItemState.OVERDUE, ItemState.DUE)
 
 

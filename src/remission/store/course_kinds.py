@@ -25,6 +25,9 @@ from remission.store.vocabulary import Attribution, DonorType, FollowUpStatus, R
 
 #: Ids and versions fit a 32-bit integer column on every back end.
 MAX_ID = 2**31 - 1
+#: The form name of the patient's baseline (diagnostic) record, beside the course kinds' segments
+#: (data queries and missing-data codes are raised on it).
+BASELINE_FORM = "baseline"
 
 
 class Strict(BaseModel):

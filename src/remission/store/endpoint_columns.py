@@ -35,6 +35,37 @@ class Column:
     description: str
 
 
+#: Columns whose value may be missing with a reason, and the item of a missing-data code that says
+#: why (``remission.store.set_missing_code``); ``relapses#`` is completed with the first relapse's id.
+CODED_ITEMS = {
+    "wbc_at_diagnosis_1e9_per_l": "baseline:wbc_at_diagnosis_1e9_per_l",
+    "cns_status": "baseline:cns_status",
+    "kmt2a_status": "baseline:genetics.kmt2a.status",
+    "remission_before_second_hsct": "relapses#:remission_before_second_hsct",
+    "who_type": "baseline:diagnosis.who_type",
+}
+CODE_SUFFIX = "_missing_code"
+
+
+def _with_codes(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """``columns`` with a ``<name>_missing_code`` string column after each column of
+    :data:`CODED_ITEMS`, so the value column keeps its numeric (or coded) type."""
+    result: list[Column] = []
+    for column in columns:
+        result.append(column)
+        if column.name in CODED_ITEMS:
+            result.append(
+                Column(
+                    column.name + CODE_SUFFIX,
+                    pa.string(),
+                    "",
+                    f"Why {column.name} is null: not done, not applicable, unknown, not asked or"
+                    " asked but declined; null when no code is recorded.",
+                )
+            )
+    return tuple(result)
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("patient_key", pa.string(), "", "Pseudonymous study id of the patient."),
     Column("site", pa.string(), "", "Code of the treating site."),
@@ -79,6 +110,7 @@ COLUMNS: tuple[Column, ...] = (
         "Recorded with the first relapse: remission before the second HSCT.",
     ),
 )
+COLUMNS = _with_codes(COLUMNS)
 
 EXTENDED_COLUMNS: tuple[Column, ...] = (
     Column("hsct_count", _EVENT, "count", "Number of allogeneic HSCTs recorded."),
@@ -99,6 +131,7 @@ EXTENDED_COLUMNS: tuple[Column, ...] = (
         "WHO diagnostic category at diagnosis: B-ALL, T-ALL, ALAL, AML or mature-B/Burkitt.",
     ),
 )
+EXTENDED_COLUMNS = _with_codes(EXTENDED_COLUMNS)
 
 #: Columns measured from the dataset's origin (their descriptions name it).
 _FROM_ORIGIN = frozenset({"time_to_hsct_days", "os_time_days", "efs_time_days", "relapse_time_days"})

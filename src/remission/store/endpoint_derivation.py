@@ -15,7 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as _compute
 
 from remission.protocols.stratification import PENDING
-from remission.store.endpoint_columns import ORIGINS, UNDER_MONTHS, Origin, dataset_schema
+from remission.store.endpoint_columns import (
+    CODE_SUFFIX,
+    CODED_ITEMS,
+    ORIGINS,
+    UNDER_MONTHS,
+    Origin,
+    dataset_schema,
+)
 from remission.store.endpoint_sources import EndpointSources
 from remission.store.errors import Refused
 
@@ -223,10 +230,35 @@ def derive_endpoint_table(
         columns |= {"hsct_count": count, "diagnosis_to_enrollment_days": _days(diagnosed, enrolled_on)}
         columns |= _later_origins(keys, relapses, transplanted, relapsed, died, censored)
         columns["who_type"] = people["who_type"]
+    codes = _missing_codes(keys, sources.missing_codes, _lookup(keys, first_relapse, "relapse_id"))
     schema = dataset_schema(origin=origin, extended=extended, as_of=as_of)
+    columns = {
+        name: codes.get(name) if name.endswith(CODE_SUFFIX) else columns[name] for name in schema.names
+    }
     return pa.table(
         [pa.chunked_array([c]) if isinstance(c, pa.Array) else c for c in columns.values()], schema=schema
     )
+
+
+def _missing_codes(keys: pa.ChunkedArray, codes: pa.Table, first_relapse: pa.Array) -> dict[str, pa.Array]:
+    """``<column>_missing_code`` for each column of :data:`CODED_ITEMS`: the code of the item behind
+    that patient's value (the first relapse's row for the relapse column), null without one."""
+    patient = pc.cast(keys.combine_chunks(), pa.string())
+    stored = pc.binary_join_element_wise(pc.cast(codes["patient_id"], pa.string()), codes["item"], "|")
+    stored_codes = codes["code"].combine_chunks()
+    found: dict[str, pa.Array] = {}
+    for column, item in CODED_ITEMS.items():
+        if item.startswith("relapses#"):
+            row = pc.cast(first_relapse, pa.string())
+            wanted = pc.binary_join_element_wise(
+                patient, pc.binary_join_element_wise("relapses#", row, ""), "|"
+            )
+            wanted = pc.binary_join_element_wise(wanted, item.removeprefix("relapses#"), "")
+        else:
+            wanted = pc.binary_join_element_wise(patient, item, "|")
+        positions = pc.index_in(wanted, value_set=stored.combine_chunks() if stored.num_chunks else stored)
+        found[column + CODE_SUFFIX] = stored_codes.take(positions)
+    return found
 
 
 def _later_origins(

@@ -6,13 +6,14 @@ stored rows as Arrow columns, with no data cut applied. Site scope applies to ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import select
 
 from remission.store.current_risk import current_risk_statement
+from remission.store.missing_data_models import MissingDataCode
 from remission.store.models import (
     AdverseEvent,
     AnthracyclineDose,
@@ -37,6 +38,7 @@ class EndpointSources:
     risk group (:mod:`remission.store.current_risk`). ``relapses``: date, relapse_id, site,
     timing, remission_before_second_hsct. ``adverse_events``: onset, resolution. ``phases``:
     start, end. ``deaths``, ``transplants``, ``follow_ups``, ``mrd_samples``, ``doses``: date.
+    ``missing_codes``: item, code (the missing-data codes; none by default).
     """
 
     patients: pa.Table
@@ -50,6 +52,15 @@ class EndpointSources:
     doses: pa.Table
     adverse_events: pa.Table
     phases: pa.Table
+    missing_codes: pa.Table = field(
+        default_factory=lambda: pa.table(
+            {
+                "patient_id": pa.array([], pa.int64()),
+                "item": pa.array([], pa.string()),
+                "code": pa.array([], pa.string()),
+            }
+        )
+    )
 
 
 def _load(session: StudySession, columns: dict[str, tuple[Any, pa.DataType]]) -> pa.Table:
@@ -142,6 +153,14 @@ def load_endpoint_sources(session: StudySession) -> EndpointSources:
                 "patient_id": (TreatmentPhaseRecord.patient_id, pa.int64()),
                 "start": (TreatmentPhaseRecord.actual_start, pa.date32()),
                 "end": (TreatmentPhaseRecord.actual_end, pa.date32()),
+            },
+        ),
+        missing_codes=_load(
+            session,
+            {
+                "patient_id": (MissingDataCode.patient_id, pa.int64()),
+                "item": (MissingDataCode.item, pa.string()),
+                "code": (MissingDataCode.code, pa.string()),
             },
         ),
     )

@@ -30,9 +30,9 @@ class Refused(ValueError):
 class Conflict(RuntimeError):
     """A write that a stored row's uniqueness forbids (a second death of one patient, say)."""
 
-    def __init__(self, problem: str = "conflicts with a stored record") -> None:
-        self.problem = problem
-        super().__init__(problem)
+    def __init__(self, problem: str = "conflicts with a stored record", *, field: str | None = None) -> None:
+        self.problem, self.field = problem, field
+        super().__init__(f"{field}: {problem}" if field else problem)
 
 
 class StorageError(RuntimeError):

@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import utc_now
-from remission.store.course_kinds import COURSE_KINDS
+from remission.store.course_kinds import BASELINE_FORM, COURSE_KINDS
 from remission.store.errors import Conflict, NotFound
 from remission.store.models import Site
 from remission.store.patients import BASELINE_FIELDS, get_patient
@@ -37,8 +37,6 @@ from remission.store.session import StudySession
 from remission.store.versioning import flush_or_conflict, require_version
 from remission.store.vocabulary import Role
 
-#: The form of a query on the patient's baseline (diagnostic) record.
-BASELINE_FORM = "baseline"
 #: The forms a query can be about: every course kind's URL segment and the baseline.
 QUERY_FORMS = (*(kind.segment for kind in COURSE_KINDS), BASELINE_FORM)
 #: The longest message a step may carry.

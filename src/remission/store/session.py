@@ -1,7 +1,8 @@
 """The study session: the only kind of session the store hands out.
 
 Defining the class here, together with its event hooks, means a StudySession cannot
-exist without site scoping on every read, write and length checks before every flush, and the
+exist without site scoping on every read, write and length checks before every flush (and the
+removal of a missing-data code whose item is given a value), and the
 audit trail and the revocation of changed accounts' sessions after every flush — no import
 order can leave one out.
 """
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from remission.store.actor import Actor
 from remission.store.audit import audit_flush
 from remission.store.lengths import check_lengths
+from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.scoping import check_writes, scope_reads, session_actor
 from remission.store.session_revocation import revoke_on_account_change
 
@@ -27,6 +29,8 @@ class StudySession(Session):
 
 
 event.listen(StudySession, "do_orm_execute", scope_reads)
+# First, so that the codes it removes are checked, length-checked and audited with the write.
+event.listen(StudySession, "before_flush", drop_superseded_codes)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)

@@ -48,6 +48,8 @@ def _message(error: Exception) -> tuple[int, str, str]:
         return 422, "Not done", "; ".join(f"{p.field}: {p.problem}" for p in error.problems)
     if isinstance(error, ReasonRequired):
         return 422, "Reason needed", "Give a reason for the change."
+    if isinstance(error, Conflict) and error.field:
+        return 409, "Conflict", f"{error.field}: {error.problem}"
     if isinstance(error, Conflict):
         return 409, "Conflict", "This conflicts with a stored record (for example a second death)."
     if isinstance(error, StarletteHTTPException) and error.status_code == 404:

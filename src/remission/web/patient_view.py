@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from remission.knowledge import (
     Group,
@@ -48,6 +49,8 @@ class PatientView:
     enrollments: list[Enrollment]
     current_risk: list[RiskAssignment]
     timeline: list[TimelineEntry]
+    #: Course rows by kind segment, as the chart holds them.
+    rows: dict[str, list[Any]]
     exposure: list[DoseLine]
     exposure_total: float | None
     therapy: TherapyReport
@@ -81,6 +84,7 @@ def patient_view(session: StudySession, patient_id: int, *, today: date) -> Pati
         enrollments=chart.enrollments,
         current_risk=chart.current_assignment_rows,
         timeline=timeline,
+        rows=chart.rows,
         exposure=chart.doses,
         exposure_total=chart.exposure_total_mg_per_m2,
         therapy=therapy_options(chart.record, shipped_knowledge_base(), as_of=today),

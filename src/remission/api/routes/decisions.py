@@ -47,7 +47,8 @@ def read_trial_matches(patient_id: PatientId, actor: ActorDep, store: StoreDep, 
 @router.get("/patients/{patient_id}/calendar", tags=["trial conduct"])
 def read_patient_calendar(patient_id: PatientId, actor: ActorDep, store: StoreDep, as_of: AsOf = None) -> Any:
     """Every assessment the protocols owe the patient on their arm, with its window and state:
-    not applicable on this arm, not scheduled yet, upcoming, due, overdue or done."""
+    not applicable on this arm, not scheduled yet, upcoming, due, overdue, done, or not done (an
+    occurrence with a missing-data code, given in ``missing_code``)."""
     with store.session(actor) as session:
         calendars = read_calendar(session, patient_id=patient_id, as_of=as_of or date.today())
         return [calendar.to_dict() for calendar in calendars]

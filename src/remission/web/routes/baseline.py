@@ -33,6 +33,7 @@ from remission.web.baseline_form import (
     shown_field,
 )
 from remission.web.forms import Submission, reason_of, version_of
+from remission.web.missing_view import baseline_codes
 from remission.web.pages import redirect, render
 from remission.web.query_view import form_markers
 from remission.web.viewer import FormDep, ViewerDep, writable_patient
@@ -45,6 +46,7 @@ LABELS = {spec.name: spec.label for spec in FIELDS} | {"reason": "Reason for thi
 def _page(
     request: Request,
     patient: Patient,
+    codes: dict[str, str],
     submission: Submission,
     *,
     version: int,
@@ -61,6 +63,7 @@ def _page(
         "version": version,
         "reason": reason,
         "conflict": conflict,
+        "codes": codes,
     } | form_markers(request, patient.id, BASELINE_FORM, None)
     return render(request, "baseline.html", context, status=status)
 
@@ -71,7 +74,8 @@ def baseline_form(request: Request, viewer: ViewerDep, patient_id: PatientId) ->
     with request.app.state.store.session(viewer.actor) as session:
         patient = writable_patient(session, viewer, patient_id)
         submission = Submission(raw=current_text(patient.baseline), values={})
-        return _page(request, patient, submission, version=patient.version)
+        codes = baseline_codes(session, patient_id)
+        return _page(request, patient, codes, submission, version=patient.version)
 
 
 def _problems(submission: Submission, error: InputError | Refused) -> None:
@@ -93,8 +97,9 @@ def save_baseline(request: Request, viewer: ViewerDep, form: FormDep, patient_id
         patient = writable_patient(session, viewer, patient_id)
         submission = read_baseline_form(form)
         reason = reason_of(form, submission)
+        codes = baseline_codes(session, patient_id)
         if not submission.ok:
-            return _page(request, patient, submission, version=version, reason=reason, status=422)
+            return _page(request, patient, codes, submission, version=version, reason=reason, status=422)
         changes = baseline_changes(patient.baseline, submission)
         if not changes:
             return redirect(request, f"/patients/{patient_id}")
@@ -114,6 +119,7 @@ def save_baseline(request: Request, viewer: ViewerDep, form: FormDep, patient_id
             return _page(
                 request,
                 patient,
+                codes,
                 submission,
                 version=patient.version,
                 reason=reason,
@@ -124,5 +130,5 @@ def save_baseline(request: Request, viewer: ViewerDep, form: FormDep, patient_id
         _problems(submission, error)
         with store.session(viewer.actor) as session:
             patient = get_patient(session, patient_id=patient_id)
-            return _page(request, patient, submission, version=version, reason=reason, status=422)
+            return _page(request, patient, codes, submission, version=version, reason=reason, status=422)
     return redirect(request, f"/patients/{patient_id}?saved=baseline")

@@ -19,6 +19,7 @@ from remission.store import (
     patient_page,
     read_identifiers,
 )
+from remission.web.missing_view import missing_view
 from remission.web.pages import render
 from remission.web.patient_view import patient_view
 from remission.web.query_view import item_text, item_url
@@ -61,12 +62,14 @@ def list_patients(
 
 @router.get("/patients/{patient_id}")
 def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> Response:
-    """The patient page: timeline, current risk with its trace, exposure, therapy options, trials."""
+    """The patient page: timeline, current risk with its trace, calendar, missing-data codes, exposure,
+    therapy options, trials."""
     with request.app.state.store.session(viewer.actor) as session:
         view = patient_view(session, patient_id, today=date.today())
         context = {
             "nav": "patients",
             "view": view,
+            "missing": missing_view(session, view.patient, view.rows, today=date.today()),
             "patient": view.patient,
             "may_write": viewer.may_write(view.patient.site_id),
             "sees_identifiers": viewer.sees_identifiers(view.patient.site_id),
