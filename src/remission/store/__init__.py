@@ -54,7 +54,8 @@ from remission.store.audit_settings import (
     development_audit_settings,
 )
 from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
-from remission.store.calendar import ProtocolCalendar, WorklistLine, read_calendar, site_worklist
+from remission.store.calendar import ProtocolCalendar, read_calendar
+from remission.store.calendar_upkeep import refresh_calendars, refresh_stale
 from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.course_kinds import (
@@ -188,6 +189,7 @@ from remission.store.vocabulary import (
     RelapseTiming,
     Role,
 )
+from remission.store.worklist import OwedCounts, WorklistLine, owed_counts, site_worklist
 
 __all__ = [
     "AUDIT_ENTITY",
@@ -252,6 +254,7 @@ __all__ = [
     "MissingCode",
     "MissingDataCode",
     "NotFound",
+    "OwedCounts",
     "PasswordPolicy",
     "Patient",
     "PatientChart",
@@ -351,6 +354,7 @@ __all__ = [
     "open_check_queries",
     "open_item_queries",
     "open_query",
+    "owed_counts",
     "parse_anchor",
     "password_problem",
     "patient_page",
@@ -366,6 +370,8 @@ __all__ = [
     "read_patient_chart",
     "read_record",
     "read_report_tables",
+    "refresh_calendars",
+    "refresh_stale",
     "register_patient",
     "reopen_query",
     "run_checks",

@@ -8,22 +8,21 @@ isolation comes with :func:`read_patient_chart`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from remission.conduct import CalendarItem, Collected, ItemState, PhaseDates, child_calendar
+from remission.conduct import CalendarItem, Collected, PhaseDates, child_calendar
 from remission.protocols import Protocol, load_protocol
 from remission.record.vocabulary import MissingCode
-from remission.store.accounts import site_by_code
 from remission.store.current_risk import CurrentRisk
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
-from remission.store.models import TreatmentPhaseRecord
-from remission.store.patient_chart import PatientChart, read_patient_chart
-from remission.store.patients import list_patients
+from remission.store.models import Patient, TreatmentPhaseRecord
+from remission.store.patient_chart import read_patient_chart
+from remission.store.patient_list import diagnosis_date
 from remission.store.session import StudySession
 
 
@@ -82,44 +81,53 @@ def phase_dates(rows: Iterable[TreatmentPhaseRecord]) -> dict[str, PhaseDates]:
     return dates
 
 
-def _collected(chart: PatientChart) -> list[Collected]:
-    rows = chart.rows
+def _collected(rows: Mapping[str, Sequence[Any]]) -> list[Collected]:
     found = [Collected("mrd", row.sample_date, row.time_point.value) for row in rows.get("mrd", [])]
     for form in ("anthracycline-doses", "transplants", "follow-ups"):
         found.extend(Collected(form, row.date) for row in rows.get(form, []))
     return found
 
 
-def _assessment_codes(
-    session: StudySession, patient_id: int
-) -> dict[str, dict[tuple[str, str], MissingCode]]:
-    """The codes of the patient's assessment occurrences: by protocol, (assessment, occurrence) → code."""
-    codes: dict[str, dict[tuple[str, str], MissingCode]] = {}
+#: The course forms a calendar reads.
+CALENDAR_FORMS = ("treatment-phases", "mrd", "anthracycline-doses", "transplants", "follow-ups")
+#: Per protocol id, (assessment, occurrence) → the missing-data code recorded for it.
+AssessmentCodes = dict[str, dict[tuple[str, str], MissingCode]]
+
+
+def assessment_codes(session: StudySession, *, patient_ids: Sequence[int]) -> dict[int, AssessmentCodes]:
+    """The codes of the patients' assessment occurrences, by patient."""
+    codes: dict[int, AssessmentCodes] = {}
     rows = session.scalars(
         select(MissingDataCode).where(
-            MissingDataCode.patient_id == patient_id, MissingDataCode.form == CALENDAR_FORM
+            MissingDataCode.patient_id.in_(patient_ids), MissingDataCode.form == CALENDAR_FORM
         )
     )
     for row in rows:
-        codes.setdefault(row.protocol_id or "", {})[row.assessment or "", row.occurrence or ""] = row.code
+        by_protocol = codes.setdefault(row.patient_id, {}).setdefault(row.protocol_id or "", {})
+        by_protocol[row.assessment or "", row.occurrence or ""] = row.code
     return codes
 
 
-def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> list[ProtocolCalendar]:
-    """The patient's calendar under each protocol they are enrolled in, on ``as_of``; an occurrence
-    with a missing-data code is *not done* (:func:`remission.store.set_missing_code`)."""
-    chart = read_patient_chart(session, patient_id=patient_id)
-    codes = _assessment_codes(session, patient_id)
+def calendars_of(
+    patient: Patient,
+    risks: Sequence[CurrentRisk],
+    rows: Mapping[str, Sequence[Any]],
+    codes: AssessmentCodes,
+    *,
+    as_of: date,
+) -> list[ProtocolCalendar]:
+    """The patient's calendar under each protocol of ``risks``, from their rows of
+    :data:`CALENDAR_FORMS`; an occurrence with a missing-data code is *not done*."""
     calendars = []
-    for risk in chart.current_risk:
+    for risk in risks:
         protocol = load_protocol(risk.protocol_id)
         items = child_calendar(
             protocol,
             phases=arm_phases(protocol, risk),
-            phase_dates=phase_dates(chart.rows.get("treatment-phases", [])),
-            collected=_collected(chart),
+            phase_dates=phase_dates(rows.get("treatment-phases", [])),
+            collected=_collected(rows),
             as_of=as_of,
-            diagnosed=chart.diagnosed,
+            diagnosed=diagnosis_date(patient.baseline),
             possible_phases=_possible_phases(protocol, risk),
             missing_codes=codes.get(protocol.id, {}),
         )
@@ -129,41 +137,9 @@ def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> lis
     return calendars
 
 
-#: The states a worklist shows: what a site must collect now (a *not done* item is resolved).
-WORKLIST_STATES = (ItemState.OVERDUE, ItemState.DUE)
-
-
-@dataclass(frozen=True)
-class WorklistLine:
-    """One assessment a site owes for one patient."""
-
-    patient_id: int
-    study_id: str
-    protocol_id: str
-    item: CalendarItem
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "patient_id": self.patient_id,
-            "study_id": self.study_id,
-            "protocol_id": self.protocol_id,
-        } | self.item.to_dict()
-
-
-def site_worklist(session: StudySession, *, site_code: str, as_of: date) -> list[WorklistLine]:
-    """What is overdue, then due, across the site's patients the actor may read, on ``as_of``.
-
-    An unknown site is :class:`NotFound`; a site the actor may not read lists nothing.
-    """
-    site_by_code(session, code=site_code)
-    lines = [
-        WorklistLine(patient.id, patient.study_id, calendar.protocol_id, item)
-        for patient in list_patients(session, site_code=site_code, limit=None)
-        for calendar in read_calendar(session, patient_id=patient.id, as_of=as_of)
-        for item in calendar.items
-        if item.state in WORKLIST_STATES
-    ]
-    order = {state: rank for rank, state in enumerate(WORKLIST_STATES)}
-    return sorted(
-        lines, key=lambda line: (order[line.item.state], line.item.due_until or as_of, line.study_id)
-    )
+def read_calendar(session: StudySession, *, patient_id: int, as_of: date) -> list[ProtocolCalendar]:
+    """The patient's calendar under each protocol they are enrolled in, on ``as_of``; an occurrence
+    with a missing-data code is *not done* (:func:`remission.store.set_missing_code`)."""
+    chart = read_patient_chart(session, patient_id=patient_id)
+    codes = assessment_codes(session, patient_ids=[chart.patient.id]).get(chart.patient.id, {})
+    return calendars_of(chart.patient, chart.current_risk, chart.rows, codes, as_of=as_of)

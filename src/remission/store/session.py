@@ -3,8 +3,9 @@
 Defining the class here, together with its event hooks, means a StudySession cannot
 exist without site scoping on every read, write and length checks before every flush (and the
 removal of a missing-data code whose item is given a value), and the
-audit trail and the revocation of changed accounts' sessions after every flush — no import
-order can leave one out.
+audit trail and the revocation of changed accounts' sessions after every flush, and the calendar
+entries of the patients a transaction changed rewritten before it commits — no import order can
+leave one out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from remission.store.actor import Actor
 from remission.store.audit import audit_flush
+from remission.store.calendar_hooks import note_changes, refresh_noted
 from remission.store.lengths import check_lengths
 from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.scoping import check_writes, scope_reads, session_actor
@@ -35,3 +37,5 @@ event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)
 event.listen(StudySession, "after_flush", revoke_on_account_change)
+event.listen(StudySession, "after_flush", note_changes)
+event.listen(StudySession, "before_commit", refresh_noted)
