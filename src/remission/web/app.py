@@ -27,6 +27,7 @@ from remission.web.routes import (
     queries,
     screening,
     signin,
+    worklist,
 )
 
 
@@ -44,6 +45,7 @@ def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
         missing_codes,
         dashboard,
         queries,
+        worklist,
         audit,
         downloads,
         admin,
