@@ -164,3 +164,30 @@ class TestDue:
         assert answer.returncode == 2
         assert "NOPE: no such site" in answer.stderr
         assert "Traceback" not in answer.stderr
+
+
+class TestChecks:
+    """``remission checks`` on the demo database: its late MRD result without a sensitivity fails two
+    soft checks, whose queries the demo's write already opened."""
+
+    def test_a_run_reports_the_findings_and_opens_no_duplicate(self, demo: str):
+        answer = run("checks", "run", "--site", "SYN-A", "--database", demo, "--json")
+        assert answer.returncode == 0, answer.stderr
+        report = json.loads(answer.stdout)
+        fired = {(f["study_id"], f["check"]) for f in report["findings"]}
+        assert {check for _, check in fired} == {"mrd-sample-in-window", "mrd-sensitivity-recorded"}
+        assert len({study_id for study_id, _ in fired}) == 1
+        assert report["queries"] == {"opened": 0, "already_open": 2, "noted": 0}
+        assert sum(sum(counts.values()) for counts in report["checks"].values()) >= report["rows"]
+        assert "checked" in answer.stderr  # progress goes to stderr
+
+    def test_list_names_each_check_and_an_unknown_protocol_is_exit_2(self):
+        listed = run("checks", "list", "--protocol", "NCT06516679", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert {"ae-onset-not-before-diagnosis", "cumulative-anthracycline-review"} <= {
+            check["id"] for check in json.loads(listed.stdout)
+        }
+        unknown = run("checks", "list", "--protocol", "NOPE")
+        assert unknown.returncode == 2
+        assert "NOPE: no such protocol" in unknown.stderr
+        assert "Traceback" not in unknown.stderr

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
+from remission.demo.conduct import load_conduct_examples
 from remission.protocols import Protocol, Verdict
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
@@ -139,6 +140,7 @@ def load_examples(
         _load_one(store, record, protocol, verdict is Verdict.ELIGIBLE)
     if synthetic:
         load_synthetic(store, synthetic)
+        load_conduct_examples(store)
     with store.session(_OPERATOR) as session:
         patients = {patient.id: patient.study_id for patient in list_patients(session, limit=None)}
         current = current_risk_groups(session, patient_ids=patients)
