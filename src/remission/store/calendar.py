@@ -82,7 +82,8 @@ def phase_dates(rows: Iterable[TreatmentPhaseRecord]) -> dict[str, PhaseDates]:
 
 
 def _collected(rows: Mapping[str, Sequence[Any]]) -> list[Collected]:
-    found = [Collected("mrd", row.sample_date, row.time_point.value) for row in rows.get("mrd", [])]
+    # str(): a row written in this transaction may still hold the plain string it was given
+    found = [Collected("mrd", row.sample_date, str(row.time_point)) for row in rows.get("mrd", [])]
     for form in ("anthracycline-doses", "transplants", "follow-ups"):
         found.extend(Collected(form, row.date) for row in rows.get(form, []))
     return found

@@ -53,13 +53,30 @@ def _owed_on(as_of: date) -> Any:
     )
 
 
-def _item(entry: CalendarEntry, as_of: date) -> CalendarItem:
-    state = state_on(entry.standing, entry.due_from, entry.due_until, entry.done_on, as_of)
-    code = MissingCode(entry.missing_code) if entry.missing_code else None
-    done = entry.done_on if state is ItemState.DONE else None
-    return CalendarItem(
-        entry.assessment, entry.label, entry.occurrence, state, entry.due_from, entry.due_until, done, code
+#: The columns a worklist line is built from (read as plain rows: no ORM object per line).
+_LINE = (
+    CalendarEntry.patient_id,
+    Patient.study_id,
+    CalendarEntry.protocol_id,
+    CalendarEntry.assessment,
+    CalendarEntry.label,
+    CalendarEntry.occurrence,
+    CalendarEntry.standing,
+    CalendarEntry.due_from,
+    CalendarEntry.due_until,
+    CalendarEntry.done_on,
+    CalendarEntry.missing_code,
+)
+
+
+def _line(row: Any, as_of: date) -> WorklistLine:
+    state = state_on(row.standing, row.due_from, row.due_until, row.done_on, as_of)
+    code = MissingCode(row.missing_code) if row.missing_code else None
+    done = row.done_on if state is ItemState.DONE else None
+    item = CalendarItem(
+        row.assessment, row.label, row.occurrence, state, row.due_from, row.due_until, done, code
     )
+    return WorklistLine(row.patient_id, row.study_id, row.protocol_id, item)
 
 
 def site_worklist(
@@ -74,16 +91,13 @@ def site_worklist(
     refresh_stale(session, site_id=site.id)
     overdue_first = CalendarEntry.due_until >= as_of  # False (overdue) sorts first
     statement = (
-        select(CalendarEntry, Patient.study_id)
+        select(*_LINE)
         .join(Patient, Patient.id == CalendarEntry.patient_id)
         .where(CalendarEntry.site_id == site.id, _owed_on(as_of))
         .order_by(overdue_first, CalendarEntry.due_until, Patient.study_id, CalendarEntry.position)
         .limit(limit)
     )
-    return [
-        WorklistLine(entry.patient_id, study_id, entry.protocol_id, _item(entry, as_of))
-        for entry, study_id in session.execute(statement)
-    ]
+    return [_line(row, as_of) for row in session.execute(statement)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,9 +54,20 @@ def read_patient_calendar(patient_id: PatientId, actor: ActorDep, store: StoreDe
         return [calendar.to_dict() for calendar in calendars]
 
 
+#: The most lines one worklist answer carries (``remission due`` lists every line).
+WORKLIST_MAX = 10_000
+
+
 @router.get("/sites/{site_code}/worklist", tags=["trial conduct"])
-def read_site_worklist(site_code: SiteCode, actor: ActorDep, store: StoreDep, as_of: AsOf = None) -> Any:
-    """What is overdue, then due, across the site's patients (those the caller may read)."""
+def read_site_worklist(
+    site_code: SiteCode,
+    actor: ActorDep,
+    store: StoreDep,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=WORKLIST_MAX, description="At most this many lines.")] = 500,
+) -> Any:
+    """What is overdue (oldest window first), then due, across the site's patients (those the caller
+    may read): the first ``limit`` lines."""
     with store.session(actor) as session:
-        lines = site_worklist(session, site_code=site_code, as_of=as_of or date.today())
+        lines = site_worklist(session, site_code=site_code, as_of=as_of or date.today(), limit=limit)
         return [line.to_dict() for line in lines]
