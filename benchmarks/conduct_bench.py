@@ -99,7 +99,13 @@ def copy_patients(store: Store, target: int) -> int:
     tables = {name: Base.metadata.tables[name] for name in COPIED if name in Base.metadata.tables}
     with store.engine.begin() as connection:
         site = connection.execute(select(Site.id).where(Site.code == SITE)).scalar_one()
-        seeds = connection.execute(select(Patient.id).where(Patient.study_id.like("SYN-%"))).scalars().all()
+        seeds = (
+            connection.execute(
+                select(Patient.id).where(Patient.study_id.like("SYN-%"), ~Patient.study_id.contains("-x"))
+            )
+            .scalars()
+            .all()
+        )
         present = connection.execute(
             select(func.count()).select_from(Patient).where(Patient.site_id == site)
         ).scalar_one()
@@ -114,9 +120,7 @@ def copy_patients(store: Store, target: int) -> int:
             ]
             for name, table in tables.items()
         }
-        copy = 0
         while present < target:
-            copy += 1
             tops = {
                 name: connection.execute(select(func.max(t.c.id))).scalar_one() or 0
                 for name, t in tables.items()
@@ -134,7 +138,7 @@ def copy_patients(store: Store, target: int) -> int:
                     new["id"] = row["id"] + tops[name]
                     new["site_id"] = site
                     if name == "patients":
-                        new["study_id"] = f"{row['study_id']}-x{copy}"
+                        new["study_id"] = f"{row['study_id']}-x{new['id']}"
                     else:
                         new["patient_id"] = row["patient_id"] + patient_offset
                     fresh.append(new)

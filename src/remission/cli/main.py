@@ -126,6 +126,7 @@ ORDER = (
     "report",
     "cohort",
     "due",
+    "checks",
     "queries",
     "missing",
     "therapy",
