@@ -12,13 +12,11 @@ from tests.store.helpers import AE, NCT, TODAY, World, attestations_of, example
 from remission.errors import InputError
 from remission.protocols import PENDING, Verdict, load_protocol, screen_patient, stratify_patient
 from remission.record.vocabulary import MissingCode
-from remission.store import events, patients
+from remission.store import events, patients, read_calendar, site_worklist
 from remission.store.actor import AccessDenied
-from remission.store.calendar import read_calendar, site_worklist
 from remission.store.enrollment import enroll_patient
 from remission.store.errors import Conflict, NotFound
 from remission.store.missing_data import clear_missing_code, list_missing_codes, set_missing_code
-from remission.store.missing_data_items import _BASELINE_SECTIONS
 from remission.store.missing_data_models import MissingDataCode
 from remission.store.models import AdverseEvent, MRDMeasurement, TreatmentPhaseRecord
 from remission.store.patient_chart import read_record
@@ -191,10 +189,6 @@ class TestValueOrCode:
             events.delete_row(session, model=MRDMeasurement, patient_id=patient, row_id=mrd, version=1)
         with world.session(coordinator) as session:
             assert list_missing_codes(session, patient_id=patient) == []
-
-    def test_the_baseline_sections_agree_with_the_store(self):
-        """The sections a code may name are the baseline fields the store keeps."""
-        assert set(patients.BASELINE_FIELDS) == _BASELINE_SECTIONS
 
 
 class TestDecisions:

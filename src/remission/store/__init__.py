@@ -103,6 +103,7 @@ from remission.store.missing_data import (
     list_missing_codes,
     set_missing_code,
 )
+from remission.store.missing_data_items import baseline_value
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import (
     AdverseEvent,
@@ -300,6 +301,7 @@ __all__ = [
     "audit_subject",
     "authenticate",
     "awaiting_states",
+    "baseline_value",
     "change_own_password",
     "check_password",
     "check_session",

@@ -28,6 +28,21 @@ MAX_ID = 2**31 - 1
 #: The form name of the patient's baseline (diagnostic) record, beside the course kinds' segments
 #: (data queries and missing-data codes are raised on it).
 BASELINE_FORM = "baseline"
+#: Record sections kept in ``Patient.baseline``; the rest of the record has tables of its own.
+BASELINE_FIELDS = (
+    "diagnosis",
+    "genetics",
+    "wbc_at_diagnosis_1e9_per_l",
+    "cns_status",
+    "prednisone_response",
+    "syndromes",
+    "prior_steroids",
+    "prior_hsct",
+    "relapse_status",
+    "refractory_disease",
+    "current_therapy_phase",
+    "other_studies",
+)
 
 
 class Strict(BaseModel):

@@ -21,28 +21,11 @@ from sqlalchemy.orm import Session
 from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
 from remission.store.base import PatientOwned
-from remission.store.course_kinds import BASELINE_FORM, COURSE_KINDS
+from remission.store.course_kinds import BASELINE_FIELDS, BASELINE_FORM, COURSE_KINDS
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import Patient
 
-#: Record sections kept in the baseline (the same list as ``patients.BASELINE_FIELDS``, which
-#: imports this module's neighbours; the test of the store API checks that the two agree).
-_BASELINE_SECTIONS = frozenset(
-    {
-        "diagnosis",
-        "genetics",
-        "wbc_at_diagnosis_1e9_per_l",
-        "cns_status",
-        "prednisone_response",
-        "syndromes",
-        "prior_steroids",
-        "prior_hsct",
-        "relapse_status",
-        "refractory_disease",
-        "current_therapy_phase",
-        "other_studies",
-    }
-)
+_BASELINE_SECTIONS = frozenset(BASELINE_FIELDS)
 _KINDS = {kind.segment: kind for kind in COURSE_KINDS}
 _KIND_BY_TABLE = {kind.model.__tablename__: kind for kind in COURSE_KINDS}
 #: Columns of a course row that are the store's, not recorded by a person.

@@ -10,28 +10,13 @@ from sqlalchemy import func, select
 from remission.errors import FieldProblem, InputError
 from remission.record.parse import parse_record
 from remission.store.audit import record_event
+from remission.store.course_kinds import BASELINE_FIELDS
 from remission.store.errors import NotFound, Refused
 from remission.store.models import Patient, PatientIdentifiers, Site
 from remission.store.risk import restratify
 from remission.store.session import StudySession
 from remission.store.versioning import flush_or_conflict, require_version
 from remission.store.vocabulary import AuditAction
-
-#: Record sections kept in ``Patient.baseline``; the rest of the record has tables of its own.
-BASELINE_FIELDS = (
-    "diagnosis",
-    "genetics",
-    "wbc_at_diagnosis_1e9_per_l",
-    "cns_status",
-    "prednisone_response",
-    "syndromes",
-    "prior_steroids",
-    "prior_hsct",
-    "relapse_status",
-    "refractory_disease",
-    "current_therapy_phase",
-    "other_studies",
-)
 
 
 def check_baseline(

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from remission.record.vocabulary import MarkerResult
+from remission.store import baseline_value
 from remission.web.fields import FormField
 from remission.web.forms import Submission, form_text, read_form
 from remission.web.wizard import FIELDS as WIZARD_FIELDS
@@ -56,15 +57,6 @@ FIELDS: tuple[FormField, ...] = (
 _MARKER = re.compile(r"\s*([^\s:=]+)\s*[:=]?\s*([A-Za-z]+)\s*")
 
 
-def _get(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
-
-
 def immunophenotype_text(markers: Mapping[str, str] | None) -> str:
     """Stored markers as the textarea shows them: ``CD19: positive, CD10: negative``."""
     return ", ".join(f"{name}: {result}" for name, result in (markers or {}).items())
@@ -91,7 +83,7 @@ def current_text(baseline: Mapping[str, Any]) -> dict[str, str]:
     """The inputs' texts for a stored baseline (yes/no as ``yes``/``no``, markers as a list)."""
     texts: dict[str, str] = {}
     for spec in FIELDS:
-        value = _get(baseline, spec.name)
+        value = baseline_value(baseline, spec.name)
         if spec.name == IMMUNOPHENOTYPE:
             texts[spec.name] = immunophenotype_text(value)
         elif spec.name == FUSIONS:

@@ -22,6 +22,7 @@ from remission.store import (
     Patient,
     ProtocolCalendar,
     StudySession,
+    baseline_value,
     list_missing_codes,
     read_calendar,
 )
@@ -51,15 +52,6 @@ def item_label(code: MissingDataCode) -> str:
     return f"{title} {code.row_id}: {_course_label(code.form, code.field or '')}"
 
 
-def _value_at(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
-
-
 def item_choices(
     patient: Patient, rows: Mapping[str, Sequence[Any]], coded: set[str]
 ) -> list[tuple[str, str]]:
@@ -68,7 +60,7 @@ def item_choices(
     choices = [
         (f"{BASELINE_FORM}|{spec.name}", f"Baseline: {spec.label}")
         for spec in BASELINE_FIELDS
-        if _value_at(patient.baseline, spec.name) is None and f"{BASELINE_FORM}:{spec.name}" not in coded
+        if baseline_value(patient.baseline, spec.name) is None and f"{BASELINE_FORM}:{spec.name}" not in coded
     ]
     for kind in COURSE_KINDS:
         optional = [name for name, info in kind.create.model_fields.items() if not info.is_required()]
