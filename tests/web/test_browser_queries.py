@@ -53,8 +53,8 @@ class TestQueryWorkflow:
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Queries").click()
         page.locator("#queries").get_by_role(
-            "link", name=query_url.rsplit("/", 1)[-1], exact=False
-        ).first.click()
+            "link", name=f"#{query_url.rsplit('/', 1)[-1]}", exact=True
+        ).click()
         expect(page.locator(".thread")).to_contain_text("Checked: the report says the same value.")
         page.get_by_label("Close: your message (required)").fill("Thank you.")
         page.get_by_role("button", name="Close the query").click()
