@@ -49,6 +49,8 @@ class TestShippedSchedule:
             "anthracycline-doses",
             "hsct-record",
             "follow-up-visits",
+            "end-of-phase-report",
+            "cardiac-assessment-end-of-therapy",
         ]
         stratifying = NCT.schedule[1]
         assert stratifying.collects.form is CourseForm.MRD

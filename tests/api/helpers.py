@@ -257,6 +257,13 @@ EVENT_BODIES: dict[str, dict[str, Any]] = {
     "relapses": {"date": "2025-12-01", "site": "marrow", "timing": "no HSCT"},
     "deaths": {"date": "2026-01-15", "cause": "infection"},
     "follow-ups": {"date": "2026-01-10", "status": "alive in remission"},
+    "phase-reports": {"phase_id": "induction", "date": "2025-02-10", "completed_as_planned": True},
+    "cardiac-assessments": {
+        "date": "2026-01-05",
+        "method": "echocardiography",
+        "shortening_fraction_percent": 34.0,
+        "ejection_fraction_percent": 62.0,
+    },
 }
 
 #: The item the API tests' queries are about, and a valid ``POST /patients/{id}/queries`` body.
@@ -274,6 +281,8 @@ EVENT_CHANGES: dict[str, dict[str, Any]] = {
     "relapses": {"site": "CNS"},
     "deaths": {"cause": "sepsis"},
     "follow-ups": {"status": "alive with disease"},
+    "phase-reports": {"note": "day 8 dose delayed"},
+    "cardiac-assessments": {"finding": "normal systolic function"},
 }
 
 

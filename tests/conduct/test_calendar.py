@@ -192,3 +192,20 @@ def test_a_coded_occurrence_is_not_done_with_its_code_and_a_done_one_stays_done(
     assert _one(items, "hsct-record").state is ItemState.NOT_APPLICABLE
     uncoded = _calendar("LR-arm", dates, [sample], as_of=end + timedelta(days=30))
     assert _one(uncoded, "mrd-after-consolidation-1").state is ItemState.OVERDUE
+
+
+def test_an_end_of_phase_report_counts_for_the_phase_it_names() -> None:
+    """A report dated after its phase ends satisfies the report of the phase it names, and no other."""
+    dates = _course("HR-arm", [35, 28])
+    induction_end = dates["induction"].end
+    assert induction_end is not None
+    report = Collected("phase-reports", induction_end + timedelta(days=3), phase="induction")
+    items = _calendar("HR-arm", dates, collected=[report], as_of=date(2026, 12, 1))
+    assert _one(items, "end-of-phase-report", "induction").state is ItemState.DONE
+    assert _one(items, "end-of-phase-report", "hr_consolidation_1").state is ItemState.OVERDUE
+
+
+def test_the_cardiac_assessment_waits_for_the_end_of_therapy() -> None:
+    """Counted from the end of the arm's last phase: not scheduled while therapy goes on."""
+    items = _calendar("HR-arm", _course("HR-arm", [35, 28]), as_of=date(2026, 12, 1))
+    assert _one(items, "cardiac-assessment-end-of-therapy").state is ItemState.NOT_SCHEDULED

@@ -41,11 +41,13 @@ class PhaseDates:
 
 @dataclass(frozen=True, slots=True)
 class Collected:
-    """One collected row: its form (course-row kind), its date, and its MRD time point if any."""
+    """One collected row: its form (course-row kind), its date, its MRD time point if any, and the
+    phase it reports on if it names one (an end-of-phase report)."""
 
     form: str
     on: date
     time_point: str | None = None
+    phase: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +124,19 @@ def _satisfying(
     collected: Sequence[Collected],
     as_of: date,
 ) -> date | None:
-    """The date of the first row that satisfies the assessment: the same MRD time point; a row dated
-    within the phase for a per-phase form; otherwise a row dated within the window."""
+    """The date of the first row that satisfies the assessment: the same MRD time point; for a
+    per-phase form, a row naming the phase, or one dated within it; otherwise a row dated within the
+    window."""
     rows = [row for row in collected if row.form == item.collects.form.value]
     if item.collects.time_point is not None:
         rows = [row for row in rows if row.time_point == item.collects.time_point.value]
     elif item.anchor.each_phase is not None and anchor in dates:
         period = dates[anchor]
-        rows = [row for row in rows if period.start <= row.on <= (period.end or as_of)]
+        rows = [
+            row
+            for row in rows
+            if row.phase == anchor or (row.phase is None and period.start <= row.on <= (period.end or as_of))
+        ]
     else:
         rows = [row for row in rows if window[0] <= row.on <= window[1]]
     return min((row.on for row in rows), default=None)

@@ -33,6 +33,8 @@ class CourseForm(StrEnum):
     RELAPSES = "relapses"
     DEATHS = "deaths"
     FOLLOW_UPS = "follow-ups"
+    PHASE_REPORTS = "phase-reports"
+    CARDIAC_ASSESSMENTS = "cardiac-assessments"
 
 
 class Milestone(StrEnum):

@@ -84,13 +84,24 @@ def phase_dates(rows: Iterable[TreatmentPhaseRecord]) -> dict[str, PhaseDates]:
 def _collected(rows: Mapping[str, Sequence[Any]]) -> list[Collected]:
     # str(): a row written in this transaction may still hold the plain string it was given
     found = [Collected("mrd", row.sample_date, str(row.time_point)) for row in rows.get("mrd", [])]
-    for form in ("anthracycline-doses", "transplants", "follow-ups"):
+    for form in ("anthracycline-doses", "transplants", "follow-ups", "cardiac-assessments"):
         found.extend(Collected(form, row.date) for row in rows.get(form, []))
+    found.extend(
+        Collected("phase-reports", row.date, phase=row.phase_id) for row in rows.get("phase-reports", [])
+    )
     return found
 
 
 #: The course forms a calendar reads.
-CALENDAR_FORMS = ("treatment-phases", "mrd", "anthracycline-doses", "transplants", "follow-ups")
+CALENDAR_FORMS = (
+    "treatment-phases",
+    "mrd",
+    "anthracycline-doses",
+    "transplants",
+    "follow-ups",
+    "phase-reports",
+    "cardiac-assessments",
+)
 #: Per protocol id, (assessment, occurrence) → the missing-data code recorded for it.
 AssessmentCodes = dict[str, dict[tuple[str, str], MissingCode]]
 

@@ -21,7 +21,14 @@ from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
 from remission.store import models
 from remission.store.base import PatientOwned
 from remission.store.errors import NotFound
-from remission.store.vocabulary import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
+from remission.store.vocabulary import (
+    Attribution,
+    CardiacMethod,
+    DonorType,
+    FollowUpStatus,
+    RelapseSite,
+    RelapseTiming,
+)
 
 #: Ids and versions fit a 32-bit integer column on every back end.
 MAX_ID = 2**31 - 1
@@ -132,6 +139,24 @@ class FollowUpCreate(Strict):
     status: FollowUpStatus
 
 
+class PhaseReportCreate(Strict):
+    phase_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    date: date
+    completed_as_planned: StrictBool
+    note: Text | None = None
+
+
+Percent = Annotated[float, Field(gt=0, le=100, strict=True)]
+
+
+class CardiacAssessmentCreate(Strict):
+    date: date
+    method: CardiacMethod
+    shortening_fraction_percent: Percent | None = None
+    ejection_fraction_percent: Percent | None = None
+    finding: Text | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class CourseKind:
     """One kind of course row: its URL segment, table, new-row schema and title."""
@@ -154,6 +179,10 @@ COURSE_KINDS: tuple[CourseKind, ...] = (
     CourseKind("relapses", models.Relapse, RelapseCreate, "relapse"),
     CourseKind("deaths", models.Death, DeathCreate, "death"),
     CourseKind("follow-ups", models.FollowUp, FollowUpCreate, "follow-up"),
+    CourseKind("phase-reports", models.PhaseReport, PhaseReportCreate, "end-of-phase report"),
+    CourseKind(
+        "cardiac-assessments", models.CardiacAssessment, CardiacAssessmentCreate, "cardiac assessment"
+    ),
 )
 _BY_SEGMENT = {kind.segment: kind for kind in COURSE_KINDS}
 

@@ -29,6 +29,7 @@ from remission.record.vocabulary import MRDMethod, MRDTimePoint, Sex
 from remission.store.base import Base, Identifying, PatientOwned, SiteScoped, UTCDateTime, Versioned
 from remission.store.vocabulary import (
     Attribution,
+    CardiacMethod,
     DonorType,
     FollowUpStatus,
     RelapseSite,
@@ -190,6 +191,27 @@ class FollowUp(PatientOwned, Versioned, Base):
     __tablename__ = "follow_ups"
     date: Mapped[date] = mapped_column(Date)
     status: Mapped[FollowUpStatus] = mapped_column(_enum(FollowUpStatus))
+
+
+class PhaseReport(PatientOwned, Versioned, Base):
+    """The end-of-phase report: the phase was reported on, completed as planned or not."""
+
+    __tablename__ = "phase_reports"
+    phase_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[date] = mapped_column(Date)
+    completed_as_planned: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CardiacAssessment(PatientOwned, Versioned, Base):
+    """A cardiac function assessment (after anthracyclines); fractions in percent, as reported."""
+
+    __tablename__ = "cardiac_assessments"
+    date: Mapped[date] = mapped_column(Date)
+    method: Mapped[CardiacMethod] = mapped_column(_enum(CardiacMethod))
+    shortening_fraction_percent: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ejection_fraction_percent: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finding: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditContent:

@@ -61,6 +61,15 @@ class FollowUpStatus(StrEnum):
     LOST_TO_FOLLOW_UP = "lost to follow-up"
 
 
+class CardiacMethod(StrEnum):
+    """How a cardiac assessment measured the heart's function."""
+
+    ECHOCARDIOGRAPHY = "echocardiography"
+    RADIONUCLIDE_ANGIOGRAPHY = "radionuclide angiography"
+    CARDIAC_MRI = "cardiac MRI"
+    OTHER = "other"
+
+
 class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"

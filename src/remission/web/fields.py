@@ -13,7 +13,7 @@ from enum import Enum
 
 from remission.record.anthracyclines import known_drugs
 from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
-from remission.store import Attribution, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
+from remission.store import Attribution, CardiacMethod, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
 
 Choices = tuple[tuple[str, str], ...]
 #: CTCAE grade meanings (CLINICAL_FACTS.md §5).
@@ -155,6 +155,19 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
     "follow-ups": (
         _f("date", "Date of follow-up", "date", required=True),
         _f("status", "Status", "select", choices=enum_choices(FollowUpStatus), required=True),
+    ),
+    "phase-reports": (
+        _f("phase_id", "Phase", "text", "The phase id of the protocol, e.g. induction.", required=True),
+        _f("date", "Date of the report", "date", required=True),
+        _f("completed_as_planned", "Completed as planned", "checkbox"),
+        _f("note", "Note", "text", "Deviations, delays, what was not given."),
+    ),
+    "cardiac-assessments": (
+        _f("date", "Date of the assessment", "date", required=True),
+        _f("method", "Method", "select", choices=enum_choices(CardiacMethod), required=True),
+        _f("shortening_fraction_percent", "Shortening fraction (%)", "number", "As reported, in percent."),
+        _f("ejection_fraction_percent", "Ejection fraction (%)", "number", "As reported, in percent."),
+        _f("finding", "Finding", "text", "The report's conclusion in words."),
     ),
 }
 

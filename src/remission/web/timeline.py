@@ -23,6 +23,8 @@ _ORDER = {
     "relapses": 9,
     "follow-ups": 10,
     "deaths": 11,
+    "phase-reports": 12,
+    "cardiac-assessments": 13,
 }
 
 
@@ -91,6 +93,17 @@ def _summary(
         return row.date, f"Relapse ({value_text(row.site)})", details
     if segment == "deaths":
         return row.date, "Death", [row.cause]
+    if segment == "phase-reports":
+        done = "completed as planned" if row.completed_as_planned else "not completed as planned"
+        label = phases.get(row.phase_id, row.phase_id)
+        return row.date, f"End-of-phase report: {label}", [done, *([row.note] if row.note else [])]
+    if segment == "cardiac-assessments":
+        details = [
+            f"shortening fraction {value_text(row.shortening_fraction_percent)} %",
+            f"ejection fraction {value_text(row.ejection_fraction_percent)} %",
+            *([row.finding] if row.finding else []),
+        ]
+        return row.date, f"Cardiac assessment ({value_text(row.method)})", details
     return row.date, f"Follow-up: {value_text(row.status)}", []
 
 
