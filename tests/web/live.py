@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "remission-demo"
@@ -65,3 +65,12 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def signed_in_page(browser: Browser, base: str, username: str) -> Page:
+    """A page in a fresh context (its own cookies) signed in as ``username``: a second user."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    sign_in(page, base, username)
+    return page

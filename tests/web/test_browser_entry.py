@@ -11,17 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from remission.store.database import Store
 
-from .live import sign_in
+from .live import sign_in, signed_in_page
 from .support import patient_id
-
-
-def _second_user(browser: Browser, server: str, username: str) -> Page:
-    """A page in a fresh context (its own cookies) signed in as ``username``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    sign_in(page, server, username)
-    return page
 
 
 class TestBaselineCorrection:
@@ -48,7 +39,7 @@ class TestBaselineCorrection:
         expect(page.locator("#saved-notice")).to_be_visible()
         expect(page.locator(".facts", has_text="WBC at diagnosis")).to_contain_text("468 ×10⁹/L")
 
-        auditor = _second_user(browser, server, "data-manager")
+        auditor = signed_in_page(browser, server, "data-manager")
         auditor.goto(f"{server}/patients/{target}")
         auditor.get_by_role("link", name="History of this patient record").click()
         row = auditor.locator("table.audit tr", has_text="digits transposed in the lab report")

@@ -11,16 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from remission.store.database import Store
 
-from .live import sign_in
+from .live import sign_in, signed_in_page
 from .support import patient_id
-
-
-def _user(browser: Browser, server: str, username: str) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    sign_in(page, server, username)
-    return page
 
 
 class TestQueryWorkflow:
@@ -38,7 +30,7 @@ class TestQueryWorkflow:
         expect(page.locator("#query-state")).to_have_text("open")
         query_url = page.url
 
-        coordinator = _user(browser, server, "coordinator-sev")
+        coordinator = signed_in_page(browser, server, "coordinator-sev")
         coordinator.get_by_role("navigation", name="Main").get_by_role("link", name="Queries").click()
         coordinator.get_by_role("link", name="INF-07").first.click()
         coordinator.get_by_role("link", name="Correct baseline data").click()

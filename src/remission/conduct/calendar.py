@@ -187,9 +187,9 @@ def child_calendar(
                 on = base + timedelta(days=offset + step)
                 window = (on - timedelta(days=before), on + timedelta(days=after))
                 done = _satisfying(item, anchor, window, phase_dates, collected, as_of)
-                items.append(
-                    CalendarItem(item.id, item.label, occurrence, _state(window, done, as_of), *window, done)
-                )
+                state = dated_state(*window, done, as_of)
+                done_on = done if state is ItemState.DONE else None  # a row dated after as_of is not yet
+                items.append(CalendarItem(item.id, item.label, occurrence, state, *window, done_on))
     return [_coded(item, missing_codes) for item in items] if missing_codes else items
 
 
@@ -215,9 +215,11 @@ def _occurrence(item: Assessment, anchor: str, number: int) -> str:
     return anchor if item.anchor.each_phase is not None else ""
 
 
-def _state(window: tuple[date, date], done: date | None, as_of: date) -> ItemState:
-    if done is not None:
+def dated_state(due_from: date, due_until: date, done_on: date | None, as_of: date) -> ItemState:
+    """The state on ``as_of`` of an item with a window: done (on or before that day), upcoming, due or
+    overdue. The one rule for it: the kept worklist entries read states through it too."""
+    if done_on is not None and done_on <= as_of:
         return ItemState.DONE
-    if as_of < window[0]:
+    if as_of < due_from:
         return ItemState.UPCOMING
-    return ItemState.DUE if as_of <= window[1] else ItemState.OVERDUE
+    return ItemState.DUE if as_of <= due_until else ItemState.OVERDUE

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from remission.conduct.calendar import CalendarItem, ItemState
+from remission.conduct.calendar import CalendarItem, ItemState, dated_state
 
 SCHEDULED = "scheduled"
 #: The states that depend on the date: an item in one of them has a window.
@@ -26,11 +26,8 @@ def standing(item: CalendarItem) -> str:
 def state_on(
     standing_: str, due_from: date | None, due_until: date | None, done_on: date | None, as_of: date
 ) -> ItemState:
-    """The state on ``as_of`` of an item with this standing, window and date done."""
+    """The state on ``as_of`` of an item with this standing, window and date done (the calendar's own
+    rule, :func:`remission.conduct.calendar.dated_state`, for a scheduled item)."""
     if standing_ != SCHEDULED or due_from is None or due_until is None:
         return ItemState(standing_)
-    if done_on is not None and done_on <= as_of:
-        return ItemState.DONE
-    if as_of < due_from:
-        return ItemState.UPCOMING
-    return ItemState.DUE if as_of <= due_until else ItemState.OVERDUE
+    return dated_state(due_from, due_until, done_on, as_of)

@@ -7,7 +7,7 @@ bedside.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, assert_never
 
@@ -118,13 +118,11 @@ def _name(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
-def _reference_problems(
-    reference: Any, parameters: Mapping[str, Any], references: Collection[str]
-) -> Iterator[str]:
+def _reference_problems(reference: Any, parameters: Mapping[str, Any]) -> Iterator[str]:
     yield from _param_problems(reference, parameters)
     name = _resolve(reference, parameters)
-    if name is not None and name not in references:
-        yield f"unknown reference date {name!r}; use one of {sorted(references)}"
+    if name is not None and name not in REFERENCE_DATES:
+        yield f"unknown reference date {name!r}; use one of {sorted(REFERENCE_DATES)}"
 
 
 def expression_problems(
@@ -133,30 +131,22 @@ def expression_problems(
     parameters: Mapping[str, Any],
     *,
     has_mrd_rules: bool,
-    references: Collection[str] = tuple(REFERENCE_DATES),
 ) -> list[str]:
-    """Every problem of ``expression`` read against ``model``; empty when it is sound.
-
-    ``references`` are the reference dates the expression may name (edit checks have more).
-    """
-    return list(_problems(expression, model, parameters, has_mrd_rules, references))
+    """Every problem of ``expression`` read against ``model``; empty when it is sound."""
+    return list(_problems(expression, model, parameters, has_mrd_rules))
 
 
 def _problems(
-    expression: Expression,
-    model: type[BaseModel],
-    parameters: Mapping[str, Any],
-    has_mrd: bool,
-    references: Collection[str],
+    expression: Expression, model: type[BaseModel], parameters: Mapping[str, Any], has_mrd: bool
 ) -> Iterator[str]:
     match expression:
         case AllOf() | AnyOf() | NotOf():
             for child in children(expression):
-                yield from _problems(child, model, parameters, has_mrd, references)
+                yield from _problems(child, model, parameters, has_mrd)
         case FieldTest():
             yield from _field_problems(expression, model, parameters)
         case AgeTest():
-            yield from _reference_problems(expression.age.on, parameters, references)
+            yield from _reference_problems(expression.age.on, parameters)
             for name, bound in expression.age.used_orderings():
                 yield from _number_problems(bound, parameters, f"age {name}")
         case AnyItemTest():
@@ -169,18 +159,18 @@ def _problems(
             if not (isinstance(item, type) and issubclass(item, BaseModel)):
                 yield f"{spec.list_}: any_item needs a list of records"
                 return
-            for problem in _problems(spec.where, item, parameters, has_mrd, references):
+            for problem in _problems(spec.where, item, parameters, has_mrd):
                 yield f"in items of {spec.list_}: {problem}"
         case WindowTest():
             window = expression.overlaps_window
             for path in (window.start, window.end):
                 yield from _date_field_problems(model, path)
             yield from _number_problems(window.days_before, parameters, "days_before", whole=True)
-            yield from _reference_problems(window.reference, parameters, references)
+            yield from _reference_problems(window.reference, parameters)
         case DateByTest() | DateFromTest():
             date_spec, _ = date_order(expression)
             yield from _date_field_problems(model, date_spec.field)
-            yield from _reference_problems(date_spec.reference, parameters, references)
+            yield from _reference_problems(date_spec.reference, parameters)
         case MRDTest():
             if not has_mrd:
                 yield "an mrd test needs the protocol's mrd parameters"

@@ -41,7 +41,7 @@ def follow_up_write(
     passed = {result.check.id for result in results if result.outcome == "passed"}
     if not fired and (created or not passed):
         return  # nothing to open, and nothing to note (a new row has no query yet)
-    form = form_of(type(row))
+    form = form_of(row)
     existing = open_item_queries(session, patient_id=row.patient_id, form=form, row_id=row.id)
     raised = {query.check_id: query for queries in existing.values() for query in queries if query.check_id}
     for result in fired:

@@ -185,6 +185,7 @@ COURSE_KINDS: tuple[CourseKind, ...] = (
     ),
 )
 _BY_SEGMENT = {kind.segment: kind for kind in COURSE_KINDS}
+_BY_MODEL: dict[type, CourseKind] = {kind.model: kind for kind in COURSE_KINDS}
 
 
 def course_kind(segment: str) -> CourseKind:
@@ -193,3 +194,8 @@ def course_kind(segment: str) -> CourseKind:
     if kind is None:
         raise NotFound("course row kind", segment)
     return kind
+
+
+def row_kind(row: object) -> CourseKind | None:
+    """The kind of a course row (by its type); ``None`` for any other object."""
+    return _BY_MODEL.get(type(row))

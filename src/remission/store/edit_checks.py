@@ -30,7 +30,7 @@ from remission.protocols.edit_checks import paths_read
 from remission.store.assembly import record_from_rows
 from remission.store.base import PatientOwned
 from remission.store.calendar import arm_phases, phase_dates
-from remission.store.course_kinds import COURSE_KINDS
+from remission.store.course_kinds import COURSE_KINDS, row_kind
 from remission.store.course_rows import MODELS, CourseRows, read_course_rows
 from remission.store.current_risk import CurrentRisk, current_assignments
 from remission.store.models import Patient
@@ -38,15 +38,16 @@ from remission.store.patient_list import diagnosis_date
 from remission.store.session import StudySession
 
 #: The forms whose rows the checks read besides the row being written.
-_FACT_FORMS = ("mrd", "treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
-_SEGMENTS: dict[type, str] = {kind.model: kind.segment for kind in COURSE_KINDS}
 #: The forms whose rows the facts list (a row of one is left out of the facts it is checked against).
 _LISTED = ("treatment-phases", "follow-ups", "deaths", "anthracycline-doses")
 
 
-def form_of(model: type) -> str:
-    """The course form (URL segment) of a row type."""
-    return _SEGMENTS[model]
+def form_of(row: PatientOwned) -> str:
+    """The course form (URL segment) of a course row."""
+    kind = row_kind(row)
+    if kind is None:
+        raise TypeError(f"{type(row).__name__} is not a course row")
+    return kind.segment
 
 
 #: Each course table's column names, in table order.
@@ -122,7 +123,8 @@ class PatientCourse(CourseRows):
         """The facts under ``protocol``, with the row ``leave_out`` (the one being checked) left out of
         the course's lists. A form not read is one no check of the protocol reads (see forms_read)."""
         base = self._base(protocol, risk, as_of)
-        form = _SEGMENTS.get(type(leave_out))
+        kind = row_kind(leave_out)
+        form = kind.segment if kind else None
         if form not in _LISTED or leave_out not in self.rows.get(form, ()):
             return base
         others = [row for row in self.rows[form] if row is not leave_out]
@@ -156,7 +158,7 @@ def read_courses(
     session: StudySession,
     *,
     patients: Sequence[Patient],
-    forms: Iterable[str] = _FACT_FORMS,
+    forms: Iterable[str],
     risks: Mapping[int, Sequence[CurrentRisk]] | None = None,
 ) -> dict[int, PatientCourse]:
     """The courses of ``patients`` to check (:func:`remission.store.course_rows.read_course_rows`)."""
@@ -172,7 +174,7 @@ def check_written_row(
     Raises :class:`InputError` naming each refused field (with the check's message and id). Returns
     every result otherwise, so the caller can open or note data queries for the soft ones.
     """
-    form = form_of(type(row))
+    form = form_of(row)
     with session.no_autoflush:
         risks = current_assignments(session, patient_ids=[patient.id]).get(patient.id, [])
         protocols = [load_protocol(risk.protocol_id) for risk in risks]

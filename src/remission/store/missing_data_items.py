@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
 from remission.store.base import PatientOwned
-from remission.store.course_kinds import BASELINE_FIELDS, BASELINE_FORM, COURSE_KINDS
+from remission.store.course_kinds import BASELINE_FIELDS, BASELINE_FORM, COURSE_KINDS, row_kind
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import Patient
 
 _BASELINE_SECTIONS = frozenset(BASELINE_FIELDS)
 _KINDS = {kind.segment: kind for kind in COURSE_KINDS}
-_KIND_BY_TABLE = {kind.model.__tablename__: kind for kind in COURSE_KINDS}
 #: Columns of a course row that are the store's, not recorded by a person.
 _BOOKKEEPING = frozenset({"id", "version", "created_at", "patient_id", "site_id"})
 
@@ -125,7 +124,7 @@ def _superseded(session: Session, obj: object) -> list[tuple[int, str]]:
     if isinstance(obj, Patient):
         baseline = obj.baseline or {}
         return [(obj.id, item) for item in _coded_baseline_items(session, obj.id, baseline)]
-    kind = _KIND_BY_TABLE.get(getattr(obj, "__tablename__", ""))
+    kind = row_kind(obj)
     if kind is None or not isinstance(obj, PatientOwned):
         return []
     state = inspect(obj)
@@ -158,7 +157,7 @@ def drop_superseded_codes(session: Session, flush_context: Any, instances: Any) 
     gone_rows = [
         (obj.patient_id, f"{kind.segment}#{obj.id}:")
         for obj in session.deleted
-        if isinstance(obj, PatientOwned) and (kind := _KIND_BY_TABLE.get(obj.__tablename__)) is not None
+        if isinstance(obj, PatientOwned) and (kind := row_kind(obj)) is not None
     ]
     if not wanted and not gone_rows:
         return
