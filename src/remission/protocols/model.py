@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from remission.protocols.base import Identifier, ProtocolModel
 from remission.protocols.edit_checks import EditCheck
 from remission.protocols.schedule import Assessment
+from remission.protocols.signature_plan import SignaturePlan
 from remission.rules.expressions import Expression
 
 __all__ = ["Identifier", "ProtocolModel"]
@@ -172,6 +173,9 @@ class Protocol(ProtocolModel):
     )
     edit_checks: list[EditCheck] = Field(
         default_factory=list, description="What must hold when a course row is written (hard or soft)."
+    )
+    signatures: SignaturePlan | None = Field(
+        default=None, description="Who signs, and the signatures a casebook needs before it is locked."
     )
 
     def parameter_values(self) -> dict[str, Any]:

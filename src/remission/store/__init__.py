@@ -9,6 +9,7 @@ everything else by keyword. See ``docs/architecture.md`` and ``docs/store.md``.
 
 from __future__ import annotations
 
+from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
 from remission.record.vocabulary import MissingCode
 from remission.store.account_changes import (
     Account,
@@ -90,11 +91,14 @@ from remission.store.dataset import (
 )
 from remission.store.edit_checks import edit_check_column_problems
 from remission.store.enrollment import enroll_patient
-from remission.store.errors import Conflict, NotFound, Refused, StorageError, VersionConflict
+from remission.store.errors import Conflict, Locked, NotFound, Refused, StorageError, VersionConflict
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
 from remission.store.export import FILE_EXISTS, ExportFormat, ExportResult, export_dataset
 from remission.store.failures import display_url
 from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_idempotent
+from remission.store.lock_models import DataLock, LockLevel, LockState
+from remission.store.lock_rules import may_release_locks, may_set_locks
+from remission.store.locks import get_lock, list_locks, lock_on, release_lock, set_lock
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
 from remission.store.missing_data import (
@@ -175,6 +179,16 @@ from remission.store.report_tables import ReportTables, read_report_tables
 from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits, secret_problem
 from remission.store.session import StudySession
 from remission.store.sign_in_checks import SignInPolicy, SignInResult, sign_in
+from remission.store.signature_models import Signature
+from remission.store.signature_status import RequiredSignatureStatus, SignatureState, required_signatures
+from remission.store.signatures import (
+    UnitRef,
+    attestation_text,
+    first_signature_needs_username,
+    list_signatures,
+    may_sign,
+    sign_units,
+)
 from remission.store.user_sessions import (
     LiveSession,
     SessionKind,
@@ -241,6 +255,7 @@ __all__ = [
     "ConsentRecord",
     "CourseKind",
     "CurrentRisk",
+    "DataLock",
     "DataQuery",
     "Death",
     "DeathCreate",
@@ -255,6 +270,9 @@ __all__ = [
     "FollowUpStatus",
     "IdempotentAnswer",
     "LiveSession",
+    "LockLevel",
+    "LockState",
+    "Locked",
     "MRDCreate",
     "MRDMeasurement",
     "MissingCode",
@@ -279,12 +297,17 @@ __all__ = [
     "RelapseSite",
     "RelapseTiming",
     "ReportTables",
+    "RequiredSignatureStatus",
     "RiskAssignment",
     "Role",
     "RoleGrant",
     "SessionKind",
     "SignInPolicy",
     "SignInResult",
+    "Signature",
+    "SignatureMeaning",
+    "SignatureState",
+    "SignedUnit",
     "Site",
     "StorageError",
     "Store",
@@ -294,6 +317,7 @@ __all__ = [
     "TransplantCreate",
     "TreatmentPhaseCreate",
     "TreatmentPhaseRecord",
+    "UnitRef",
     "User",
     "VersionConflict",
     "WorklistLine",
@@ -303,6 +327,7 @@ __all__ = [
     "adverse_events_by_grade",
     "allowed_steps",
     "answer_query",
+    "attestation_text",
     "audit_settings_from_environment",
     "audit_subject",
     "authenticate",
@@ -336,7 +361,9 @@ __all__ = [
     "exposure",
     "extend_session",
     "find_patient",
+    "first_signature_needs_username",
     "get_account",
+    "get_lock",
     "get_missing_code",
     "get_patient",
     "get_query",
@@ -345,19 +372,25 @@ __all__ = [
     "head_revision",
     "list_accounts",
     "list_enrollments",
+    "list_locks",
     "list_missing_codes",
     "list_patients",
     "list_queries",
     "list_risk_assignments",
     "list_rows",
+    "list_signatures",
     "list_sites",
+    "lock_on",
     "make_engine",
     "may_answer_query",
     "may_manage_accounts",
     "may_read_audit",
     "may_read_dataset",
+    "may_release_locks",
     "may_review_queries",
     "may_see_dashboard",
+    "may_set_locks",
+    "may_sign",
     "note_check_satisfied",
     "open_check_queries",
     "open_item_queries",
@@ -381,16 +414,20 @@ __all__ = [
     "refresh_calendars",
     "refresh_stale",
     "register_patient",
+    "release_lock",
     "reopen_query",
+    "required_signatures",
     "run_checks",
     "run_checks_and_queries",
     "run_idempotent",
     "secret_problem",
     "set_active",
+    "set_lock",
     "set_missing_code",
     "set_password",
     "set_roles",
     "sign_in",
+    "sign_units",
     "site_by_code",
     "site_codes",
     "site_worklist",

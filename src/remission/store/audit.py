@@ -55,6 +55,7 @@ __all__ = [
     "ReasonRequired",
     "append_changes",
     "audit_flush",
+    "audit_text",
     "content_digest",
     "entry_hash",
     "link_hash",
@@ -70,7 +71,8 @@ class ReasonRequired(ValueError):
     """A change or deletion of an existing record was made without a reason."""
 
 
-def _plain(value: Any) -> str | None:
+def audit_text(value: Any) -> str | None:
+    """A value as the trail writes it: ISO dates, enum values, JSON for the rest; ``None`` stays ``None``."""
     if value is None:
         return None
     if isinstance(value, Enum):
@@ -114,7 +116,7 @@ def _column_changes(obj: object, action: AuditAction) -> Iterator[Change]:
             new = history.added[0] if history.added else getattr(obj, key)
         if action is AuditAction.CREATE and new is None:
             continue
-        old_text, new_text = _plain(old), _plain(new)
+        old_text, new_text = audit_text(old), audit_text(new)
         if key in SECRET_COLUMNS:
             old_text, new_text = (
                 ("(set)" if old is not None else None),

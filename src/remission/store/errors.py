@@ -54,3 +54,14 @@ class StorageError(RuntimeError):
         """One line for a person: where, what went wrong, and the fix."""
         where = f"the database at {self.url}" if self.url else "the database"
         return f"{where}: {self.problem}" + (f"; {self.fix}" if self.fix else "")
+
+
+class Locked(RuntimeError):
+    """A write to data that is frozen (its values refuse changes) or locked (every change refused).
+
+    ``frozen`` tells which; the API answers 409 for frozen data and 423 for locked data.
+    """
+
+    def __init__(self, problem: str, *, frozen: bool, field: str = "(record)") -> None:
+        self.problem, self.frozen, self.field = problem, frozen, field
+        super().__init__(problem)

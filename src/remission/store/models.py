@@ -344,6 +344,9 @@ class UserSession(Base):
     idle_until: Mapped[datetime] = mapped_column(UTCDateTime)
     #: The session ends at this time however active it is.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the session's user first signed electronically in it: later signatures in the same
+    #: session need only the password (21 CFR Part 11 §11.200(a)(1)(i)).
+    first_signature_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 #: Entities written to the audit trail, by table name.

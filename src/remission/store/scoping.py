@@ -15,8 +15,12 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import Identifying, PatientOwned, SiteScoped
+from remission.store.lock_models import DataLock
+from remission.store.lock_rules import check_lock_write
 from remission.store.models import Patient, RoleAssignment, Site, User
 from remission.store.query_models import DataQuery, QueryMessage
+from remission.store.signature_models import Signature
+from remission.store.signature_rules import check_signature_write
 from remission.store.vocabulary import Role
 
 
@@ -86,6 +90,18 @@ def _check_query_write(session: Session, actor: Actor, obj: DataQuery | QueryMes
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if isinstance(obj, DataQuery | QueryMessage):
         _check_query_write(session, actor, obj)
+        _check_patient_site(session, obj)
+        return
+    if isinstance(obj, DataLock):
+        check_lock_write(session, actor, obj)
+        return
+    if isinstance(obj, Signature):
+        # Who may sign a patient's records is the protocol's (remission.store.sign_units checks it);
+        # here: only in one's own name, never changed but invalidated, at a site the actor reads.
+        check_signature_write(session, actor, obj)
+        readable = actor.readable_sites
+        if readable is not None and obj.site_id not in readable:
+            raise AccessDenied(f"{actor.username} may not sign records of site {obj.site_id}")
         _check_patient_site(session, obj)
         return
     if isinstance(obj, Site | User | RoleAssignment):

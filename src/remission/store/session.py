@@ -17,9 +17,11 @@ from remission.store.actor import Actor
 from remission.store.audit import audit_flush
 from remission.store.calendar_hooks import note_changes, refresh_noted
 from remission.store.lengths import check_lengths
+from remission.store.lock_rules import refuse_locked_writes
 from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.scoping import check_writes, scope_reads, session_actor
 from remission.store.session_revocation import revoke_on_account_change
+from remission.store.signature_hooks import invalidate_changed, note_signed_changes
 
 
 class StudySession(Session):
@@ -34,8 +36,11 @@ event.listen(StudySession, "do_orm_execute", scope_reads)
 # First, so that the codes it removes are checked, length-checked and audited with the write.
 event.listen(StudySession, "before_flush", drop_superseded_codes)
 event.listen(StudySession, "before_flush", check_writes)
+event.listen(StudySession, "before_flush", refuse_locked_writes)
 event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)
 event.listen(StudySession, "after_flush", revoke_on_account_change)
 event.listen(StudySession, "after_flush", note_changes)
+event.listen(StudySession, "after_flush", note_signed_changes)
 event.listen(StudySession, "before_commit", refresh_noted)
+event.listen(StudySession, "before_commit", invalidate_changed)

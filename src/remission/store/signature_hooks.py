@@ -1,0 +1,100 @@
+"""The session hooks that invalidate a signature when the content it signed changes (§11.70, §11.10(e)).
+
+After each flush the session notes the patients whose signed content the flushed rows may change
+(their row, enrollments, risk assignments, course rows, missing-data codes) and what changed;
+before the transaction commits, every valid signature of those patients whose content digest no
+longer matches is marked *invalidated — re-signature needed*, with who changed what, in the same
+transaction (audited). A signature is never silently valid. Registered in
+:mod:`remission.store.session`, so no write path can leave it out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from remission.store.models import Patient
+from remission.store.scoping import session_actor
+from remission.store.signature_models import Signature
+from remission.store.signed_content import CASEBOOK_MODELS, unit_digest
+
+_NOTED = "signed_changes"
+#: How many changes an invalidation names before it says "and N more".
+_NAMED_CHANGES = 5
+
+
+def _describe(obj: object, session: Session) -> str:
+    table = obj.__tablename__  # type: ignore[attr-defined]
+    if obj in session.deleted:
+        return f"{table} {obj.id} deleted"  # type: ignore[attr-defined]
+    if obj in session.new:
+        return f"{table} {obj.id} added"  # type: ignore[attr-defined]
+    state = inspect(obj)
+    fields = [
+        a.key
+        for a in state.mapper.column_attrs
+        if state.attrs[a.key].history.has_changes() and a.key != "version"
+    ]
+    return f"{table} {obj.id}: {', '.join(fields) or 'changed'}"  # type: ignore[attr-defined]
+
+
+def note_signed_changes(session: Session, flush_context: Any) -> None:
+    """``after_flush``: remember, per patient, what the flushed rows changed of signable content."""
+    noted: dict[int, list[str]] = session.info.setdefault(_NOTED, {})
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Patient):
+            patient_id = obj.id
+        elif isinstance(obj, CASEBOOK_MODELS):
+            patient_id = obj.patient_id
+        else:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        noted.setdefault(patient_id, []).append(_describe(obj, session))
+
+
+def invalidate_changed(session: Session) -> None:
+    """``before_commit``: mark invalidated every valid signature of a noted patient whose content changed."""
+    if session.info.get(_NOTED):
+        session.flush()  # what the caller left unflushed is noted too
+    noted: dict[int, list[str]] = session.info.pop(_NOTED, None) or {}
+    if not noted:
+        return
+    with session.no_autoflush:
+        signatures = session.scalars(
+            select(Signature).where(Signature.patient_id.in_(noted), Signature.invalidated_at.is_(None))
+        ).all()
+        if not signatures:
+            return
+        actor, now = session_actor(session), datetime.now(UTC)
+        for signature in signatures:
+            patient = session.get(Patient, signature.patient_id)
+            if (
+                patient is not None
+                and unit_digest(session, patient=patient, unit=signature.unit, row_id=signature.row_id)
+                == signature.content_digest
+            ):
+                continue
+            changes = noted[signature.patient_id]
+            named = "; ".join(changes[:_NAMED_CHANGES])
+            more = f"; and {len(changes) - _NAMED_CHANGES} more" if len(changes) > _NAMED_CHANGES else ""
+            signature.invalidated_at = now
+            signature.invalidated_because = f"the signed content changed ({named}{more}) by {actor.username}"
+    _flush_with_reason(session, "the signed content changed: re-signature needed")
+    session.info.pop(_NOTED, None)  # the invalidation's own flush changes no signed content
+
+
+def _flush_with_reason(session: Session, reason: str) -> None:
+    """Flush the store's own change, audited with the writer's reason (``reason`` when none was given)."""
+    given = session.info.get("reason")
+    if given and given.strip():
+        session.flush()
+        return
+    session.info["reason"] = reason
+    try:
+        session.flush()
+    finally:
+        session.info["reason"] = given

@@ -1,0 +1,222 @@
+"""Signing units of a patient's records electronically (21 CFR Part 11 §11.50, §11.70, §11.200).
+
+:func:`sign_units` signs one or more units at once (a bulk signing from a list): it checks that
+the actor may sign for each patient (a role the patient's protocols name as signer, at the
+patient's site or study-wide), that the password — and, at the first signing of a signed-in
+session, the user name too — are the actor's own (§11.200(a)(1)), and writes one
+:class:`~remission.store.signature_models.Signature` per unit with the signer's printed name, the
+UTC time, the meaning, the attestation and the digest of the signed content. Nothing is written
+unless every unit can be signed. Each signature's creation is an audit entry; later changes to
+the content mark it invalidated (:mod:`remission.store.signature_hooks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Table, select, update
+
+from remission.protocols.loader import load_protocol
+from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
+from remission.store.errors import Refused
+from remission.store.models import AdverseEvent, Patient, User, UserSession
+from remission.store.passwords import dummy_hash, verify_password
+from remission.store.patient_chart import enrolled_protocol_ids
+from remission.store.patients import get_patient
+from remission.store.session import StudySession
+from remission.store.signature_models import Signature
+from remission.store.signed_content import UNIT_MODELS, unit_digest
+from remission.store.user_sessions import session_key
+from remission.store.vocabulary import Role
+
+_SESSIONS: Table = UserSession.__table__  # type: ignore[assignment]  # a Table on a mapped class
+_PURPOSE = {
+    SignatureMeaning.REVIEW: "to record that I have reviewed them",
+    SignatureMeaning.APPROVAL: "to approve them",
+    SignatureMeaning.RESPONSIBILITY: "to take responsibility for them",
+    SignatureMeaning.AUTHORSHIP: "as their author",
+}
+_BAD_CREDENTIALS = "the user name or password is not correct"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """One unit to sign: a row of a patient's records, or the whole casebook (``row_id`` None)."""
+
+    patient_id: int
+    unit: SignedUnit
+    row_id: int | None = None
+
+
+def attestation_text(*, name: str, username: str, meaning: SignatureMeaning) -> str:
+    """The statement a signer signs: who, and what the signature means (§11.50(a))."""
+    return (
+        f"I, {name} ({username}), sign the records listed electronically {_PURPOSE[meaning]} "
+        f"(meaning: {meaning.value}). This electronic signature is the legally binding equivalent "
+        "of my handwritten signature."
+    )
+
+
+def signer_roles(session: StudySession, *, patient_id: int) -> frozenset[Role]:
+    """The roles the patient's protocols let sign; empty when no protocol names signers."""
+    roles: set[Role] = set()
+    for protocol_id in enrolled_protocol_ids(session, patient_id=patient_id):
+        plan = load_protocol(protocol_id).signatures
+        if plan is not None:
+            roles.update(Role(role) for role in plan.signers)
+    return frozenset(roles)
+
+
+def may_sign(session: StudySession, *, patient: Patient) -> bool:
+    """Whether the actor holds a signer role for this patient, at the patient's site or study-wide."""
+    actor = session.actor
+    if actor.user_id is None:
+        return False
+    roles = signer_roles(session, patient_id=patient.id)
+    held = actor.study_roles | actor.site_roles.get(patient.site_id, frozenset())
+    return bool(roles & held)
+
+
+def _check_credentials(
+    session: StudySession, user: User, *, username: str | None, password: str, signing_session: str | None
+) -> None:
+    """§11.200(a)(1): both components at the first signing of a session, at least the password after."""
+    first = True
+    if signing_session is not None:
+        row = (
+            session.connection()
+            .execute(
+                select(_SESSIONS.c.user_id, _SESSIONS.c.first_signature_at).where(
+                    _SESSIONS.c.key_hash == session_key(signing_session)
+                )
+            )
+            .first()
+        )
+        if row is None or row.user_id != user.id:
+            raise Refused("session", "the signed-in session has ended; sign in again")
+        first = row.first_signature_at is None
+    if username is None and first:
+        raise Refused("username", "the first signature of a session needs your user name and password")
+    if username is not None and username != user.username:
+        verify_password(dummy_hash(), password)
+        raise Refused("password", _BAD_CREDENTIALS)
+    if not verify_password(user.password_hash, password):
+        raise Refused("password", _BAD_CREDENTIALS)
+
+
+def _check_unit(session: StudySession, patient: Patient, ref: UnitRef) -> None:
+    if ref.unit is SignedUnit.CASEBOOK:
+        if ref.row_id is not None:
+            raise Refused("row_id", "a casebook is signed as a whole; give no row")
+        return
+    row = session.get(UNIT_MODELS[ref.unit], ref.row_id) if ref.row_id is not None else None
+    if row is None or row.patient_id != patient.id:
+        raise Refused("row_id", f"patient {patient.study_id} has no {ref.unit.value} {ref.row_id}")
+    if isinstance(row, AdverseEvent) and not row.serious:
+        raise Refused(
+            "row_id", f"adverse event {row.id} is not serious; only serious adverse events are signed"
+        )
+
+
+def _already_signed(session: StudySession, ref: UnitRef, meaning: SignatureMeaning, user_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Signature.id).where(
+                Signature.patient_id == ref.patient_id,
+                Signature.unit == ref.unit,
+                Signature.row_id.is_(None) if ref.row_id is None else Signature.row_id == ref.row_id,
+                Signature.meaning == meaning,
+                Signature.signer_user_id == user_id,
+                Signature.invalidated_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def sign_units(
+    session: StudySession,
+    *,
+    units: Sequence[UnitRef],
+    meaning: SignatureMeaning,
+    password: str,
+    username: str | None = None,
+    signing_session: str | None = None,
+    now: datetime | None = None,
+) -> list[Signature]:
+    """Sign ``units`` with ``meaning``; all or none. Returns the new signatures.
+
+    ``signing_session`` is the id of the signed-in web or API session the request came in; a
+    caller without one (the command line) always gives both user name and password.
+    :class:`Refused` names the field: ``units`` (none, or already signed), ``row_id``,
+    ``username`` / ``password`` (a wrong one says which of the two is needed, never which was
+    wrong), or ``patient`` (the actor holds no signer role for that patient).
+    """
+    actor = session.actor
+    if not units:
+        raise Refused("units", "choose at least one record to sign")
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise Refused("username", "only a person with an account signs")
+    _check_credentials(session, user, username=username, password=password, signing_session=signing_session)
+    signed_at = now or datetime.now(UTC)
+    attestation = attestation_text(name=user.full_name, username=user.username, meaning=meaning)
+    rows = []
+    for ref in dict.fromkeys(units):
+        patient = get_patient(session, patient_id=ref.patient_id)
+        if not may_sign(session, patient=patient):
+            raise Refused("patient", f"{user.username} may not sign for patient {patient.study_id}")
+        _check_unit(session, patient, ref)
+        if _already_signed(session, ref, meaning, user.id):
+            raise Refused("units", f"you have already signed this {ref.unit.value} for {meaning.value}")
+        digest = unit_digest(session, patient=patient, unit=ref.unit, row_id=ref.row_id)
+        if digest is None:  # the row was checked above; gone only if deleted meanwhile
+            raise Refused("row_id", f"patient {patient.study_id} has no {ref.unit.value} {ref.row_id}")
+        rows.append(
+            Signature(
+                patient_id=patient.id,
+                site_id=patient.site_id,
+                unit=ref.unit,
+                row_id=ref.row_id,
+                meaning=meaning,
+                signer_user_id=user.id,
+                signer_username=user.username,
+                signer_name=user.full_name,
+                signed_at=signed_at,
+                attestation=attestation,
+                content_digest=digest,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    if signing_session is not None:
+        session.connection().execute(
+            update(_SESSIONS)
+            .where(
+                _SESSIONS.c.key_hash == session_key(signing_session), _SESSIONS.c.first_signature_at.is_(None)
+            )
+            .values(first_signature_at=signed_at)
+        )
+    return rows
+
+
+def list_signatures(session: StudySession, *, patient_id: int) -> list[Signature]:
+    """Every signature of the patient, oldest first (invalidated ones included)."""
+    get_patient(session, patient_id=patient_id)
+    return list(
+        session.scalars(select(Signature).where(Signature.patient_id == patient_id).order_by(Signature.id))
+    )
+
+
+def first_signature_needs_username(session: StudySession, *, signing_session: str) -> bool:
+    """Whether the next signature in this signed-in session is its first (user name and password)."""
+    row = (
+        session.connection()
+        .execute(
+            select(_SESSIONS.c.first_signature_at).where(_SESSIONS.c.key_hash == session_key(signing_session))
+        )
+        .first()
+    )
+    return row is None or row.first_signature_at is None
