@@ -39,6 +39,13 @@ def write_ae(world: World, patient_id: int, site: str = "SNU") -> None:
         events.create_row(session, model=AdverseEvent, patient_id=patient_id, values=dict(SAE))
 
 
+def delete_lock(world: World, lock_id: int) -> None:
+    from remission.store.lock_models import DataLock
+
+    with world.session(world.actor(Role.ADMIN), reason="x") as session:
+        session.delete(session.get(DataLock, lock_id))
+
+
 class TestRefusals:
     @pytest.mark.parametrize("state", list(LockState))
     def test_a_casebook_freeze_or_lock_refuses_a_new_row(self, world: World, state: LockState) -> None:
@@ -164,13 +171,9 @@ class TestWhoLocks:
 
     def test_a_lock_row_is_never_deleted(self, world: World) -> None:
         """Deleting a lock row is refused by the data layer."""
-        from remission.store.lock_models import DataLock
-
         lock_id = lock(world, LockLevel.STUDY, LockState.FROZEN)
-        with world.session(world.actor(Role.ADMIN), reason="x") as session:
-            session.delete(session.get(DataLock, lock_id))
-            with pytest.raises(AccessDenied):
-                session.flush()
+        with pytest.raises(AccessDenied):
+            delete_lock(world, lock_id)
 
     def test_site_roles_see_their_site_and_study_locks_only(self, world: World) -> None:
         """A SEV coordinator lists the study lock and SEV's, not SNU's."""
