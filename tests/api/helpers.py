@@ -20,7 +20,15 @@ from fastapi.testclient import TestClient
 
 from remission.api.app import API_PREFIX, create_app
 from remission.api.settings import Settings
-from remission.store import COURSE_KINDS, MissingDataCode, accounts, set_missing_code
+from remission.store import (
+    COURSE_KINDS,
+    LockLevel,
+    LockState,
+    MissingDataCode,
+    accounts,
+    set_lock,
+    set_missing_code,
+)
 from remission.store import events as store_events
 from remission.store import queries as store_queries
 from remission.store.actor import Actor
@@ -202,6 +210,19 @@ class Api:
             if closed:
                 store_queries.close_query(session, query_id=query.id, version=query.version, text="Confirmed")
             return query.id
+
+    def add_freeze(self, patient_id: int) -> int:
+        """Freeze a new adverse-event form of the patient as the system; the freeze's id."""
+        row_id = self.add_row("adverse-events", patient_id, ADVERSE_EVENT)
+        with self.store.session(self.system, reason="walk") as session:
+            return set_lock(
+                session,
+                level=LockLevel.FORM,
+                state=LockState.FROZEN,
+                patient_id=patient_id,
+                form="adverse-events",
+                row_id=row_id,
+            ).id
 
     def count_rows(self, segment: str, patient_id: int) -> int:
         with self.store.session(self.system) as session:

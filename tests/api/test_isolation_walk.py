@@ -15,6 +15,11 @@ Rules checked:
 - data queries are opened, closed and re-opened by the data manager and monitor, answered by
   whoever writes the patient's data; another site's query is a 404 for a site role;
 - sites and users are made by the admin only;
+- a signature is made by a signer the patient's protocol names (the investigator, after the walk
+  enrolled the patient) at the patient's site, with the password; anyone else is refused (422,
+  or 404 for another site's patient); the required signatures read like the patient;
+- freezes and locks are set and released by the data manager and admin only (403), another
+  site's patient or lock is a 404 to a site role;
 - a child's date of birth appears in no answer (patient, list, record, enrollment, risk
   trace, audit trail) to a principal without a role at the child's site.
 """
@@ -37,6 +42,7 @@ from .helpers import (
     EVENT_BODIES,
     EVENT_CHANGES,
     MISSING_CODE_BODY,
+    PASSWORD,
     PRINCIPALS,
     QUERY_BODY,
     SITES,
@@ -69,6 +75,9 @@ USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
 SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
 QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen))?$")
+REQUIRED_SIGNATURES = re.compile(rf"^{P}/patients/\{{patient_id\}}/signatures/required$")
+LOCK_RELEASE = re.compile(rf"^{P}/locks/\{{lock_id\}}/release$")
+LOCK_SETTERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -154,6 +163,12 @@ class Walk:
             return 404
         return success if self.who.role in QUERY_REVIEWERS else 403
 
+    def lock_status(self, target: SeededPatient, success: int) -> int:
+        """Freezing, locking and releasing: data managers and admins; another site's patient is a 404."""
+        if self.who.site is not None and not self.own(target):
+            return 404
+        return success if self.who.role in LOCK_SETTERS else 403
+
     def wrote(self, target: SeededPatient) -> bool:
         return self.write_status(target, 200) == 200
 
@@ -210,6 +225,36 @@ class Walk:
             for code in SITES:
                 params = {"site": code, "state": ["open", "answered"], "waiting_for_me": "true"}
                 self.call(method, template, url, 200, params=params, check=only_readable)
+            return True
+        if (method, template) == ("POST", f"{API_PREFIX}/signatures"):
+            for target in self.targets:
+                expected = 404 if self.who.site not in (None, target.site) else 422
+                if self.who.role is Role.INVESTIGATOR and self.own(target):
+                    expected = 201
+                body = {
+                    "units": [{"patient_id": target.id, "unit": "casebook"}],
+                    "meaning": "approval",
+                    "username": self.who.username,
+                    "password": PASSWORD,
+                }
+                self.call(method, template, url, expected, json=body)
+            return True
+        if (method, template) == ("POST", f"{API_PREFIX}/locks"):
+            for target in self.targets:
+                row_id = self.api.add_row(
+                    "adverse-events",
+                    target.id,
+                    column_values("adverse-events", EVENT_BODIES["adverse-events"]),
+                )
+                body = {
+                    "level": "form",
+                    "state": "frozen",
+                    "patient_id": target.id,
+                    "form": "adverse-events",
+                    "row_id": row_id,
+                    "reason": "walk",
+                }
+                self.call(method, template, url, self.lock_status(target, 201), json=body)
             return True
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
@@ -331,6 +376,22 @@ class Walk:
                 return False
         return True
 
+    def required_signatures(self, method: str, template: str) -> bool:
+        """``/patients/{patient_id}/signatures/required``: read like the patient."""
+        for target in self.targets:
+            self.call(method, template, template.format(patient_id=target.id), self.read_status(target))
+        return True
+
+    def lock_release(self, method: str, template: str) -> bool:
+        """``/locks/{lock_id}/release``: a fresh freeze of a form of each site's patient, released."""
+        for target in self.targets:
+            lock_id = self.api.add_freeze(target.id)
+            body = {"version": 1, "reason": "walk: entered in error"}
+            self.call(
+                method, template, template.format(lock_id=lock_id), self.lock_status(target, 200), json=body
+            )
+        return True
+
     def missing_code(self, method: str, template: str) -> bool:
         """``/patients/{patient_id}/missing-codes/{code_id}``: clear a code, with its version and a reason."""
         if method != "DELETE":
@@ -402,6 +463,10 @@ class Walk:
                 self.site_part(method, template)
             elif match := QUERY.match(template):
                 self.query(method, template, match["step"])
+            elif REQUIRED_SIGNATURES.match(template):
+                self.required_signatures(method, template)
+            elif LOCK_RELEASE.match(template):
+                self.lock_release(method, template)
             # Anything else is not walked, and the coverage assertion names it.
 
 

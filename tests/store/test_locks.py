@@ -95,7 +95,7 @@ class TestRefusals:
         """Locking SNU refuses writes to an SNU patient, not to a SEV patient."""
         snu_patient = enrolled(world)
         sev_patient = enrolled(world, "INF-01", "SEV")
-        lock(world, LockLevel.SITE, LockState.LOCKED, site_id=world.snu)
+        lock(world, LockLevel.SITE, LockState.LOCKED, site_code="SNU")
         with pytest.raises(Locked):
             write_ae(world, snu_patient)
         write_ae(world, sev_patient, "SEV")
@@ -147,7 +147,10 @@ class TestRefusals:
         lock_id = lock(world, LockLevel.STUDY, LockState.LOCKED)
         with pytest.raises(Locked):
             write_ae(world, patient_id)
-        with pytest.raises(Refused), world.session(world.actor(Role.DATA_MANAGER), reason="x") as session:
+        with (
+            pytest.raises(AccessDenied),
+            world.session(world.actor(Role.DATA_MANAGER), reason="x") as session,
+        ):
             release_lock(session, lock_id=lock_id, version=1, reason="reopen")
         with pytest.raises(Refused) as no_reason, world.session(world.actor(Role.ADMIN)) as session:
             release_lock(session, lock_id=lock_id, version=1, reason="  ")
@@ -166,7 +169,7 @@ class TestWhoLocks:
     )
     def test_only_data_managers_and_admins_lock(self, world: World, role: Role, site: str | None) -> None:
         """Site staff and monitors may not freeze or lock."""
-        with pytest.raises(Refused), world.session(world.actor(role, site)) as session:
+        with pytest.raises(AccessDenied), world.session(world.actor(role, site)) as session:
             set_lock(session, level=LockLevel.STUDY, state=LockState.FROZEN)
 
     def test_a_lock_row_is_never_deleted(self, world: World) -> None:
@@ -178,7 +181,7 @@ class TestWhoLocks:
     def test_site_roles_see_their_site_and_study_locks_only(self, world: World) -> None:
         """A SEV coordinator lists the study lock and SEV's, not SNU's."""
         lock(world, LockLevel.STUDY, LockState.FROZEN)
-        lock(world, LockLevel.SITE, LockState.LOCKED, site_id=world.snu)
+        lock(world, LockLevel.SITE, LockState.LOCKED, site_code="SNU")
         with world.session(world.actor(Role.COORDINATOR, "SEV")) as session:
             assert [row.level for row in list_locks(session)] == [LockLevel.STUDY]
 

@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException
 
 from remission.errors import InputError
-from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
+from remission.store import (
+    AccessDenied,
+    Conflict,
+    Locked,
+    NotFound,
+    ReasonRequired,
+    Refused,
+    VersionConflict,
+)
 
 
 class Problem(BaseModel):
@@ -43,9 +51,10 @@ _MEANINGS = {
     401: "Not signed in, or the token has expired.",
     403: "Your role does not allow this.",
     404: "No such record, or it belongs to a site you cannot read.",
-    409: "The record changed since you read it, or conflicts with a stored one.",
+    409: "The record changed since you read it, conflicts with a stored one, or is frozen.",
     413: "The body is larger than the server accepts (REMISSION_MAX_BODY_BYTES).",
     422: "A field is missing or wrong; each problem names it.",
+    423: "The data is locked; an admin unlocks it with a reason.",
     429: "Too many failed sign-ins; the Retry-After header says when to try again.",
 }
 #: The error answers declared on every operation, all with the :class:`Problems` body.
@@ -112,6 +121,10 @@ def install_error_handlers(app: FastAPI) -> None:
             [{"field": "version", "problem": "the record has changed since you read it"}],
             current_version=error.current_version,
         )
+
+    @app.exception_handler(Locked)
+    async def _locked(_: Request, error: Locked) -> JSONResponse:
+        return _problems(409 if error.frozen else 423, [{"field": error.field, "problem": error.problem}])
 
     @app.exception_handler(Conflict)
     async def _conflict_with_stored(_: Request, error: Conflict) -> JSONResponse:

@@ -188,6 +188,7 @@ from remission.store.signatures import (
     list_signatures,
     may_sign,
     sign_units,
+    signatures_to_renew,
 )
 from remission.store.user_sessions import (
     LiveSession,
@@ -428,6 +429,7 @@ __all__ = [
     "set_roles",
     "sign_in",
     "sign_units",
+    "signatures_to_renew",
     "site_by_code",
     "site_codes",
     "site_worklist",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 
+from remission.store.actor import AccessDenied
 from remission.store.course_kinds import BASELINE_FORM, COURSE_KINDS
 from remission.store.errors import NotFound, Refused
 from remission.store.lock_models import DataLock, LockLevel, LockState
@@ -36,27 +37,30 @@ def _target(
     session: StudySession,
     level: LockLevel,
     *,
-    site_id: int | None,
+    site_code: str | None,
     patient_id: int | None,
     form: str | None,
     row_id: int | None,
 ) -> tuple[int | None, Patient | None]:
     """The site and patient of a lock's target, checked against its level."""
-    not_taken = {
-        LockLevel.STUDY: {"site": site_id, "patient_id": patient_id, "form": form},
+    not_taken: dict[LockLevel, dict[str, object]] = {
+        LockLevel.STUDY: {"site": site_code, "patient_id": patient_id, "form": form},
         LockLevel.SITE: {"patient_id": patient_id, "form": form},
         LockLevel.CASEBOOK: {"form": form},
         LockLevel.FORM: {},
-    }[level]
-    for field, value in not_taken.items():
+    }
+    for field, value in not_taken[level].items():
         if value is not None:
             raise Refused(field, f"a {level.value} lock takes no {field}")
     if level is LockLevel.STUDY:
         return None, None
     if level is LockLevel.SITE:
-        if site_id is None or session.get(Site, site_id) is None:
+        if site_code is None:
             raise Refused("site", "name the site to freeze or lock")
-        return site_id, None
+        site = session.scalar(select(Site).where(Site.code == site_code))
+        if site is None:
+            raise Refused("site", f"there is no site {site_code!r}")
+        return site.id, None
     if patient_id is None:
         raise Refused("patient_id", f"a {level.value} lock needs the patient")
     patient = get_patient(session, patient_id=patient_id)
@@ -81,7 +85,7 @@ def set_lock(
     *,
     level: LockLevel,
     state: LockState,
-    site_id: int | None = None,
+    site_code: str | None = None,
     patient_id: int | None = None,
     form: str | None = None,
     row_id: int | None = None,
@@ -91,15 +95,19 @@ def set_lock(
 ) -> DataLock:
     """Freeze or lock one target; an active freeze of the same target becomes a lock (and back, by an admin).
 
+    The target: the whole study; a site (``site_code``); a patient's casebook (``patient_id``); one
+    form of the patient (``form``, a course-kind segment with its ``row_id``, or ``baseline``).
     :class:`Refused` names the field: the target's (``site``, ``patient_id``, ``form``, ``row_id``),
     ``state`` (the target already has it), or ``signatures`` (a casebook lock with required
     signatures not valid and no ``override_reason``).
     """
+    site, patient = _target(
+        session, level, site_code=site_code, patient_id=patient_id, form=form, row_id=row_id
+    )
     if not may_set_locks(session.actor):
-        raise Refused(
-            "role", f"{session.actor.username} may not freeze or lock data (a data manager or admin does)"
+        raise AccessDenied(
+            f"{session.actor.username} may not freeze or lock data (a data manager or admin does)"
         )
-    site, patient = _target(session, level, site_id=site_id, patient_id=patient_id, form=form, row_id=row_id)
     same = _active_on(session, level, site, patient, form, row_id)
     if same is not None and same.state is state:
         raise Refused("state", f"this {level.value} is already {state.value}")
@@ -165,18 +173,19 @@ def release_lock(
 ) -> DataLock:
     """Unfreeze or unlock: a reason is required; only an admin unlocks locked data."""
     lock = get_lock(session, lock_id=lock_id)
+    if not may_set_locks(session.actor) or (
+        lock.state is LockState.LOCKED and not may_release_locks(session.actor)
+    ):
+        raise AccessDenied(
+            f"{session.actor.username} may not release this {lock.state.value} data"
+            " (a data manager or admin unfreezes; only an admin unlocks)"
+        )
     require_version(lock, version)
     if lock.released_at is not None:
         raise Refused("lock", "this freeze or lock was already released")
     text = _text(reason)
     if text is None:
         raise Refused("reason", "say why the data is unfrozen or unlocked")
-    if lock.state is LockState.LOCKED and not may_release_locks(session.actor):
-        raise Refused("role", "only an admin unlocks locked data")
-    if not may_set_locks(session.actor):
-        raise Refused(
-            "role", f"{session.actor.username} may not unfreeze data (a data manager or admin does)"
-        )
     _release(session, lock, reason=text, now=now or datetime.now(UTC))
     return lock
 

@@ -75,7 +75,8 @@ def _latest(
 ) -> Signature | None:
     matching = [s for s in signatures if s.unit is unit and s.row_id == row_id and s.meaning is meaning]
     valid = [s for s in matching if s.valid]
-    return (valid or matching or [None])[-1]
+    latest = valid or matching
+    return latest[-1] if latest else None
 
 
 def required_signatures(session: StudySession, *, patient: Patient) -> Iterator[RequiredSignatureStatus]:

@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, exists, select, update
+from sqlalchemy.orm import aliased
 
 from remission.protocols.loader import load_protocol
 from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
+from remission.store.accounts import site_by_code
 from remission.store.errors import Refused
 from remission.store.models import AdverseEvent, Patient, User, UserSession
 from remission.store.passwords import dummy_hash, verify_password
@@ -220,3 +222,29 @@ def first_signature_needs_username(session: StudySession, *, signing_session: st
         .first()
     )
     return row is None or row.first_signature_at is None
+
+
+def signatures_to_renew(session: StudySession, *, site_code: str | None = None) -> list[Signature]:
+    """Invalidated signatures not yet signed again (same unit, meaning and signer), oldest first.
+
+    Site roles see their sites' only; ``site_code`` narrows to one site (:class:`NotFound` if unknown).
+    """
+    renewed = aliased(Signature)
+    statement = (
+        select(Signature)
+        .where(
+            Signature.invalidated_at.is_not(None),
+            ~exists().where(
+                renewed.patient_id == Signature.patient_id,
+                renewed.unit == Signature.unit,
+                renewed.row_id.is_not_distinct_from(Signature.row_id),
+                renewed.meaning == Signature.meaning,
+                renewed.signer_user_id == Signature.signer_user_id,
+                renewed.id > Signature.id,
+            ),
+        )
+        .order_by(Signature.id)
+    )
+    if site_code is not None:
+        statement = statement.where(Signature.site_id == site_by_code(session, code=site_code).id)
+    return list(session.scalars(statement))
