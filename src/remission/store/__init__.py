@@ -189,7 +189,9 @@ from remission.store.signatures import (
     may_sign,
     sign_units,
     signatures_to_renew,
+    signing_list,
 )
+from remission.store.signed_content import describe_unit
 from remission.store.user_sessions import (
     LiveSession,
     SessionKind,
@@ -346,6 +348,7 @@ __all__ = [
     "current_risk_groups",
     "database_url",
     "delete_row",
+    "describe_unit",
     "development_audit_settings",
     "diagnosis_date",
     "disclosed",
@@ -430,6 +433,7 @@ __all__ = [
     "sign_in",
     "sign_units",
     "signatures_to_renew",
+    "signing_list",
     "site_by_code",
     "site_codes",
     "site_worklist",

@@ -23,12 +23,13 @@ from remission.protocols.loader import load_protocol
 from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
 from remission.store.accounts import site_by_code
 from remission.store.errors import Refused
-from remission.store.models import AdverseEvent, Patient, User, UserSession
+from remission.store.models import AdverseEvent, Enrollment, Patient, User, UserSession
 from remission.store.passwords import dummy_hash, verify_password
 from remission.store.patient_chart import enrolled_protocol_ids
 from remission.store.patients import get_patient
 from remission.store.session import StudySession
 from remission.store.signature_models import Signature
+from remission.store.signature_status import RequiredSignatureStatus, SignatureState, required_signatures
 from remission.store.signed_content import UNIT_MODELS, unit_digest
 from remission.store.user_sessions import session_key
 from remission.store.vocabulary import Role
@@ -248,3 +249,26 @@ def signatures_to_renew(session: StudySession, *, site_code: str | None = None) 
     if site_code is not None:
         statement = statement.where(Signature.site_id == site_by_code(session, code=site_code).id)
     return list(session.scalars(statement))
+
+
+def signing_list(
+    session: StudySession, *, patient_id: int | None = None, limit: int = 500
+) -> list[RequiredSignatureStatus]:
+    """The required signatures the actor may give that are not valid (unsigned or invalidated), by patient.
+
+    Only patients the actor may sign for (their protocols name one of the actor's roles at the
+    patient's site); with ``patient_id``, that patient's only.
+    """
+    statement = select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id).distinct()
+    if patient_id is not None:
+        statement = statement.where(Patient.id == get_patient(session, patient_id=patient_id).id)
+    found: list[RequiredSignatureStatus] = []
+    for patient in session.scalars(statement.order_by(Patient.study_id)):
+        if not may_sign(session, patient=patient):
+            continue
+        found.extend(
+            s for s in required_signatures(session, patient=patient) if s.state is not SignatureState.VALID
+        )
+        if len(found) >= limit:
+            break
+    return found[:limit]

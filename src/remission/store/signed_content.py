@@ -108,3 +108,27 @@ def unit_digest(session: Session, *, patient: Patient, unit: SignedUnit, row_id:
     """The digest of a unit's current content; ``None`` when its row is gone."""
     content = unit_content(session, patient=patient, unit=unit, row_id=row_id)
     return None if content is None else content_digest(content)
+
+
+def describe_unit(session: Session, *, patient: Patient, unit: SignedUnit, row_id: int | None) -> str:
+    """A unit in words for the signing screen, e.g. ``serious adverse event 12: Febrile neutropenia,
+    grade 3, onset 2025-08-01``; the casebook names how many records it holds."""
+    if unit is SignedUnit.CASEBOOK:
+        content = unit_content(session, patient=patient, unit=unit, row_id=None)
+        count = sum(len(rows) for key, rows in content.items() if key != "patient")
+        return f"the whole casebook of {patient.study_id}: baseline record and {count} other records"
+    row = session.get(UNIT_MODELS[unit], row_id) if row_id is not None else None
+    if row is None or row.patient_id != patient.id:
+        return f"{unit.value} {row_id} (no longer stored)"
+    name = unit.value.replace("-", " ")
+    if isinstance(row, Enrollment):
+        detail = f"{row.protocol_id} v{row.protocol_version}, enrolled {row.enrolled_on}: {row.verdict}"
+    elif isinstance(row, RiskAssignment):
+        detail = f"{row.protocol_id}: risk group {row.risk_group}, arm {row.arm or '—'}"
+    elif isinstance(row, AdverseEvent):
+        detail = f"{row.term}, grade {row.grade}, onset {row.onset_date} ({row.terminology})"
+    else:
+        detail = ", ".join(
+            f"{key} {value}" for key, value in row_values(row).items() if key not in ("id", "patient_id")
+        )
+    return f"{name} {row.id}: {detail}"

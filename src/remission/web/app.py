@@ -22,11 +22,13 @@ from remission.web.routes import (
     dashboard,
     downloads,
     enrollment,
+    locks,
     missing_codes,
     patients,
     queries,
     screening,
     signin,
+    signing,
     worklist,
 )
 
@@ -46,6 +48,8 @@ def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
         dashboard,
         queries,
         worklist,
+        signing,
+        locks,
         audit,
         downloads,
         admin,

@@ -20,7 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remission.api.app import API_PREFIX
 from remission.errors import InputError
-from remission.store import AccessDenied, Conflict, NotFound, ReasonRequired, Refused, VersionConflict
+from remission.store import (
+    AccessDenied,
+    Conflict,
+    Locked,
+    NotFound,
+    ReasonRequired,
+    Refused,
+    VersionConflict,
+)
 from remission.web.pages import error_page, finish
 from remission.web.viewer import FormRefused, SignInRequired
 
@@ -44,6 +52,8 @@ def _message(error: Exception) -> tuple[int, str, str]:
         return 409, "Changed meanwhile", "Someone changed this record since you opened it; reload and retry."
     if isinstance(error, Refused):
         return 422, "Not done", f"{error.field}: {error.problem}"
+    if isinstance(error, Locked):
+        return (409, "Frozen", error.problem) if error.frozen else (423, "Locked", error.problem)
     if isinstance(error, InputError):
         return 422, "Not done", "; ".join(f"{p.field}: {p.problem}" for p in error.problems)
     if isinstance(error, ReasonRequired):
@@ -99,6 +109,7 @@ def install_page_errors(app: FastAPI) -> None:
         InputError,
         ReasonRequired,
         Conflict,
+        Locked,
         RequestValidationError,
         ValidationError,
         StarletteHTTPException,

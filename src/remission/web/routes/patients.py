@@ -14,10 +14,14 @@ from remission.store import (
     STATUSES,
     get_patient,
     list_queries,
+    list_signatures,
     list_sites,
+    lock_on,
     may_review_queries,
+    may_sign,
     patient_page,
     read_identifiers,
+    required_signatures,
 )
 from remission.web.missing_view import missing_view
 from remission.web.pages import render
@@ -80,6 +84,10 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
                 for q in list_queries(session, patient_id=patient_id)
             ],
             "may_review": may_review_queries(viewer.actor),
+            "signatures": list_signatures(session, patient_id=patient_id),
+            "required_signatures": list(required_signatures(session, patient=view.patient)),
+            "may_sign": may_sign(session, patient=view.patient),
+            "lock": lock_on(session, patient=view.patient),
         }
         return render(request, "patient.html", context)
 
