@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from tests.store.helpers import NCT, PASSWORD, World, attestations_of, example
 
 from remission.store import (
@@ -19,6 +20,7 @@ from remission.store import (
     required_signatures,
     sign_units,
     start_session,
+    verify_signatures,
 )
 from remission.store.actor import AccessDenied
 from remission.store.enrollment import enroll_patient
@@ -248,3 +250,68 @@ class TestBinding:
         fields = {row["field"]: row["new_value"] for row in rows}
         assert fields["content_digest"] == f'"{signature.content_digest}"'
         assert fields["meaning"] == '"review"'
+
+
+def problems_found(world: World) -> list[str]:
+    with world.session(world.actor(Role.MONITOR)) as session:
+        return [f"{p.signature_id}: {p.problem}" for p in verify_signatures(session)]
+
+
+class TestVerification:
+    """Tampering past the store (plain SQL on the database) is found by replaying the audit trail."""
+
+    def test_untouched_signatures_verify(self, world: World) -> None:
+        """Signatures made and invalidated through the store verify with no problem."""
+        patient_id = enrolled(world)
+        sae = add_sae(world, patient_id)
+        sign(world, patient_id, SignedUnit.SERIOUS_ADVERSE_EVENT, sae)
+        sign(world, patient_id, SignedUnit.CASEBOOK)
+        add_sae(world, patient_id)  # invalidates the casebook signature, audited
+        assert problems_found(world) == []
+
+    def test_a_signature_moved_to_another_row_is_found(self, world: World) -> None:
+        """Pointing a signature at another adverse event in SQL is reported as differing in row_id."""
+        patient_id = enrolled(world)
+        sae, other = add_sae(world, patient_id), add_sae(world, patient_id)
+        (signature,) = sign(world, patient_id, SignedUnit.SERIOUS_ADVERSE_EVENT, sae)
+        with world.store.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE signatures SET row_id = :o WHERE id = :s"), {"o": other, "s": signature.id}
+            )
+        assert problems_found(world) == [f"{signature.id}: differs from its audited signing in row_id"]
+
+    def test_an_excised_signature_is_found(self, world: World) -> None:
+        """Deleting a signature row in SQL is reported: audited as signed, but gone."""
+        patient_id = enrolled(world)
+        (signature,) = sign(world, patient_id, SignedUnit.CASEBOOK)
+        with world.store.engine.begin() as connection:
+            connection.execute(text("DELETE FROM signatures WHERE id = :s"), {"s": signature.id})
+        assert problems_found(world) == [f"{signature.id}: audited as signed, but the signature is gone"]
+
+    def test_a_copied_signature_is_found(self, world: World) -> None:
+        """A signature row inserted in SQL (copied from another) has no audited signing."""
+        patient_id = enrolled(world)
+        sae, other = add_sae(world, patient_id), add_sae(world, patient_id)
+        sign(world, patient_id, SignedUnit.SERIOUS_ADVERSE_EVENT, sae)
+        columns = (
+            "unit, meaning, signer_user_id, signer_username, signer_name, signed_at, attestation, "
+            "content_digest, patient_id, site_id, version, created_at"
+        )
+        with world.store.engine.begin() as connection:
+            connection.execute(
+                text(f"INSERT INTO signatures (row_id, {columns}) SELECT :o, {columns} FROM signatures"),  # noqa: S608
+                {"o": other},
+            )
+        (problem,) = problems_found(world)
+        assert problem.endswith("stored without an audited signing")
+
+    def test_content_changed_past_the_store_is_found(self, world: World) -> None:
+        """A signed SAE's grade changed in SQL leaves a valid signature whose digest no longer matches."""
+        patient_id = enrolled(world)
+        sae = add_sae(world, patient_id)
+        (signature,) = sign(world, patient_id, SignedUnit.SERIOUS_ADVERSE_EVENT, sae)
+        with world.store.engine.begin() as connection:
+            connection.execute(text("UPDATE adverse_events SET grade = 4 WHERE id = :a"), {"a": sae})
+        assert problems_found(world) == [
+            f"{signature.id}: valid, but its record's content changed past the store"
+        ]

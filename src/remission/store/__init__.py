@@ -181,6 +181,7 @@ from remission.store.session import StudySession
 from remission.store.sign_in_checks import SignInPolicy, SignInResult, sign_in
 from remission.store.signature_models import Signature
 from remission.store.signature_status import RequiredSignatureStatus, SignatureState, required_signatures
+from remission.store.signature_verification import SignatureProblem, verify_signatures
 from remission.store.signatures import (
     UnitRef,
     attestation_text,
@@ -309,6 +310,7 @@ __all__ = [
     "SignInResult",
     "Signature",
     "SignatureMeaning",
+    "SignatureProblem",
     "SignatureState",
     "SignedUnit",
     "Site",
@@ -445,4 +447,5 @@ __all__ = [
     "user_by_username",
     "usernames",
     "verify_chain",
+    "verify_signatures",
 ]
