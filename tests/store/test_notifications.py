@@ -74,7 +74,12 @@ def enrolled(world: World, study_id: str, site: str = "SEV") -> int:
 def open_one(world: World, patient_id: int, text: str = "Please check the WBC.") -> int:
     with world.session(actor(world, MONITOR)) as session:
         return open_query(
-            session, patient_id=patient_id, form="baseline", row_id=None, field="wbc_at_diagnosis_1e9_per_l", text=text
+            session,
+            patient_id=patient_id,
+            form="baseline",
+            row_id=None,
+            field="wbc_at_diagnosis_1e9_per_l",
+            text=text,
         ).id
 
 
@@ -271,7 +276,11 @@ class TestOverdue:
     def test_each_overdue_assessment_is_told_once(self, world: World):
         """The scan tells site staff of an overdue item; a second scan on a later day writes nothing."""
         patient = enrolled(world, "NO-1")
-        induction = {"phase_id": "induction", "actual_start": date(2025, 7, 23), "actual_end": date(2025, 8, 26)}
+        induction = {
+            "phase_id": "induction",
+            "actual_start": date(2025, 7, 23),
+            "actual_end": date(2025, 8, 26),
+        }
         with world.session(world.system) as session:
             create_row(session, model=TreatmentPhaseRecord, patient_id=patient, values=induction, today=TODAY)
         with world.session(world.system) as session:
@@ -292,7 +301,12 @@ class TestOverdue:
 class TestMigration0013:
     def test_downgrade_drops_and_upgrade_restores_the_tables(self, world: World):
         """Migration 0013 adds the four tables and its downgrade removes them, on both back ends."""
-        tables = {"notifications", "notification_preferences", "notification_addresses", "notification_outbox"}
+        tables = {
+            "notifications",
+            "notification_preferences",
+            "notification_addresses",
+            "notification_outbox",
+        }
         config = alembic_config(world.store.engine)
         with world.store.engine.begin() as connection:
             config.attributes["connection"] = connection
