@@ -105,7 +105,8 @@ class TestSending:
         mailbox.refuse_with("550 No such user")
         assert send_outbox(world.store, settings_for(port)).failed == 1
         (row,) = outbox(world)
-        assert row.state is OutboxState.FAILED and "550" in (row.last_error or "")
+        assert row.state is OutboxState.FAILED
+        assert "550" in (row.last_error or "")
 
     def test_an_unreachable_server_is_retried(self, world: World):
         """No server listening: the message stays pending with the connection error."""
@@ -115,7 +116,8 @@ class TestSending:
 
         assert send_outbox(world.store, settings_for(free_port())).retried == 1
         (row,) = outbox(world)
-        assert row.state is OutboxState.PENDING and "Connection" in (row.last_error or "")
+        assert row.state is OutboxState.PENDING
+        assert "Connection" in (row.last_error or "")
 
 
 class TestNoIdentifiers:
@@ -162,7 +164,8 @@ class TestNoIdentifiers:
         body = message.get_content()
         deadline = utc_now() + timedelta(hours=24)
         assert f"by {deadline:%Y-%m-%d}" in body or f"by {(deadline - timedelta(minutes=5)):%Y-%m-%d}" in body
-        assert "within 24 hours" in body and "sae_report_hours" in body
+        assert "within 24 hours" in body
+        assert "sae_report_hours" in body
 
 
 def enroll(world: World, patient_id: int, record: dict) -> None:
@@ -221,7 +224,7 @@ class TestWorkerKilled:
         while utc_now() <= held.claimed_until:  # the dead worker's claim must lapse first
             time.sleep(0.2)
         again = start_worker(database_url, port, "--once")
-        stdout, stderr = again.communicate(timeout=60)
+        _stdout, stderr = again.communicate(timeout=60)
         assert again.returncode == 0, stderr
         rows = outbox(world)
         assert [(row.state, row.attempts) for row in rows] == [

@@ -100,7 +100,8 @@ class TestQueries:
             (line,) = inbox(world, who)
             assert line["kind"] == "query opened"
             assert line["link"] == f"/queries/{query_id}"
-            assert "NQ-1" in line["summary"] and not line["read"]
+            assert "NQ-1" in line["summary"]
+            assert not line["read"]
         assert inbox(world, SNU_COORDINATOR) == []
         assert inbox(world, MONITOR) == []
 
@@ -125,9 +126,14 @@ class TestQueries:
     def test_a_rolled_back_write_tells_nobody(self, world: World):
         """A query opened in a transaction that fails leaves no notification."""
         patient = world.register("NQ-4", "SEV")
-        with pytest.raises(RuntimeError), world.session(actor(world, MONITOR)) as session:
-            open_query(session, patient_id=patient, form="baseline", row_id=None, field=None, text="x")
-            raise RuntimeError("the request failed after the write")
+
+        def open_then_fail() -> None:
+            with world.session(actor(world, MONITOR)) as session:
+                open_query(session, patient_id=patient, form="baseline", row_id=None, field=None, text="x")
+                raise RuntimeError("the request failed after the write")
+
+        with pytest.raises(RuntimeError):
+            open_then_fail()
         assert inbox(world, SEV_COORDINATOR) == []
 
 
@@ -197,7 +203,8 @@ class TestPreferences:
         with world.session(world.system) as session:
             (message,) = session.scalars(select(OutboxMessage))
         assert message.to_address == "coordinator@sev.example"
-        assert message.state == "pending" and message.attempts == 0
+        assert message.state == "pending"
+        assert message.attempts == 0
 
     @pytest.mark.parametrize(
         ("values", "field"),
@@ -288,7 +295,8 @@ class TestOverdue:
         with world.session(world.system) as session:
             again = notify_overdue(session, as_of=date(2025, 10, 2))
         lines = inbox(world, SEV_COORDINATOR, NotificationKind.ASSESSMENT_OVERDUE)
-        assert first >= 2 and again == 0  # coordinator and investigator, per overdue item
+        assert first >= 2
+        assert again == 0
         assert any("MRD" in line["summary"] for line in lines)
         assert len(lines) == first // 2
 
