@@ -15,6 +15,8 @@ Rules checked:
 - data queries are opened, closed and re-opened by the data manager and monitor, answered by
   whoever writes the patient's data; another site's query is a 404 for a site role;
 - sites and users are made by the admin only;
+- each principal reads, marks and sets only their own notifications and preferences; another
+  user's notification id is a 404;
 - a child's date of birth appears in no answer (patient, list, record, enrollment, risk
   trace, audit trail) to a principal without a role at the child's site.
 """
@@ -28,9 +30,12 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 
 from remission.api.app import API_PREFIX
+from remission.store import NotificationKind, notify
 from remission.store.models import Patient
+from remission.store.notification_models import Notification
 from remission.store.vocabulary import Role
 
 from .helpers import (
@@ -69,6 +74,7 @@ USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
 SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
 QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen))?$")
+NOTIFICATION = re.compile(rf"^{P}/notifications/\{{notification_id\}}/read$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -211,11 +217,58 @@ class Walk:
                 params = {"site": code, "state": ["open", "answered"], "waiting_for_me": "true"}
                 self.call(method, template, url, 200, params=params, check=only_readable)
             return True
+        if template.startswith(f"{API_PREFIX}/notifications"):
+            return self.own_notifications(method, template)
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
             self.call(method, template, url, 200)
             return True
         return False
+
+    def own_notifications(self, method: str, template: str) -> bool:
+        """The inbox, marking all read and the preferences: every principal, their own only."""
+        mine = self._notification(self.who)
+
+        def only_mine(answer: Any) -> str | None:
+            shown = {line["id"] for line in answer.json()["notifications"]}
+            return None if mine in shown and shown <= self.api.notifications[self.who] else f"shows {shown}"
+
+        if (method, template) == ("GET", f"{API_PREFIX}/notifications"):
+            self.call(method, template, template, 200, check=only_mine)
+        elif (method, template) == ("POST", f"{API_PREFIX}/notifications/read-all") or (method, template) == (
+            "GET",
+            f"{API_PREFIX}/notifications/preferences",
+        ):
+            self.call(method, template, template, 200)
+        elif (method, template) == ("PUT", f"{API_PREFIX}/notifications/preferences"):
+            body = {"email": f"{self.who.username}@walk.example", "kinds": [
+                {"kind": "risk group", "in_app": False, "by_email": False}
+            ]}  # fmt: skip
+            self.call(method, template, template, 200, json=body, check=_field_is("email", body["email"]))
+        else:
+            return False
+        return True
+
+    def notification(self, method: str, template: str) -> bool:
+        """``/notifications/{id}/read``: one's own is marked; another principal's is a 404."""
+        if method != "POST":
+            return False
+        mine = self._notification(self.who)
+        other = next(who for who in PRINCIPALS if who != self.who)
+        theirs = self._notification(other)
+        self.call(method, template, template.format(notification_id=mine), 200, check=_field_is("id", mine))
+        self.call(method, template, template.format(notification_id=theirs), 404)
+        return True
+
+    def _notification(self, who: Principal) -> int:
+        """A notification in ``who``'s inbox, written by the system."""
+        user_id = self.api.user_id(who)
+        with self.api.store.session(self.api.system) as session:
+            notify(session, kind=NotificationKind.TRIAL_MATCH, summary="walk", recipients=[user_id])
+        with self.api.store.session(self.api.system) as session:
+            found = session.scalars(select(Notification.id).where(Notification.user_id == user_id)).all()
+        self.api.notifications[who] = set(found)
+        return max(found)
 
     def site_part(self, method: str, template: str) -> bool:
         """``/sites/{site_code}/worklist``: every signed-in user, listing only patients they may read."""
@@ -402,6 +455,8 @@ class Walk:
                 self.site_part(method, template)
             elif match := QUERY.match(template):
                 self.query(method, template, match["step"])
+            elif NOTIFICATION.match(template):
+                self.notification(method, template)
             # Anything else is not walked, and the coverage assertion names it.
 
 
