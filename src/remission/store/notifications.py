@@ -185,7 +185,7 @@ def _clean_email(email: str) -> str | None:
 def set_preferences(
     session: StudySession,
     *,
-    kinds: Mapping[NotificationKind | str, tuple[bool, bool]] | None = None,
+    kinds: Mapping[NotificationKind, tuple[bool, bool]] | Mapping[str, tuple[bool, bool]] | None = None,
     email: str | None = None,
 ) -> NotificationPreferences:
     """Set the acting user's choices: ``kinds`` maps a kind to (in the inbox, by e-mail) — kinds not

@@ -42,7 +42,7 @@ def _versioned() -> list[sa.Column]:
     ]
 
 
-def _user_owned(table: str) -> list[sa.SchemaItem]:
+def _user_owned(table: str) -> list[sa.Constraint]:
     return [
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f(f"fk_{table}_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
