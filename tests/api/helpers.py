@@ -119,6 +119,8 @@ class Api:
         self.sites: dict[str, int] = {}
         self.patients: dict[str, SeededPatient] = {}
         self._users: dict[Principal, int] = {}
+        #: The ids of each principal's notifications, as the walk last wrote them.
+        self.notifications: dict[Principal, set[int]] = {}
         self._headers: dict[Principal, dict[str, str]] = {}
 
     # -- accounts -----------------------------------------------------------------

@@ -20,6 +20,8 @@ Rules checked:
   or 404 for another site's patient); the required signatures read like the patient;
 - freezes and locks are set and released by the data manager and admin only (403), another
   site's patient or lock is a 404 to a site role;
+- each principal reads, marks and sets only their own notifications and preferences; another
+  user's notification id is a 404;
 - a child's date of birth appears in no answer (patient, list, record, enrollment, risk
   trace, audit trail) to a principal without a role at the child's site.
 """
@@ -33,9 +35,12 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 
 from remission.api.app import API_PREFIX
+from remission.store import NotificationKind, notify
 from remission.store.models import Patient
+from remission.store.notification_models import Notification
 from remission.store.vocabulary import Role
 
 from .helpers import (
@@ -78,6 +83,7 @@ QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen)
 REQUIRED_SIGNATURES = re.compile(rf"^{P}/patients/\{{patient_id\}}/signatures/required$")
 LOCK_RELEASE = re.compile(rf"^{P}/locks/\{{lock_id\}}/release$")
 LOCK_SETTERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
+NOTIFICATION = re.compile(rf"^{P}/notifications/\{{notification_id\}}/read$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -256,11 +262,58 @@ class Walk:
                 }
                 self.call(method, template, url, self.lock_status(target, 201), json=body)
             return True
+        if template.startswith(f"{API_PREFIX}/notifications"):
+            return self.own_notifications(method, template)
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
             self.call(method, template, url, 200)
             return True
         return False
+
+    def own_notifications(self, method: str, template: str) -> bool:
+        """The inbox, marking all read and the preferences: every principal, their own only."""
+        mine = self._notification(self.who)
+
+        def only_mine(answer: Any) -> str | None:
+            shown = {line["id"] for line in answer.json()["notifications"]}
+            return None if mine in shown and shown <= self.api.notifications[self.who] else f"shows {shown}"
+
+        if (method, template) == ("GET", f"{API_PREFIX}/notifications"):
+            self.call(method, template, template, 200, check=only_mine)
+        elif (method, template) == ("POST", f"{API_PREFIX}/notifications/read-all") or (method, template) == (
+            "GET",
+            f"{API_PREFIX}/notifications/preferences",
+        ):
+            self.call(method, template, template, 200)
+        elif (method, template) == ("PUT", f"{API_PREFIX}/notifications/preferences"):
+            body = {"email": f"{self.who.username}@walk.example", "kinds": [
+                {"kind": "risk group", "in_app": False, "by_email": False}
+            ]}  # fmt: skip
+            self.call(method, template, template, 200, json=body, check=_field_is("email", body["email"]))
+        else:
+            return False
+        return True
+
+    def notification(self, method: str, template: str) -> bool:
+        """``/notifications/{id}/read``: one's own is marked; another principal's is a 404."""
+        if method != "POST":
+            return False
+        mine = self._notification(self.who)
+        other = next(who for who in PRINCIPALS if who != self.who)
+        theirs = self._notification(other)
+        self.call(method, template, template.format(notification_id=mine), 200, check=_field_is("id", mine))
+        self.call(method, template, template.format(notification_id=theirs), 404)
+        return True
+
+    def _notification(self, who: Principal) -> int:
+        """A notification in ``who``'s inbox, written by the system."""
+        user_id = self.api.user_id(who)
+        with self.api.store.session(self.api.system) as session:
+            notify(session, kind=NotificationKind.TRIAL_MATCH, summary="walk", recipients=[user_id])
+        with self.api.store.session(self.api.system) as session:
+            found = session.scalars(select(Notification.id).where(Notification.user_id == user_id)).all()
+        self.api.notifications[who] = set(found)
+        return max(found)
 
     def site_part(self, method: str, template: str) -> bool:
         """``/sites/{site_code}/worklist``: every signed-in user, listing only patients they may read."""
@@ -467,6 +520,8 @@ class Walk:
                 self.required_signatures(method, template)
             elif LOCK_RELEASE.match(template):
                 self.lock_release(method, template)
+            elif NOTIFICATION.match(template):
+                self.notification(method, template)
             # Anything else is not walked, and the coverage assertion names it.
 
 

@@ -299,7 +299,7 @@ class TestVerification:
         )
         with world.store.engine.begin() as connection:
             connection.execute(
-                text(f"INSERT INTO signatures (row_id, {columns}) SELECT :o, {columns} FROM signatures"),  # noqa: S608
+                text(f"INSERT INTO signatures (row_id, {columns}) SELECT :o, {columns} FROM signatures"),
                 {"o": other},
             )
         (problem,) = problems_found(world)
@@ -315,3 +315,20 @@ class TestVerification:
         assert problems_found(world) == [
             f"{signature.id}: valid, but its record's content changed past the store"
         ]
+
+
+def test_the_signer_is_told_when_their_signature_is_invalidated(world: World) -> None:
+    """An edit that invalidates a signature puts a notice in the signer's inbox, naming the study id only."""
+    from remission.store import NotificationKind, list_notifications
+
+    patient_id = enrolled(world)
+    sae = add_sae(world, patient_id)
+    sign(world, patient_id, SignedUnit.SERIOUS_ADVERSE_EVENT, sae)
+    with world.session(world.actor(Role.COORDINATOR, "SNU"), reason="grade corrected") as session:
+        events.update_row(
+            session, model=AdverseEvent, patient_id=patient_id, row_id=sae, version=1, values={"grade": 4}
+        )
+    with world.session(world.actor(Role.INVESTIGATOR, "SNU")) as session:
+        notices = [n for n in list_notifications(session) if n.kind is NotificationKind.SIGNATURE_INVALIDATED]
+    assert len(notices) == 1
+    assert "INF-02" in notices[0].summary or notices[0].study_id == "INF-02"

@@ -16,6 +16,7 @@ from remission.api.routes import (
     events,
     locks,
     missing_codes,
+    notifications,
     patients,
     queries,
     signatures,
@@ -40,7 +41,19 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         max_body_bytes=app.state.settings.max_body_bytes,
         max_json_depth=app.state.settings.max_json_depth,
     )
-    routers = (auth, accounts, patients, decisions, events, missing_codes, audit, queries, signatures, locks)
+    routers = (
+        auth,
+        accounts,
+        patients,
+        decisions,
+        events,
+        missing_codes,
+        audit,
+        queries,
+        signatures,
+        locks,
+        notifications,
+    )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -85,6 +85,11 @@ LAZY = {
         "queries_app",
         "Data queries (discrepancy notes): list, show, open, answer, close, re-open.",
     ),
+    "notify": Lazy(
+        "remission.cli.notify_commands",
+        "notify_app",
+        "Notifications: run the worker (overdue scan and e-mail outbox), scan for overdue assessments.",
+    ),
     "checks": Lazy(
         "remission.cli.check_commands",
         "checks_app",
@@ -129,6 +134,7 @@ ORDER = (
     "checks",
     "queries",
     "missing",
+    "notify",
     "therapy",
     "web",
     "screen",

@@ -99,6 +99,7 @@ from remission.store.idempotency import MAX_KEY_LENGTH, IdempotentAnswer, run_id
 from remission.store.lock_models import DataLock, LockLevel, LockState
 from remission.store.lock_rules import may_release_locks, may_set_locks
 from remission.store.locks import get_lock, list_locks, lock_on, release_lock, set_lock
+from remission.store.mail_settings import MailSettings
 from remission.store.migrations_api import current_revision, head_revision, upgrade
 from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
 from remission.store.missing_data import (
@@ -128,6 +129,24 @@ from remission.store.models import (
     TreatmentPhaseRecord,
     User,
 )
+from remission.store.notification_delivery import DEFAULT_PREFERENCES
+from remission.store.notification_models import NotificationKind, OutboxState
+from remission.store.notification_worker import CycleReport, run_cycle, run_worker
+from remission.store.notifications import (
+    MAX_INBOX,
+    NotificationPreferences,
+    list_notifications,
+    mark_all_read,
+    mark_read,
+    notification_dict,
+    notify,
+    notify_overdue,
+    notify_trial_matches,
+    read_preferences,
+    set_preferences,
+    unread_count,
+)
+from remission.store.outbox import OutboxRun, outbox_counts, send_outbox
 from remission.store.password_policy import (
     DEFAULT_PASSWORD_POLICY,
     PasswordPolicy,
@@ -224,9 +243,11 @@ __all__ = [
     "DASHBOARD_ROLES",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_PASSWORD_POLICY",
+    "DEFAULT_PREFERENCES",
     "EXPORTERS",
     "FILE_EXISTS",
     "MAX_ID",
+    "MAX_INBOX",
     "MAX_KEY_LENGTH",
     "MAX_QUERY_TEXT",
     "MIN_SECRET_BITS",
@@ -259,6 +280,7 @@ __all__ = [
     "ConsentRecord",
     "CourseKind",
     "CurrentRisk",
+    "CycleReport",
     "DataLock",
     "DataQuery",
     "Death",
@@ -279,9 +301,14 @@ __all__ = [
     "Locked",
     "MRDCreate",
     "MRDMeasurement",
+    "MailSettings",
     "MissingCode",
     "MissingDataCode",
     "NotFound",
+    "NotificationKind",
+    "NotificationPreferences",
+    "OutboxRun",
+    "OutboxState",
     "OwedCounts",
     "PasswordPolicy",
     "Patient",
@@ -380,6 +407,7 @@ __all__ = [
     "list_enrollments",
     "list_locks",
     "list_missing_codes",
+    "list_notifications",
     "list_patients",
     "list_queries",
     "list_risk_assignments",
@@ -388,6 +416,8 @@ __all__ = [
     "list_sites",
     "lock_on",
     "make_engine",
+    "mark_all_read",
+    "mark_read",
     "may_answer_query",
     "may_manage_accounts",
     "may_read_audit",
@@ -398,9 +428,14 @@ __all__ = [
     "may_set_locks",
     "may_sign",
     "note_check_satisfied",
+    "notification_dict",
+    "notify",
+    "notify_overdue",
+    "notify_trial_matches",
     "open_check_queries",
     "open_item_queries",
     "open_query",
+    "outbox_counts",
     "owed_counts",
     "parse_anchor",
     "password_problem",
@@ -415,6 +450,7 @@ __all__ = [
     "read_identifiers",
     "read_latest_audit",
     "read_patient_chart",
+    "read_preferences",
     "read_record",
     "read_report_tables",
     "refresh_calendars",
@@ -425,12 +461,16 @@ __all__ = [
     "required_signatures",
     "run_checks",
     "run_checks_and_queries",
+    "run_cycle",
     "run_idempotent",
+    "run_worker",
     "secret_problem",
+    "send_outbox",
     "set_active",
     "set_lock",
     "set_missing_code",
     "set_password",
+    "set_preferences",
     "set_roles",
     "sign_in",
     "sign_units",
@@ -441,6 +481,7 @@ __all__ = [
     "site_worklist",
     "start_session",
     "study_ids",
+    "unread_count",
     "update_patient",
     "update_row",
     "upgrade",

@@ -18,6 +18,7 @@ from remission.store.base import Identifying, PatientOwned, SiteScoped
 from remission.store.lock_models import DataLock
 from remission.store.lock_rules import check_lock_write
 from remission.store.models import Patient, RoleAssignment, Site, User
+from remission.store.notification_models import Notification, OutboxMessage, UserOwned
 from remission.store.query_models import DataQuery, QueryMessage
 from remission.store.signature_models import Signature
 from remission.store.signature_rules import check_signature_write
@@ -57,8 +58,21 @@ def scope_reads(state: ORMExecuteState) -> None:
     identifying = _criteria(actor.identifier_sites)
     if identifying is not None:
         options.append(with_loader_criteria(Identifying, identifying, include_aliases=True))
+    options.extend(_own_rows_only(actor))
     if options:
         state.statement = state.statement.options(*options)
+
+
+def _own_rows_only(actor: Actor) -> list[Any]:
+    """A user reads only their own notifications, preferences and address; the outbox is the
+    system's (the worker's) alone."""
+    if actor.system:
+        return []
+    user_id = actor.user_id if actor.user_id is not None else -1
+    return [
+        with_loader_criteria(UserOwned, lambda cls: cls.user_id == user_id, include_aliases=True),
+        with_loader_criteria(OutboxMessage, false(), include_aliases=True),
+    ]
 
 
 def _own_password_only(session: Session, actor: Actor, obj: object) -> bool:
@@ -87,7 +101,23 @@ def _check_query_write(session: Session, actor: Actor, obj: DataQuery | QueryMes
         raise AccessDenied(f"{actor.username} may not write data queries of site {obj.site_id}")
 
 
+def _check_own_row(session: Session, actor: Actor, obj: UserOwned | OutboxMessage) -> None:
+    """Notifications and e-mails are written by the store's own hooks for anyone an event concerns;
+    a user writes only their own rows (marks read, sets preferences and address), the worker the
+    outbox, and nobody deletes a notification or an e-mail."""
+    delivered = isinstance(obj, Notification | OutboxMessage)
+    if actor.system or (delivered and obj in session.new):
+        return
+    if delivered and obj in session.deleted:
+        raise AccessDenied("notifications and their e-mails are never deleted")
+    if isinstance(obj, OutboxMessage) or obj.user_id != actor.user_id:
+        raise AccessDenied(f"{actor.username} may change only their own notifications and preferences")
+
+
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
+    if isinstance(obj, UserOwned | OutboxMessage):
+        _check_own_row(session, actor, obj)
+        return
     if isinstance(obj, DataQuery | QueryMessage):
         _check_query_write(session, actor, obj)
         _check_patient_site(session, obj)

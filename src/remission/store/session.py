@@ -4,8 +4,8 @@ Defining the class here, together with its event hooks, means a StudySession can
 exist without site scoping on every read, write and length checks before every flush (and the
 removal of a missing-data code whose item is given a value), and the
 audit trail and the revocation of changed accounts' sessions after every flush, and the calendar
-entries of the patients a transaction changed rewritten before it commits — no import order can
-leave one out.
+entries of the patients a transaction changed rewritten before it commits, and the notifications
+of the events it holds written before it commits — no import order can leave one out.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from remission.store.calendar_hooks import note_changes, refresh_noted
 from remission.store.lengths import check_lengths
 from remission.store.lock_rules import refuse_locked_writes
 from remission.store.missing_data_items import drop_superseded_codes
+from remission.store.notification_hooks import deliver_noted, forget_events, note_events
 from remission.store.scoping import check_writes, scope_reads, session_actor
 from remission.store.session_revocation import revoke_on_account_change
 from remission.store.signature_hooks import invalidate_changed, note_signed_changes
@@ -42,5 +43,8 @@ event.listen(StudySession, "after_flush", audit_flush)
 event.listen(StudySession, "after_flush", revoke_on_account_change)
 event.listen(StudySession, "after_flush", note_changes)
 event.listen(StudySession, "after_flush", note_signed_changes)
+event.listen(StudySession, "after_flush", note_events)
 event.listen(StudySession, "before_commit", refresh_noted)
 event.listen(StudySession, "before_commit", invalidate_changed)
+event.listen(StudySession, "before_commit", deliver_noted)
+event.listen(StudySession, "after_rollback", forget_events)

@@ -70,6 +70,7 @@ def invalidate_changed(session: Session) -> None:
         if not signatures:
             return
         actor, now = session_actor(session), datetime.now(UTC)
+        invalidated: list[Signature] = []
         for signature in signatures:
             patient = session.get(Patient, signature.patient_id)
             if (
@@ -83,7 +84,9 @@ def invalidate_changed(session: Session) -> None:
             more = f"; and {len(changes) - _NAMED_CHANGES} more" if len(changes) > _NAMED_CHANGES else ""
             signature.invalidated_at = now
             signature.invalidated_because = f"the signed content changed ({named}{more}) by {actor.username}"
+            invalidated.append(signature)
     _flush_with_reason(session, "the signed content changed: re-signature needed")
+    _tell_signers(session, invalidated)
     session.info.pop(_NOTED, None)  # the invalidation's own flush changes no signed content
 
 
@@ -98,3 +101,21 @@ def _flush_with_reason(session: Session, reason: str) -> None:
         session.flush()
     finally:
         session.info["reason"] = given
+
+
+def _tell_signers(session: Session, invalidated: list[Signature]) -> None:
+    """Each signer hears, in the same transaction, that their signature needs signing again."""
+    # Imported here: the notifications read calendars through modules that import the session class.
+    from remission.store.notification_models import NotificationKind
+    from remission.store.notifications import notify
+
+    for signature in invalidated:
+        unit = signature.unit.value + ("" if signature.row_id is None else f" {signature.row_id}")
+        notify(
+            session,  # type: ignore[arg-type]  # the hook's session is a StudySession
+            kind=NotificationKind.SIGNATURE_INVALIDATED,
+            summary=f"your {signature.meaning.value} signature of {unit} was invalidated by a change",
+            recipients=[signature.signer_user_id],
+            patient_id=signature.patient_id,
+            link=f"/signing?patient_id={signature.patient_id}",
+        )

@@ -64,6 +64,8 @@ class Viewer:
     csrf: str
     full_name: str
     site_codes: dict[int, str] = field(default_factory=dict)
+    #: Unread lines of the viewer's inbox, for the navigation.
+    unread_notifications: int = 0
 
     @property
     def username(self) -> str:
@@ -165,9 +167,15 @@ def current_viewer(request: Request) -> Viewer:
         csrf=csrf_token(settings.secret_key, session.session_id),
         full_name=full_name,
         site_codes=sites,
+        unread_notifications=_unread(store, actor),
     )
     request.state.viewer = viewer
     return viewer
+
+
+def _unread(store: Store, actor: Actor) -> int:
+    with store.session(actor) as db:
+        return study_store.unread_count(db)
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
