@@ -10,9 +10,10 @@ from sqlalchemy import select
 from remission.protocols import Verdict, load_protocol, screen_patient
 from remission.record.model import Attestation
 from remission.store.assembly import assemble_record
+from remission.store.consent_versions import enrollment_consent_problem, is_parental_permission
 from remission.store.errors import Refused
 from remission.store.minimum_necessary import disclosed
-from remission.store.models import Enrollment
+from remission.store.models import ConsentRecord, Enrollment, Patient
 from remission.store.patients import get_patient
 from remission.store.risk import restratify
 from remission.store.session import StudySession
@@ -27,13 +28,23 @@ def enroll_patient(
     attestations: Sequence[Attestation] = (),
 ) -> Enrollment:
     """Enroll after screening on ``enrolled_on``. Refused unless the screening, with the
-    attestations given, is *eligible*; the result and protocol version are stored."""
+    attestations given, is *eligible*, and — when the study registers consent form versions —
+    unless the parental permission it rests on is on a version approved on its date (refused on
+    ``consent``); the result and protocol version are stored."""
     patient = get_patient(session, patient_id=patient_id)
     protocol = load_protocol(protocol_id)
     if session.scalar(
         select(Enrollment).where(Enrollment.patient_id == patient.id, Enrollment.protocol_id == protocol.id)
     ):
         raise Refused("protocol_id", f"the patient is already enrolled in {protocol.id}")
+    problem = enrollment_consent_problem(
+        session,
+        consent=_resting_consent(session, patient, enrolled_on),
+        protocol_id=protocol.id,
+        enrolled_on=enrolled_on,
+    )
+    if problem is not None:
+        raise Refused("consent", problem)
     record = assemble_record(session, patient, study_entry_date=enrolled_on, attestations=attestations)
     result = screen_patient(record, protocol, as_of=enrolled_on)
     if result.verdict is Verdict.NOT_ELIGIBLE:
@@ -62,3 +73,17 @@ def enroll_patient(
     session.flush()
     restratify(session, patient, on=enrolled_on)
     return enrollment
+
+
+def _resting_consent(session: StudySession, patient: Patient, enrolled_on: date) -> ConsentRecord | None:
+    """The consent an enrollment on ``enrolled_on`` rests on: the latest parental permission dated by then."""
+    return session.scalars(
+        select(ConsentRecord)
+        .where(
+            ConsentRecord.patient_id == patient.id,
+            is_parental_permission(),
+            ConsentRecord.date <= enrolled_on,
+        )
+        .order_by(ConsentRecord.date.desc(), ConsentRecord.id.desc())
+        .limit(1)
+    ).first()

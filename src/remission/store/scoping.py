@@ -15,6 +15,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import Identifying, PatientOwned, SiteScoped
+from remission.store.consent_models import ConsentFormVersion
 from remission.store.models import Patient, RoleAssignment, Site, User
 from remission.store.query_models import DataQuery, QueryMessage
 from remission.store.vocabulary import Role
@@ -87,6 +88,13 @@ def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if isinstance(obj, DataQuery | QueryMessage):
         _check_query_write(session, actor, obj)
         _check_patient_site(session, obj)
+        return
+    if isinstance(obj, ConsentFormVersion):
+        if (
+            not (actor.system or actor.study_roles & {Role.ADMIN, Role.DATA_MANAGER})
+            or obj in session.deleted
+        ):
+            raise AccessDenied(f"{actor.username} may not change consent form versions")
         return
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts and not _own_password_only(session, actor, obj):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from remission.store.actor import Actor
 from remission.store.audit import audit_flush
 from remission.store.calendar_hooks import note_changes, refresh_noted
+from remission.store.consent_versions import check_consent_rows
 from remission.store.lengths import check_lengths
 from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.scoping import check_writes, scope_reads, session_actor
@@ -35,6 +36,7 @@ event.listen(StudySession, "do_orm_execute", scope_reads)
 event.listen(StudySession, "before_flush", drop_superseded_codes)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", check_lengths)
+event.listen(StudySession, "before_flush", check_consent_rows)
 event.listen(StudySession, "after_flush", audit_flush)
 event.listen(StudySession, "after_flush", revoke_on_account_change)
 event.listen(StudySession, "after_flush", note_changes)
