@@ -185,7 +185,7 @@ def patient_consent_actions(
 
 
 def site_consent_actions(session: StudySession, *, site_code: str, as_of: date) -> list[ConsentActionLine]:
-    """The consent actions *due* at one site on ``as_of``, for its living enrolled patients the actor reads."""
+    """The consent actions *due* at one site on ``as_of``, for its living enrolled patients."""
     site = site_by_code(session, code=site_code)
     protocols = sorted(
         set(session.scalars(select(Enrollment.protocol_id).where(Enrollment.site_id == site.id)))
