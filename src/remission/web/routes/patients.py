@@ -16,6 +16,7 @@ from remission.store import (
     list_queries,
     list_sites,
     may_review_queries,
+    patient_consent_actions,
     patient_page,
     read_identifiers,
 )
@@ -80,6 +81,7 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
                 for q in list_queries(session, patient_id=patient_id)
             ],
             "may_review": may_review_queries(viewer.actor),
+            "consent_actions": patient_consent_actions(session, patient_id=patient_id, as_of=date.today()),
         }
         return render(request, "patient.html", context)
 
