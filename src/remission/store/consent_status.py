@@ -170,7 +170,7 @@ def patient_consent_actions(
         session.scalars(select(Enrollment.protocol_id).where(Enrollment.patient_id == patient.id))
     )
     died = session.scalar(select(Death.id).where(Death.patient_id == patient.id)) is not None
-    lines = []
+    lines: list[ConsentActionLine] = []
     for protocol_id in protocols:
         if died:
             lines.extend(
@@ -190,7 +190,7 @@ def site_consent_actions(session: StudySession, *, site_code: str, as_of: date) 
     protocols = sorted(
         set(session.scalars(select(Enrollment.protocol_id).where(Enrollment.site_id == site.id)))
     )
-    lines = []
+    lines: list[ConsentActionLine] = []
     for protocol_id in protocols:
         patients = [p for p in _enrolled(session, protocol_id) if p.site_id == site.id]
         lines.extend(
