@@ -37,14 +37,6 @@ def enroll_patient(
         select(Enrollment).where(Enrollment.patient_id == patient.id, Enrollment.protocol_id == protocol.id)
     ):
         raise Refused("protocol_id", f"the patient is already enrolled in {protocol.id}")
-    problem = enrollment_consent_problem(
-        session,
-        consent=_resting_consent(session, patient, enrolled_on),
-        protocol_id=protocol.id,
-        enrolled_on=enrolled_on,
-    )
-    if problem is not None:
-        raise Refused("consent", problem)
     record = assemble_record(session, patient, study_entry_date=enrolled_on, attestations=attestations)
     result = screen_patient(record, protocol, as_of=enrolled_on)
     if result.verdict is Verdict.NOT_ELIGIBLE:
@@ -59,6 +51,15 @@ def enroll_patient(
             f"needs review: a named person must attest {', '.join(result.unresolved)}",
             disclosed(session, patient, result.to_dict()),
         )
+    # After screening, so a child who is not eligible hears why first.
+    problem = enrollment_consent_problem(
+        session,
+        consent=_resting_consent(session, patient, enrolled_on),
+        protocol_id=protocol.id,
+        enrolled_on=enrolled_on,
+    )
+    if problem is not None:
+        raise Refused("consent", problem)
     enrollment = Enrollment(
         patient_id=patient.id,
         site_id=patient.site_id,
