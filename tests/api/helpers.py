@@ -29,6 +29,7 @@ from remission.store import (
     set_lock,
     set_missing_code,
 )
+from remission.store import add_consent_version as store_consent_version
 from remission.store import events as store_events
 from remission.store import queries as store_queries
 from remission.store.actor import Actor
@@ -201,6 +202,18 @@ class Api:
         with self.store.session(self.system) as session:
             return store_events.create_row(
                 session, model=MODELS[segment], patient_id=patient_id, values=dict(values)
+            ).id
+
+    def add_consent_version(self, label: str, protocol_id: str) -> int:
+        """Register an approved parental permission form version as the system; its id."""
+        with self.store.session(self.system) as session:
+            return store_consent_version(
+                session,
+                protocol_id=protocol_id,
+                kind="parental permission",
+                label=label,
+                approved_on=date(2025, 1, 1),
+                approved_by="walk committee",
             ).id
 
     def add_query(self, patient_id: int, *, closed: bool = False) -> int:

@@ -14,7 +14,9 @@ Rules checked:
 - the audit trail is read by admin, data manager and monitor only (403 for the rest);
 - data queries are opened, closed and re-opened by the data manager and monitor, answered by
   whoever writes the patient's data; another site's query is a 404 for a site role;
-- sites and users are made by the admin only;
+- sites and users are made by the admin only; consent form versions are registered and changed by
+  the admin and the data manager only, read by everyone, and their re-consent lists hold only
+  patients the principal may read;
 - a signature is made by a signer the patient's protocol names (the investigator, after the walk
   enrolled the patient) at the patient's site, with the password; anyone else is refused (422,
   or 404 for another site's patient); the required signatures read like the patient;
@@ -78,7 +80,12 @@ EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{ro
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
-SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist)$")
+SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist|consent-actions)$")
+CONSENT_VERSION = re.compile(rf"^{P}/consent-versions/\{{version_id\}}(/(?P<part>reconsent))?$")
+CONSENT_MANAGERS = frozenset({Role.ADMIN, Role.DATA_MANAGER})
+#: The walk registers consent versions of a study its patients are not enrolled in, so the
+#: enrollments it walks (NCT06516679, on consents naming no study) are not refused for them.
+CONSENT_STUDY = "INTERFANT-06"
 QUERY = re.compile(rf"^{P}/queries/\{{query_id\}}(/(?P<step>answer|close|reopen))?$")
 REQUIRED_SIGNATURES = re.compile(rf"^{P}/patients/\{{patient_id\}}/signatures/required$")
 LOCK_RELEASE = re.compile(rf"^{P}/locks/\{{lock_id\}}/release$")
@@ -264,6 +271,14 @@ class Walk:
             return True
         if template.startswith(f"{API_PREFIX}/notifications"):
             return self.own_notifications(method, template)
+        if (method, template) == ("POST", f"{API_PREFIX}/consent-versions"):
+            body = {
+                "protocol_id": CONSENT_STUDY,
+                "kind": "parental permission",
+                "label": self.unique("v")[-60:],
+            }
+            self.call(method, template, url, 201 if self.who.role in CONSENT_MANAGERS else 403, json=body)
+            return True
         if method == "GET" and PLAIN.match(template):
             # Any other plain read (sites, who am I, ...) is open to every signed-in user.
             self.call(method, template, url, 200)
@@ -326,6 +341,26 @@ class Walk:
         for code in SITES:
             self.call(method, template, template.format(site_code=code), 200, check=only_readable)
         return True
+
+    def consent_version(self, method: str, template: str, part: str | None) -> bool:
+        """``/consent-versions/{version_id}`` (changed by administrators and data managers) and its
+        re-consent list (read by everyone, listing only patients the principal may read)."""
+        version_id = self.api.add_consent_version(self.unique("walk")[-60:], CONSENT_STUDY)
+        url = template.format(version_id=version_id)
+        if method == "PATCH" and part is None:
+            body = {"version": 1, "reason": "walk", "note": "walk"}
+            self.call(method, template, url, 200 if self.who.role in CONSENT_MANAGERS else 403, json=body)
+            return True
+        if method == "GET" and part == "reconsent":
+            readable = {p.id for p in self.targets if self.read_status(p) == 200}
+
+            def only_readable(answer: Any) -> str | None:
+                shown = {line["patient_id"] for line in answer.json()}
+                return None if shown <= readable else f"lists patients {sorted(shown - readable)}"
+
+            self.call(method, template, url, 200, check=only_readable)
+            return True
+        return False
 
     def user(self, method: str, template: str, part: str) -> bool:
         """``/users/{user_id}/active`` and ``/roles``: administrators only, on a user made for the walk."""
@@ -514,6 +549,8 @@ class Walk:
                 self.user(method, template, match["part"])
             elif SITE_PART.match(template):
                 self.site_part(method, template)
+            elif match := CONSENT_VERSION.match(template):
+                self.consent_version(method, template, match["part"])
             elif match := QUERY.match(template):
                 self.query(method, template, match["step"])
             elif REQUIRED_SIGNATURES.match(template):

@@ -108,7 +108,8 @@ def example_wizard_form(study_id: str, *, born: date, diagnosed: date, entry: da
         "other_studies": "none",
         "consent.given_by": "parents",
         "consent.date": diagnosed.isoformat(),
-        "consent.form_version": "ICF v1",
+        # A parental permission form the demo registers for NCT06516679 (approved 2020-01-01).
+        "consent.form_version": "synthetic ICF v2",
         "protocol_id": "NCT06516679",
         "study_entry_date": entry.isoformat(),
     }

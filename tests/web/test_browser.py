@@ -55,7 +55,7 @@ class TestEnrollment:
         label("Other studies").select_option("none")
         label("Consent given by").select_option("parents")
         label("Date of consent").fill((TODAY - timedelta(days=15)).isoformat())
-        label("Consent form version").fill("ICF v2.0")
+        label("Consent form version").fill("synthetic ICF v2")  # a form the demo registers
         label("Enrollment date (required)").fill((TODAY - timedelta(days=14)).isoformat())
         verdict = page.locator("#verdict")
         expect(verdict).to_contain_text("Needs review")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -11,7 +11,8 @@ from sqlalchemy import select
 from remission.protocols import load_protocol
 from remission.store.actor import Actor
 from remission.store.database import Store
-from remission.store.models import AuditEntry, Enrollment, Patient, PatientIdentifiers
+from remission.store.events import create_row
+from remission.store.models import AuditEntry, ConsentRecord, Enrollment, Patient, PatientIdentifiers
 
 from .support import INFANT, TODAY, example_wizard_form, patient_id, sign_in, signed_in_csrf
 
@@ -168,6 +169,17 @@ class TestRegisteredPatient:
         refused = _post(client, f"/patients/{target}/enroll", entry)
         assert refused.status_code == 422
         assert _enrollments(web_store, "INF-07") == []
+        # The demo study registers consent form versions: INF-07's consent names none, so the
+        # enrollment rests on it only once a permission on a registered version is recorded.
+        assert _post(client, f"/patients/{target}/enroll", entry | ATTEST).status_code == 422
+        with web_store.session(Actor.for_system("web tests")) as session:
+            values = {
+                "given_by": "parents",
+                "date": date(2025, 9, 3),
+                "form_version": "synthetic ICF v2",
+                "protocol_id": "NCT06516679",
+            }
+            create_row(session, model=ConsentRecord, patient_id=target, values=values)
         answer = _post(client, f"/patients/{target}/enroll", entry | ATTEST)
         assert answer.status_code == 303
         assert [e.protocol_id for e in _enrollments(web_store, "INF-07")] == ["NCT06516679"]

@@ -12,6 +12,7 @@ from remission.api.routes import (
     accounts,
     audit,
     auth,
+    consents,
     decisions,
     events,
     locks,
@@ -53,6 +54,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         signatures,
         locks,
         notifications,
+        consents,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

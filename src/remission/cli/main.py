@@ -100,6 +100,11 @@ LAZY = {
         "missing_app",
         "Missing-data codes: why a baseline field, a course-row field or an assessment has no value.",
     ),
+    "consent": Lazy(
+        "remission.cli.consent_commands",
+        "consent_app",
+        "Consent form versions per study, who must re-consent, and the consent actions due.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
 from remission.demo.conduct import load_conduct_examples
+from remission.demo.consent import consent_label, register_consent_versions
 from remission.protocols import Protocol, Verdict
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
@@ -85,7 +86,12 @@ def _write_synthetic(session: StudySession, child: SyntheticPatient, sites: dict
         identifiers=None,
         today=date.today(),
     )
-    consent = {"given_by": "parents", "date": child.consented, "form_version": "synthetic ICF v1"}
+    consent = {
+        "given_by": "parents",
+        "date": child.consented,
+        "form_version": consent_label(child.consented),
+        "protocol_id": SYNTHETIC_PROTOCOL,
+    }
     create_row(session, model=course_kind("consents").model, patient_id=patient.id, values=consent)
     attestation = Attestation(
         protocol_id=SYNTHETIC_PROTOCOL,
@@ -139,6 +145,9 @@ def load_examples(
     for record, verdict in zip(records, verdicts, strict=True):
         _load_one(store, record, protocol, verdict is Verdict.ELIGIBLE)
     if synthetic:
+        # After the examples, whose consents name no study: registering versions makes the study's
+        # enrollments rest on a registered, approved form version.
+        register_consent_versions(store, _OPERATOR)
         load_synthetic(store, synthetic)
         load_conduct_examples(store)
     with store.session(_OPERATOR) as session:

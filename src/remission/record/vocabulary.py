@@ -100,10 +100,38 @@ class RelapseStatus(StrEnum):
     SECOND_OR_LATER_RELAPSE = "second or later relapse"
 
 
+class ConsentKind(StrEnum):
+    """What a consent form asks for, in pediatric research: the parents' (or guardian's) permission,
+    the child's assent from the age the ethics committee sets, and the participant's own consent
+    on reaching the age of majority (both ages are study parameters, never constants)."""
+
+    PARENTAL_PERMISSION = "parental permission"
+    ASSENT = "assent"
+    PARTICIPANT_CONSENT = "participant consent"
+
+
 class ConsentGiver(StrEnum):
     PARENTS = "parents"
     PARENT = "parent"
     GUARDIAN = "guardian"
+    CHILD = "child"
+    PARTICIPANT = "participant"
+
+    @property
+    def kind(self) -> ConsentKind:
+        """The kind of consent this giver gives: a parent's or guardian's is parental permission."""
+        return _KIND_OF_GIVER.get(self, ConsentKind.PARENTAL_PERMISSION)
+
+
+_KIND_OF_GIVER = {
+    ConsentGiver.CHILD: ConsentKind.ASSENT,
+    ConsentGiver.PARTICIPANT: ConsentKind.PARTICIPANT_CONSENT,
+}
+
+
+def consent_givers(kind: ConsentKind) -> tuple[ConsentGiver, ...]:
+    """The givers whose consent is of ``kind``."""
+    return tuple(giver for giver in ConsentGiver if giver.kind is kind)
 
 
 class MRDMethod(StrEnum):

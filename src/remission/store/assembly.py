@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from remission.record.model import Attestation, PatientRecord
+from remission.store.consent_versions import is_parental_permission
 from remission.store.course_kinds import BASELINE_FORM
 from remission.store.missing_data_models import MissingDataCode
 from remission.store.models import (
@@ -139,7 +140,7 @@ def assemble_record(
     site = session.get(Site, patient.site_id)
     consent = session.scalars(
         select(ConsentRecord)
-        .where(ConsentRecord.patient_id == patient.id)
+        .where(ConsentRecord.patient_id == patient.id, is_parental_permission())
         .order_by(ConsentRecord.date.desc())
     ).first()
     mrd = session.scalars(

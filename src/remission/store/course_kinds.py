@@ -62,9 +62,16 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class ConsentCreate(Strict):
+    """Parental permission, the child's assent or the participant's own consent (by ``given_by``).
+
+    ``protocol_id`` names the study whose registered form version ``form_version`` is; the store
+    then refuses a version not approved on ``date`` (``remission.store.consent_versions``).
+    """
+
     given_by: ConsentGiver
     date: date
     form_version: Annotated[str, Field(min_length=1, max_length=64)]
+    protocol_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = None
 
 
 class MRDCreate(Strict):

@@ -85,10 +85,18 @@ class PatientIdentifiers(Identifying, PatientOwned, Versioned, Base):
 
 
 class ConsentRecord(PatientOwned, Versioned, Base):
+    """A consent, assent or parental permission; its kind follows ``given_by``.
+
+    ``protocol_id`` names the study whose registered consent form version ``form_version`` is
+    (:mod:`remission.store.consent_versions`); ``None`` for a consent not tied to one (rows from
+    before migration 0014).
+    """
+
     __tablename__ = "consents"
     given_by: Mapped[str] = mapped_column(String(40))
     date: Mapped[date] = mapped_column(Date)
     form_version: Mapped[str] = mapped_column(String(64))
+    protocol_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Enrollment(PatientOwned, Versioned, Base):

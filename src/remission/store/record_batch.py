@@ -21,6 +21,7 @@ from sqlalchemy import select
 from remission.record.model import PatientRecord
 from remission.store.assembly import attestations_of, record_from_rows
 from remission.store.audit import record_event
+from remission.store.consent_versions import is_parental_permission
 from remission.store.models import (
     ConsentRecord,
     Enrollment,
@@ -55,7 +56,11 @@ def read_patient_records(
     patients = list(session.scalars(select(Patient).order_by(Patient.study_id)))
     sites = {site.id: site.code for site in session.scalars(select(Site))}
     consents = _by_patient(
-        session.scalars(select(ConsentRecord).order_by(ConsentRecord.date.desc(), ConsentRecord.id))
+        session.scalars(
+            select(ConsentRecord)
+            .where(is_parental_permission())
+            .order_by(ConsentRecord.date.desc(), ConsentRecord.id)
+        )
     )
     enrollments = _by_patient(session.scalars(select(Enrollment).order_by(Enrollment.id)))
     mrd = _by_patient(session.scalars(select(MRDMeasurement).order_by(MRDMeasurement.id)))

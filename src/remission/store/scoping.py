@@ -15,6 +15,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import Identifying, PatientOwned, SiteScoped
+from remission.store.consent_models import ConsentFormVersion
 from remission.store.lock_models import DataLock
 from remission.store.lock_rules import check_lock_write
 from remission.store.models import Patient, RoleAssignment, Site, User
@@ -133,6 +134,12 @@ def _check_write(session: Session, actor: Actor, obj: object) -> None:
         if readable is not None and obj.site_id not in readable:
             raise AccessDenied(f"{actor.username} may not sign records of site {obj.site_id}")
         _check_patient_site(session, obj)
+    if isinstance(obj, ConsentFormVersion):
+        if (
+            not (actor.system or actor.study_roles & {Role.ADMIN, Role.DATA_MANAGER})
+            or obj in session.deleted
+        ):
+            raise AccessDenied(f"{actor.username} may not change consent form versions")
         return
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts and not _own_password_only(session, actor, obj):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from remission.store.actor import Actor
 from remission.store.audit import audit_flush
 from remission.store.calendar_hooks import note_changes, refresh_noted
+from remission.store.consent_versions import check_consent_rows
 from remission.store.lengths import check_lengths
 from remission.store.lock_rules import refuse_locked_writes
 from remission.store.missing_data_items import drop_superseded_codes
@@ -39,6 +40,7 @@ event.listen(StudySession, "before_flush", drop_superseded_codes)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", refuse_locked_writes)
 event.listen(StudySession, "before_flush", check_lengths)
+event.listen(StudySession, "before_flush", check_consent_rows)
 event.listen(StudySession, "after_flush", audit_flush)
 event.listen(StudySession, "after_flush", revoke_on_account_change)
 event.listen(StudySession, "after_flush", note_changes)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from remission.protocols import shipped_protocol_ids
 from remission.record.anthracyclines import known_drugs
 from remission.record.vocabulary import ConsentGiver, MRDMethod, MRDTimePoint
 from remission.store import Attribution, CardiacMethod, DonorType, FollowUpStatus, RelapseSite, RelapseTiming
@@ -68,6 +69,13 @@ FIELDS: dict[str, tuple[FormField, ...]] = {
             "text",
             "As printed on the form, e.g. v2.1.",
             required=True,
+        ),
+        _f(
+            "protocol_id",
+            "Study",
+            "select",
+            "The study whose registered form version this is; the version must be approved on the date.",
+            choices=tuple((pid, pid) for pid in shipped_protocol_ids()),
         ),
     ),
     "mrd": (

@@ -213,7 +213,9 @@ def wizard_submit(request: Request, viewer: ViewerDep, form: FormDep) -> Respons
                     session,
                     model=course_kind("consents").model,
                     patient_id=patient.id,
-                    values=base.consent.model_dump(),
+                    # The consent names the study it is enrolled in, so its form version is checked.
+                    values=base.consent.model_dump()
+                    | ({"protocol_id": context["protocol"].id} if enrolling else {}),
                 )
             if enrolling:
                 enroll_patient(

@@ -19,6 +19,7 @@ from remission.store import (
     lock_on,
     may_review_queries,
     may_sign,
+    patient_consent_actions,
     patient_page,
     read_identifiers,
     required_signatures,
@@ -88,6 +89,7 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
             "required_signatures": list(required_signatures(session, patient=view.patient)),
             "may_sign": may_sign(session, patient=view.patient),
             "lock": lock_on(session, patient=view.patient),
+            "consent_actions": patient_consent_actions(session, patient_id=patient_id, as_of=date.today()),
         }
         return render(request, "patient.html", context)
 
