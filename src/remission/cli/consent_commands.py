@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from remission.cli import render
-from remission.cli.missing_commands import AsUser, Json, _patient_id, _session
+from remission.cli.acting import AsUser, Json, acting_session, patient_id_of
 from remission.cli.store_commands import DatabaseOption
 from remission.errors import FieldProblem, InputError
 from remission.record.vocabulary import ConsentKind
@@ -93,7 +93,7 @@ def versions(
     json_output: Json = False,
 ) -> None:
     """List the registered consent form versions."""
-    with _session(database, as_user) as session:
+    with acting_session(database, as_user) as session:
         found = [v.to_dict() for v in list_consent_versions(session, protocol_id=protocol)]
     if json_output:
         render.print_json(found)
@@ -117,7 +117,7 @@ def add_version(
     json_output: Json = False,
 ) -> None:
     """Register a version of a study's consent form (administrators and data managers)."""
-    with _session(database, as_user) as session:
+    with acting_session(database, as_user) as session:
         stored = add_consent_version(
             session,
             protocol_id=protocol,
@@ -152,7 +152,7 @@ def update_version(
 ) -> None:
     """Approve, retire or annotate a version read at --version, with a reason."""
     values: dict[str, Any] = {}
-    with _session(database, as_user, reason) as session:
+    with acting_session(database, as_user, reason) as session:
         for name, value in (("approved_on", approved_on), ("retired_on", retired_on)):
             if value is not None:
                 values[name] = _day(value, f"--{name.replace('_', '-')}")
@@ -171,7 +171,7 @@ def reconsent(
     json_output: Json = False,
 ) -> None:
     """List the enrolled patients who must consent again on this version."""
-    with _session(database, as_user) as session:
+    with acting_session(database, as_user) as session:
         lines = [line.to_dict() for line in reconsent_list(session, version_id=version_id)]
     if json_output:
         render.print_json(lines)
@@ -206,11 +206,13 @@ def actions(
     json_output: Json = False,
 ) -> None:
     """A patient's consent actions: parental permission, assent, own consent at majority."""
-    with _session(database, as_user) as session:
+    with acting_session(database, as_user) as session:
         on = _day(as_of, "--as-of") or date.today()
         lines = [
             line.to_dict()
-            for line in patient_consent_actions(session, patient_id=_patient_id(session, study_id), as_of=on)
+            for line in patient_consent_actions(
+                session, patient_id=patient_id_of(session, study_id), as_of=on
+            )
         ]
     if json_output:
         render.print_json(lines)
@@ -227,7 +229,7 @@ def due(
     json_output: Json = False,
 ) -> None:
     """The consent actions due at a site."""
-    with _session(database, as_user) as session:
+    with acting_session(database, as_user) as session:
         on = _day(as_of, "--as-of") or date.today()
         lines = [line.to_dict() for line in site_consent_actions(session, site_code=site, as_of=on)]
     if json_output:

@@ -100,6 +100,16 @@ LAZY = {
         "missing_app",
         "Missing-data codes: why a baseline field, a course-row field or an assessment has no value.",
     ),
+    "signatures": Lazy(
+        "remission.cli.signature_commands",
+        "signatures_app",
+        "Electronic signatures (21 CFR Part 11): list, sign, what waits for re-signing, verify the binding.",
+    ),
+    "locks": Lazy(
+        "remission.cli.lock_commands",
+        "locks_app",
+        "Freeze and lock a form, a casebook, a site or the study; release with a reason.",
+    ),
     "consent": Lazy(
         "remission.cli.consent_commands",
         "consent_app",
@@ -140,6 +150,8 @@ ORDER = (
     "queries",
     "missing",
     "notify",
+    "signatures",
+    "locks",
     "therapy",
     "web",
     "screen",
@@ -387,6 +399,7 @@ def main() -> None:
         from remission.store import (
             AccessDenied,
             Conflict,
+            Locked,
             NotFound,
             ReasonRequired,
             Refused,
@@ -399,7 +412,7 @@ def main() -> None:
             err.print("[bold red]error[/bold red]: ", end="", highlight=False)
             err.print(error.line, highlight=False, markup=False)
             sys.exit(2)
-        if isinstance(error, AccessDenied | ReasonRequired | Conflict | VersionConflict):
+        if isinstance(error, AccessDenied | ReasonRequired | Conflict | VersionConflict | Locked):
             err.print(f"[bold red]error[/bold red]: {error}", highlight=False, markup=False)
             sys.exit(2)
         if not isinstance(error, Refused | NotFound):

@@ -6,8 +6,7 @@ sites, as the API and the web pages would). Bad input exits 2 with one line nami
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -15,22 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from remission.cli import render
-from remission.cli.account_commands import account_actor
-from remission.cli.flags import flag
+from remission.cli.acting import AsUser, Json, acting_session, patient_id_of
 from remission.cli.store_commands import DatabaseOption
-from remission.errors import InputError
 from remission.store import (
-    AccessDenied,
-    Conflict,
     MissingCode,
-    NotFound,
-    ReasonRequired,
-    Refused,
-    Store,
     StudySession,
-    VersionConflict,
     clear_missing_code,
-    find_patient,
     list_missing_codes,
     set_missing_code,
 )
@@ -41,46 +30,6 @@ missing_app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-AsUser = Annotated[str | None, typer.Option("--as-user", help="Act as this account (its roles and sites).")]
-Json = Annotated[bool, flag("--json", help="Print JSON instead of a table.")]
-
-
-def _refuse(line: str) -> typer.Exit:
-    err.print(f"error: {line}", markup=False)
-    return typer.Exit(2)
-
-
-@contextmanager
-def _session(database: str | None, as_user: str | None, reason: str | None = None) -> Iterator[StudySession]:
-    """A study session as the operator or ``--as-user``; every refusal is one line and exit 2."""
-    store = Store.open(database, migrated=True)
-    try:
-        actor = account_actor(store, as_user, option="--as-user")
-        with store.session(actor, reason=reason) as session:
-            yield session
-    except InputError as error:
-        raise _refuse("; ".join(f"{p.field}: {p.problem}" for p in error.problems)) from None
-    except Conflict as error:
-        raise _refuse(f"{error.field or 'record'}: {error.problem}") from None
-    except Refused as error:
-        raise _refuse(f"{error.field}: {error.problem}") from None
-    except VersionConflict as error:
-        raise _refuse(
-            f"--version: the code has changed; its version is now {error.current_version}"
-        ) from None
-    except (NotFound, AccessDenied, ReasonRequired) as error:
-        raise _refuse(str(error)) from None
-    finally:
-        store.engine.dispose()
-
-
-def _patient_id(session: StudySession, study_id: str) -> int:
-    patient = find_patient(session, study_id=study_id)
-    if patient is None:
-        raise NotFound("patient", study_id)
-    return patient.id
 
 
 def _show(codes: list[dict[str, Any]], json_output: bool, title: str) -> None:
@@ -109,7 +58,7 @@ def _show(codes: list[dict[str, Any]], json_output: bool, title: str) -> None:
 def _run(
     database: str | None, as_user: str | None, work: Callable[[StudySession], Any], reason: str | None = None
 ) -> Any:
-    with _session(database, as_user, reason) as session:
+    with acting_session(database, as_user, reason) as session:
         return work(session)
 
 
@@ -141,7 +90,7 @@ def set_code(
     def work(session: StudySession) -> dict[str, Any]:
         return set_missing_code(
             session,
-            patient_id=_patient_id(session, study_id),
+            patient_id=patient_id_of(session, study_id),
             form=form,
             row_id=row_id,
             field=field,
@@ -171,7 +120,7 @@ def list_codes(
         database,
         as_user,
         lambda session: [
-            c.to_dict() for c in list_missing_codes(session, patient_id=_patient_id(session, study_id))
+            c.to_dict() for c in list_missing_codes(session, patient_id=patient_id_of(session, study_id))
         ],
     )
     _show(codes, json_output, study_id)
