@@ -1,4 +1,5 @@
-"""The site worklist page: the assessments overdue and due at a site on a date, from the schedules.
+"""The site worklist page: the assessments overdue and due at a site on a date, from the schedules, and
+the signatures invalidated by a later change that wait for re-signing.
 
 The lines come from the store (:func:`remission.store.site_worklist`), which reads only the sites
 the viewer may read; a site the viewer cannot read lists nothing. Each line links to the patient,
@@ -13,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from remission.store import NotFound, list_sites, site_worklist
+from remission.store import NotFound, get_patient, list_sites, signatures_to_renew, site_worklist
 from remission.web.pages import render
 from remission.web.viewer import ViewerDep
 
@@ -43,8 +44,13 @@ def worklist(
             problem = f"site: {site!r} is not a site you may read"
         try:
             lines = site_worklist(session, site_code=chosen, as_of=on, limit=PAGE_LINES + 1) if chosen else []
+            renew = signatures_to_renew(session, site_code=chosen) if chosen else []
         except NotFound:
-            lines = []
+            lines, renew = [], []
+        resign = [
+            {"signature": s, "study_id": get_patient(session, patient_id=s.patient_id).study_id}
+            for s in renew[:PAGE_LINES]
+        ]
     context = {
         "nav": "worklist",
         "sites": sites,
@@ -54,5 +60,6 @@ def worklist(
         "more": len(lines) > PAGE_LINES,
         "overdue": sum(line.item.state.value == "overdue" for line in lines[:PAGE_LINES]),
         "problem": problem,
+        "resign": resign,
     }
     return render(request, "worklist.html", context)
