@@ -22,6 +22,7 @@ from remission.cli.store_commands import DatabaseOption
 from remission.store import (
     Signature,
     SignatureMeaning,
+    SignatureState,
     SignedUnit,
     UnitRef,
     get_patient,
@@ -49,6 +50,7 @@ def signature_dict(signature: Signature) -> dict[str, Any]:
         "patient_id": signature.patient_id,
         "unit": signature.unit.value,
         "row_id": signature.row_id,
+        "record": signature.label,
         "meaning": signature.meaning.value,
         "signer_name": signature.signer_name,
         "signer_username": signature.signer_username,
@@ -65,12 +67,9 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
     for column in ("id", "record", "meaning", "signed by", "at (UTC)", "state"):
         table.add_column(column)
     for row in rows:
-        record = row["unit"] + (f" {row['row_id']}" if row["row_id"] else "")
-        state = (
-            "valid" if row["valid"] else f"invalidated — re-signature needed ({row['invalidated_because']})"
-        )
+        state = "valid" if row["valid"] else f"{SignatureState.INVALIDATED} ({row['invalidated_because']})"
         at = row["signed_at"][:16].replace("T", " ")
-        table.add_row(str(row["id"]), record, row["meaning"], row["signer_name"], at, state)
+        table.add_row(str(row["id"]), row["record"], row["meaning"], row["signer_name"], at, state)
     out.print(table)
 
 
@@ -118,6 +117,7 @@ def waiting_command(
                 "protocol_id": s.protocol_id,
                 "unit": s.unit.value,
                 "row_id": s.row_id,
+                "record": s.label,
                 "meaning": s.meaning.value,
                 "state": s.state.value,
             }
@@ -130,8 +130,7 @@ def waiting_command(
     for column in ("patient", "record", "meaning", "state", "protocol"):
         table.add_column(column)
     for row in rows:
-        record = row["unit"] + (f" {row['row_id']}" if row["row_id"] else "")
-        table.add_row(row["study_id"], record, row["meaning"], row["state"], row["protocol_id"])
+        table.add_row(row["study_id"], row["record"], row["meaning"], row["state"], row["protocol_id"])
     out.print(table)
 
 
@@ -181,7 +180,7 @@ def sign_command(
         render.print_json(row_out)
     else:
         out.print(
-            f"signed {row_out['unit']}{' ' + str(row) if row else ''} of {study_id} for {meaning}"
+            f"signed {row_out['record']} of {study_id} for {meaning}"
             f" as {row_out['signer_name']} at {row_out['signed_at']}"
         )
 

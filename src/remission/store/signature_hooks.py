@@ -110,11 +110,10 @@ def _tell_signers(session: Session, invalidated: list[Signature]) -> None:
     from remission.store.notifications import notify
 
     for signature in invalidated:
-        unit = signature.unit.value + ("" if signature.row_id is None else f" {signature.row_id}")
         notify(
             session,  # type: ignore[arg-type]  # the hook's session is a StudySession
             kind=NotificationKind.SIGNATURE_INVALIDATED,
-            summary=f"your {signature.meaning.value} signature of {unit} was invalidated by a change",
+            summary=f"your {signature.meaning.value} signature of {signature.label} was invalidated",
             recipients=[signature.signer_user_id],
             patient_id=signature.patient_id,
             link=f"/signing?patient_id={signature.patient_id}",

@@ -48,6 +48,16 @@ class Signature(PatientOwned, Versioned, Base):
     def valid(self) -> bool:
         return self.invalidated_at is None
 
+    @property
+    def label(self) -> str:
+        """The signed unit in words, e.g. ``serious-adverse-event 12`` or ``casebook``."""
+        return unit_label(self.unit, self.row_id)
+
+
+def unit_label(unit: SignedUnit, row_id: int | None) -> str:
+    """A unit in words: its kind, and its row when it has one (``phase-report 3``, ``casebook``)."""
+    return unit.value if row_id is None else f"{unit.value} {row_id}"
+
 
 # The audit hook writes the tables it knows (models.AUDITED, built when models.py loads).
 AUDITED[Signature.__tablename__] = Signature

@@ -20,7 +20,7 @@ from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
 from remission.store.current_risk import current_assignments
 from remission.store.models import AdverseEvent, Enrollment, Patient, PhaseReport
 from remission.store.session import StudySession
-from remission.store.signature_models import Signature
+from remission.store.signature_models import Signature, unit_label
 
 
 class SignatureState(StrEnum):
@@ -46,7 +46,7 @@ class RequiredSignatureStatus:
     @property
     def label(self) -> str:
         """The unit in words, e.g. ``serious-adverse-event 12`` or ``casebook``."""
-        return self.unit.value if self.row_id is None else f"{self.unit.value} {self.row_id}"
+        return unit_label(self.unit, self.row_id)
 
 
 def _unit_rows(

@@ -129,7 +129,7 @@ def _already_signed(session: StudySession, ref: UnitRef, meaning: SignatureMeani
             select(Signature.id).where(
                 Signature.patient_id == ref.patient_id,
                 Signature.unit == ref.unit,
-                Signature.row_id.is_(None) if ref.row_id is None else Signature.row_id == ref.row_id,
+                Signature.row_id.is_not_distinct_from(ref.row_id),
                 Signature.meaning == meaning,
                 Signature.signer_user_id == user_id,
                 Signature.invalidated_at.is_(None),
