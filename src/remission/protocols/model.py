@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from remission.protocols.base import Identifier, ProtocolModel
 from remission.protocols.edit_checks import EditCheck
 from remission.protocols.schedule import Assessment
+from remission.protocols.source_verification import VerificationEntry
 from remission.rules.expressions import Expression
 
 __all__ = ["Identifier", "ProtocolModel"]
@@ -172,6 +173,9 @@ class Protocol(ProtocolModel):
     )
     edit_checks: list[EditCheck] = Field(
         default_factory=list, description="What must hold when a course row is written (hard or soft)."
+    )
+    source_verification: list[VerificationEntry] = Field(
+        default_factory=list, description="The SDV plan: the items a monitor verifies against the source."
     )
 
     def parameter_values(self) -> dict[str, Any]:

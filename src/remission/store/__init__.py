@@ -60,6 +60,8 @@ from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.course_kinds import (
     BASELINE_FORM,
+    PATIENT_FIELDS,
+    PATIENT_FORM,
     COURSE_KINDS,
     MAX_ID,
     AdverseEventCreate,
@@ -172,6 +174,20 @@ from remission.store.queries import (
 from remission.store.query_models import DataQuery, QueryAction, QueryMessage, QueryState
 from remission.store.record_batch import read_cohort_records
 from remission.store.report_tables import ReportTables, read_report_tables
+from remission.store.sdv import SDV_FORMS, list_marks, verify_item
+from remission.store.sdv_models import SDVState, SourceVerification
+from remission.store.sdv_requirements import (
+    PatientSDV,
+    PlanLine,
+    RequiredItem,
+    SiteSDV,
+    describe_plan,
+    read_sdv_status,
+    sdv_counts,
+    sdv_plan_problems,
+    sdv_worklist,
+)
+from remission.store.sdv_resets import may_verify
 from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits, secret_problem
 from remission.store.session import StudySession
 from remission.store.sign_in_checks import SignInPolicy, SignInResult, sign_in
@@ -213,8 +229,11 @@ __all__ = [
     "MAX_QUERY_TEXT",
     "MIN_SECRET_BITS",
     "NOT_CLOSED",
+    "PATIENT_FIELDS",
+    "PATIENT_FORM",
     "PER_PAGE",
     "QUERY_FORMS",
+    "SDV_FORMS",
     "STATUSES",
     "WITHHELD",
     "AccessDenied",
@@ -266,7 +285,9 @@ __all__ = [
     "PatientChart",
     "PatientIdentifiers",
     "PatientRow",
+    "PatientSDV",
     "PhaseReport",
+    "PlanLine",
     "ProtocolCalendar",
     "QueryAction",
     "QueryCounts",
@@ -279,13 +300,17 @@ __all__ = [
     "RelapseSite",
     "RelapseTiming",
     "ReportTables",
+    "RequiredItem",
     "RiskAssignment",
     "Role",
     "RoleGrant",
+    "SDVState",
     "SessionKind",
     "SignInPolicy",
     "SignInResult",
     "Site",
+    "SiteSDV",
+    "SourceVerification",
     "StorageError",
     "Store",
     "Strict",
@@ -320,6 +345,7 @@ __all__ = [
     "current_risk_groups",
     "database_url",
     "delete_row",
+    "describe_plan",
     "development_audit_settings",
     "diagnosis_date",
     "disclosed",
@@ -345,6 +371,7 @@ __all__ = [
     "head_revision",
     "list_accounts",
     "list_enrollments",
+    "list_marks",
     "list_missing_codes",
     "list_patients",
     "list_queries",
@@ -358,6 +385,7 @@ __all__ = [
     "may_read_dataset",
     "may_review_queries",
     "may_see_dashboard",
+    "may_verify",
     "note_check_satisfied",
     "open_check_queries",
     "open_item_queries",
@@ -378,6 +406,7 @@ __all__ = [
     "read_patient_chart",
     "read_record",
     "read_report_tables",
+    "read_sdv_status",
     "refresh_calendars",
     "refresh_stale",
     "register_patient",
@@ -385,6 +414,9 @@ __all__ = [
     "run_checks",
     "run_checks_and_queries",
     "run_idempotent",
+    "sdv_counts",
+    "sdv_plan_problems",
+    "sdv_worklist",
     "secret_problem",
     "set_active",
     "set_missing_code",
@@ -402,4 +434,5 @@ __all__ = [
     "user_by_username",
     "usernames",
     "verify_chain",
+    "verify_item",
 ]

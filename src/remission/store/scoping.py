@@ -17,6 +17,8 @@ from remission.store.actor import AccessDenied, Actor
 from remission.store.base import Identifying, PatientOwned, SiteScoped
 from remission.store.models import Patient, RoleAssignment, Site, User
 from remission.store.query_models import DataQuery, QueryMessage
+from remission.store.sdv_models import SourceVerification
+from remission.store.sdv_resets import check_mark_write
 from remission.store.vocabulary import Role
 
 
@@ -86,6 +88,10 @@ def _check_query_write(session: Session, actor: Actor, obj: DataQuery | QueryMes
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
     if isinstance(obj, DataQuery | QueryMessage):
         _check_query_write(session, actor, obj)
+        _check_patient_site(session, obj)
+        return
+    if isinstance(obj, SourceVerification):
+        check_mark_write(session, actor, obj)
         _check_patient_site(session, obj)
         return
     if isinstance(obj, Site | User | RoleAssignment):

@@ -19,6 +19,7 @@ from remission.store.calendar_hooks import note_changes, refresh_noted
 from remission.store.lengths import check_lengths
 from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.scoping import check_writes, scope_reads, session_actor
+from remission.store.sdv_resets import reset_changed_marks
 from remission.store.session_revocation import revoke_on_account_change
 
 
@@ -33,6 +34,8 @@ class StudySession(Session):
 event.listen(StudySession, "do_orm_execute", scope_reads)
 # First, so that the codes it removes are checked, length-checked and audited with the write.
 event.listen(StudySession, "before_flush", drop_superseded_codes)
+# Before the write check too: a changed value resets its SDV marks in the same flush, audited.
+event.listen(StudySession, "before_flush", reset_changed_marks)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", check_lengths)
 event.listen(StudySession, "after_flush", audit_flush)
