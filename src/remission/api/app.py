@@ -8,7 +8,17 @@ from remission import __version__
 from remission.api.actor_cache import ActorCache
 from remission.api.errors import ERROR_RESPONSES, install_error_handlers
 from remission.api.guards import GuardRequests
-from remission.api.routes import accounts, audit, auth, decisions, events, missing_codes, patients, queries
+from remission.api.routes import (
+    accounts,
+    audit,
+    auth,
+    decisions,
+    events,
+    missing_codes,
+    patients,
+    queries,
+    source_verification,
+)
 from remission.api.settings import Settings
 from remission.store import Store
 
@@ -29,7 +39,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         max_body_bytes=app.state.settings.max_body_bytes,
         max_json_depth=app.state.settings.max_json_depth,
     )
-    for module in (auth, accounts, patients, decisions, events, missing_codes, audit, queries):
+    routers = (auth, accounts, patients, decisions, events, missing_codes, audit, queries)
+    for module in (*routers, source_verification):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["health"])

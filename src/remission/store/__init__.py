@@ -60,10 +60,10 @@ from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.course_kinds import (
     BASELINE_FORM,
-    PATIENT_FIELDS,
-    PATIENT_FORM,
     COURSE_KINDS,
     MAX_ID,
+    PATIENT_FIELDS,
+    PATIENT_FORM,
     AdverseEventCreate,
     AnthracyclineDoseCreate,
     ConsentCreate,

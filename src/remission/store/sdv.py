@@ -94,6 +94,7 @@ def verify_item(
     monitor, :class:`InputError` naming the field for an item that does not exist, :class:`NotFound`
     for another site's patient or row.
     """
+    get_patient(session, patient_id=patient_id)  # another site's patient is not found before anything
     if not may_verify(session.actor):
         raise AccessDenied(f"{session.actor.username} may not mark source data verified (a monitor's task)")
     field = field or None
