@@ -290,7 +290,7 @@ class TestPlan:
         eligibility, risk, serious = describe_plan(load_protocol(NCT))
         assert {"patient.date_of_birth", "diagnosis.date", "consent.given_by"} <= set(eligibility.paths)
         assert (risk.paths, risk.mrd_time_points) == (("genetics.kmt2a.status",), ("after consolidation 1",))
-        assert serious.entry.kind == "form adverse-events where serious = True"
+        assert serious.entry.kind == "form adverse-events where serious = true"
 
     def test_a_protocol_without_a_plan_requires_nothing(self, world: World):
         """A child enrolled in nothing with a plan has no required items."""

@@ -95,6 +95,11 @@ LAZY = {
         "missing_app",
         "Missing-data codes: why a baseline field, a course-row field or an assessment has no value.",
     ),
+    "sdv": Lazy(
+        "remission.cli.sdv_commands",
+        "sdv_app",
+        "Source data verification: the protocols' SDV plans, what is verified, marking items verified.",
+    ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
         "cohort_app",
@@ -129,6 +134,7 @@ ORDER = (
     "checks",
     "queries",
     "missing",
+    "sdv",
     "therapy",
     "web",
     "screen",

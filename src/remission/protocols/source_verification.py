@@ -17,6 +17,7 @@ without entries requires no SDV. The store turns the entries into items of each 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -65,6 +66,9 @@ class VerificationEntry(ProtocolModel):
     def kind(self) -> str:
         """The entry in words, as a worklist line names why an item is required."""
         if self.form is not None:
-            condition = ", ".join(f"{name} = {value}" for name, value in (self.where or {}).items())
+            condition = ", ".join(
+                f"{name} = {value if isinstance(value, str) else json.dumps(value)}"
+                for name, value in (self.where or {}).items()
+            )
             return f"form {self.form.value}" + (f" where {condition}" if condition else "")
         return "eligibility inputs" if self.eligibility_inputs else "risk-group inputs"
