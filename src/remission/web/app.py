@@ -26,6 +26,7 @@ from remission.web.routes import (
     patients,
     queries,
     screening,
+    sdv,
     signin,
     worklist,
 )
@@ -46,6 +47,7 @@ def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
         dashboard,
         queries,
         worklist,
+        sdv,
         audit,
         downloads,
         admin,

@@ -16,6 +16,7 @@ from remission.store import (
     list_queries,
     list_sites,
     may_review_queries,
+    may_verify,
     patient_page,
     read_identifiers,
 )
@@ -23,6 +24,7 @@ from remission.web.missing_view import missing_view
 from remission.web.pages import render
 from remission.web.patient_view import patient_view
 from remission.web.query_view import item_text, item_url
+from remission.web.sdv_view import sdv_view
 from remission.web.viewer import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -80,6 +82,8 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
                 for q in list_queries(session, patient_id=patient_id)
             ],
             "may_review": may_review_queries(viewer.actor),
+            "sdv": sdv_view(session, view.patient, view.rows),
+            "may_verify": may_verify(viewer.actor),
         }
         return render(request, "patient.html", context)
 
