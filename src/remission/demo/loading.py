@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
 from remission.demo.conduct import load_conduct_examples
+from remission.demo.source_verification import load_sdv_examples
 from remission.protocols import Protocol, Verdict
 from remission.record.model import Attestation, PatientRecord
 from remission.record.vocabulary import AttestedOutcome
@@ -141,6 +142,7 @@ def load_examples(
     if synthetic:
         load_synthetic(store, synthetic)
         load_conduct_examples(store)
+        load_sdv_examples(store)
     with store.session(_OPERATOR) as session:
         patients = {patient.id: patient.study_id for patient in list_patients(session, limit=None)}
         current = current_risk_groups(session, patient_ids=patients)
