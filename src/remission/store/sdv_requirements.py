@@ -216,7 +216,8 @@ def _covers(mark: SourceVerification, item: str) -> bool:
 def _deciding_mark(marks: Sequence[SourceVerification], item: str) -> SourceVerification | None:
     covering = [mark for mark in marks if _covers(mark, item)]
     verified = [mark for mark in covering if mark.state is SDVState.VERIFIED]
-    return (verified or covering or [None])[0]
+    found = verified or covering
+    return found[0] if found else None
 
 
 def _patient_sdv(patient: Patient, data: _Rows) -> PatientSDV:

@@ -78,7 +78,7 @@ def _choices(
     patient: Patient, rows: Mapping[str, Sequence[Any]], verified: set[str]
 ) -> list[tuple[str, str]]:
     """Every whole course row, patient column and baseline section a monitor may mark, less the verified."""
-    items = [(PATIENT_FORM, None, name) for name in PATIENT_FIELDS]
+    items: list[tuple[str, int | None, str | None]] = [(PATIENT_FORM, None, name) for name in PATIENT_FIELDS]
     items += [
         (BASELINE_FORM, None, name)
         for name in BASELINE_FIELDS

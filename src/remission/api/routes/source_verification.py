@@ -1,4 +1,4 @@
-"""Source data verification: a patient's required items and marks, marking an item verified, a site's worklist.
+"""SDV: a patient's required items and marks, marking an item verified, a site's worklist.
 
 The store decides everything: who may mark (a monitor; 403), whether the item exists (422 naming the
 field), a second mark on a verified item (409), and which site's patients and marks the caller sees
