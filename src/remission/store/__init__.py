@@ -183,7 +183,6 @@ from remission.store.sdv_requirements import (
     SiteSDV,
     describe_plan,
     read_sdv_status,
-    sdv_counts,
     sdv_plan_problems,
     sdv_worklist,
 )
@@ -414,7 +413,6 @@ __all__ = [
     "run_checks",
     "run_checks_and_queries",
     "run_idempotent",
-    "sdv_counts",
     "sdv_plan_problems",
     "sdv_worklist",
     "secret_problem",

@@ -45,7 +45,7 @@ from remission.store.course_kinds import (
     PATIENT_FORM,
 )
 from remission.store.missing_data_items import baseline_value, item_key
-from remission.store.models import Enrollment, MRDMeasurement, Patient, Site
+from remission.store.models import Enrollment, MRDMeasurement, Patient
 from remission.store.patients import get_patient
 from remission.store.sdv import row_columns
 from remission.store.sdv_models import SDVState, SourceVerification
@@ -299,12 +299,6 @@ def sdv_worklist(session: StudySession, *, site_code: str) -> SiteSDV:
         patients = session.scalars(select(Patient).where(Patient.id.in_(chunk)).order_by(Patient.id))
         found += [sdv for patient in patients if (sdv := _patient_sdv(patient, data)).items]
     return SiteSDV(site.code, tuple(found))
-
-
-def sdv_counts(session: StudySession) -> dict[str, dict[str, int]]:
-    """Per site code the actor may read, the required items by state (the dashboard's counts)."""
-    codes = session.scalars(select(Site.code).order_by(Site.code))
-    return {code: sdv_worklist(session, site_code=code).counts for code in codes}
 
 
 @dataclass(frozen=True, slots=True)
