@@ -323,6 +323,8 @@ EVENT_CHANGES: dict[str, dict[str, Any]] = {
 
 
 #: A valid ``POST /patients/{id}/missing-codes`` body: a baseline field no seeded record fills.
+#: An item to mark verified against the source (SDV): a baseline field every seeded patient holds.
+SDV_BODY: dict[str, Any] = {"form": "baseline", "field": "diagnosis.who_type"}
 MISSING_CODE_BODY: dict[str, Any] = {
     "form": "baseline",
     "field": "refractory_disease",

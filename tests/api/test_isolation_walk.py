@@ -14,6 +14,8 @@ Rules checked:
 - the audit trail is read by admin, data manager and monitor only (403 for the rest);
 - data queries are opened, closed and re-opened by the data manager and monitor, answered by
   whoever writes the patient's data; another site's query is a 404 for a site role;
+- source data is marked verified by the monitor only (403 for the other roles, 404 on another
+  site's patient for a site role); a site's SDV worklist lists only patients the caller may read;
 - sites and users are made by the admin only; consent form versions are registered and changed by
   the admin and the data manager only, read by everyone, and their re-consent lists hold only
   patients the principal may read;
@@ -52,6 +54,7 @@ from .helpers import (
     PASSWORD,
     PRINCIPALS,
     QUERY_BODY,
+    SDV_BODY,
     SITES,
     Api,
     Principal,
@@ -71,6 +74,7 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 AUDIT_READERS = frozenset({Role.ADMIN, Role.DATA_MANAGER, Role.MONITOR})
 CLINICAL_WRITERS = frozenset({Role.DATA_MANAGER, Role.INVESTIGATOR, Role.COORDINATOR})
 QUERY_REVIEWERS = frozenset({Role.DATA_MANAGER, Role.MONITOR})
+SDV_VERIFIERS = frozenset({Role.MONITOR})
 
 P = re.escape(API_PREFIX)
 PATIENTS = re.compile(rf"^{P}/patients$")
@@ -80,7 +84,7 @@ EVENT_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/(?P<part>[a-z-]+)/\{{ro
 PLAIN = re.compile(rf"^{P}/[a-z/-]+$")
 USER = re.compile(rf"^{P}/users/\{{user_id\}}/(?P<part>active|roles)$")
 CODE_ROW = re.compile(rf"^{P}/patients/\{{patient_id\}}/missing-codes/\{{code_id\}}$")
-SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist|consent-actions)$")
+SITE_PART = re.compile(rf"^{P}/sites/\{{site_code\}}/(?P<part>worklist|consent-actions|sdv)$")
 CONSENT_VERSION = re.compile(rf"^{P}/consent-versions/\{{version_id\}}(/(?P<part>reconsent))?$")
 CONSENT_MANAGERS = frozenset({Role.ADMIN, Role.DATA_MANAGER})
 #: The walk registers consent versions of a study its patients are not enrolled in, so the
@@ -331,11 +335,14 @@ class Walk:
         return max(found)
 
     def site_part(self, method: str, template: str) -> bool:
-        """``/sites/{site_code}/worklist``: every signed-in user, listing only patients they may read."""
+        """``/sites/{site_code}/worklist`` and ``/sdv``: every signed-in user, listing only patients they
+        may read."""
         readable = {p.id for p in self.targets if self.read_status(p) == 200}
 
         def only_readable(answer: Any) -> str | None:
-            shown = {line["patient_id"] for line in answer.json()}
+            body = answer.json()
+            lines = body["patients"] if isinstance(body, dict) else body
+            shown = {line["patient_id"] for line in lines}
             return None if shown <= readable else f"lists patients {sorted(shown - readable)}"
 
         for code in SITES:
@@ -415,6 +422,10 @@ class Walk:
             elif method == "POST" and part == "enrollments":
                 body = enrollment_body(target.record)
                 self.call(method, template, url, self.write_status(target, 201), json=body)
+            elif method == "POST" and part == "sdv":
+                expected = 404 if self.who.site is not None and not self.own(target) else 403
+                expected = 201 if self.who.role in SDV_VERIFIERS else expected
+                self.call(method, template, url, expected, json=SDV_BODY)
             elif method == "POST" and part == "queries":
                 self.call(method, template, url, self.review_status(target, 201), json=QUERY_BODY)
             elif method == "POST" and part == "missing-codes":

@@ -101,3 +101,31 @@ class TestRoles:
         answer = client.get(f"{API_PREFIX}/patients/999999", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 404
         assert answer.json() == {"detail": [{"field": "patient", "problem": "not found"}]}
+
+
+class TestSourceVerification:
+    def test_marking_another_sites_patient_is_not_found(self, client: TestClient, web_store: Store) -> None:
+        """A SEV coordinator posting an SDV mark for an SNU patient gets 404, as for any of its writes."""
+        sign_in(client, "coordinator-sev")
+        target = patient_id(web_store, "INF-02")
+        answer = client.post(
+            f"/patients/{target}/sdv", data={"csrf_token": signed_in_csrf(client), "item": "patient||sex"}
+        )
+        assert answer.status_code == 404
+
+    def test_site_staff_may_not_mark_their_own_patient(self, client: TestClient, web_store: Store) -> None:
+        """A SEV coordinator, who enters the values, is refused marking them verified (403)."""
+        sign_in(client, "coordinator-sev")
+        target = patient_id(web_store, "INF-01")
+        answer = client.post(
+            f"/patients/{target}/sdv", data={"csrf_token": signed_in_csrf(client), "item": "patient||sex"}
+        )
+        assert answer.status_code == 403
+        assert "Mark verified" not in client.get(f"/patients/{target}").text
+
+    def test_the_sdv_worklist_of_another_site_is_refused_by_name(self, client: TestClient) -> None:
+        """A SEV coordinator asking for SNU's SDV worklist is told so and shows no SNU patient."""
+        sign_in(client, "coordinator-sev")
+        page = client.get("/sdv", params={"site": "SNU"}).text
+        assert "site: &#39;SNU&#39; is not a site you may read" in page
+        assert "INF-02" not in page

@@ -21,6 +21,7 @@ from remission.api.routes import (
     patients,
     queries,
     signatures,
+    source_verification,
 )
 from remission.api.settings import Settings
 from remission.store import Store
@@ -55,6 +56,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         locks,
         notifications,
         consents,
+        source_verification,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

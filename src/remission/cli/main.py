@@ -103,7 +103,7 @@ LAZY = {
     "signatures": Lazy(
         "remission.cli.signature_commands",
         "signatures_app",
-        "Electronic signatures (21 CFR Part 11): list, sign, what waits for re-signing, verify the binding.",
+        "Electronic signatures (21 CFR Part 11): list, sign, what waits for re-signing, verify.",
     ),
     "locks": Lazy(
         "remission.cli.lock_commands",
@@ -114,6 +114,11 @@ LAZY = {
         "remission.cli.consent_commands",
         "consent_app",
         "Consent form versions per study, who must re-consent, and the consent actions due.",
+    ),
+    "sdv": Lazy(
+        "remission.cli.sdv_commands",
+        "sdv_app",
+        "Source data verification: the protocols' SDV plans, what is verified, marking items verified.",
     ),
     "cohort": Lazy(
         "remission.cli.cohort_commands",
@@ -152,6 +157,8 @@ ORDER = (
     "notify",
     "signatures",
     "locks",
+    "sdv",
+    "consent",
     "therapy",
     "web",
     "screen",

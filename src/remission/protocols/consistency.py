@@ -10,6 +10,7 @@ from remission.protocols.edit_checks import edit_check_problems
 from remission.protocols.model import Protocol
 from remission.protocols.mrd_parameters import has_mrd_parameters, mrd_rules_from
 from remission.protocols.schedule_checks import schedule_problems
+from remission.protocols.sdv_inputs import verification_problems
 from remission.record.model import PatientRecord
 from remission.rules.checks import expression_problems
 from remission.rules.expressions import Expression
@@ -111,6 +112,7 @@ def _expressions(protocol: Protocol) -> Iterator[tuple[str, Expression]]:
 def protocol_problems(protocol: Protocol) -> list[FieldProblem]:
     """Every cross-reference or expression problem of ``protocol``; empty when it is sound."""
     problems = [*_sources(protocol), *_structure(protocol), *schedule_problems(protocol)]
+    problems += verification_problems(protocol)
     values = protocol.parameter_values()
     sources = {source.id for source in protocol.provenance.sources}
     problems += edit_check_problems(protocol.edit_checks, values, sources)

@@ -32,6 +32,7 @@ from remission.rules.expressions import (
     FieldTest,
     ParamRef,
     WindowTest,
+    children,
     date_order,
     parameters_read,
     walk,
@@ -80,9 +81,17 @@ class EditCheck(ProtocolModel):
         return self
 
 
+def _outside_items(expression: Expression) -> Iterator[Expression]:
+    """The nodes of the tree, depth first, but not inside an ``any_item`` (whose paths are relative)."""
+    yield expression
+    if not isinstance(expression, AnyItemTest):
+        for child in children(expression):
+            yield from _outside_items(child)
+
+
 def paths_read(expression: Expression) -> Iterator[str]:
     """The record paths an expression reads (the list of an ``any_item``, not inside it)."""
-    for node in walk(expression):
+    for node in _outside_items(expression):
         match node:
             case FieldTest():
                 yield node.field
@@ -96,7 +105,8 @@ def paths_read(expression: Expression) -> Iterator[str]:
                 pass
 
 
-def _references(expression: Expression) -> Iterator[object]:
+def references_read(expression: Expression) -> Iterator[object]:
+    """The reference dates an expression's date and age tests name (a name or a ``ParamRef``)."""
     for node in walk(expression):
         match node:
             case DateByTest() | DateFromTest():
@@ -134,7 +144,7 @@ def edit_check_problems(
                         f"{path!r} is neither row.<column> nor one of {sorted(CHECK_DERIVED_FIELDS)}",
                     )
                 )
-        for reference in _references(check.must):
+        for reference in references_read(check.must):
             name = parameters.get(reference.param) if isinstance(reference, ParamRef) else reference
             if name not in CHECK_REFERENCE_DATES:
                 problems.append(

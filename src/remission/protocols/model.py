@@ -16,6 +16,7 @@ from remission.protocols.base import Identifier, ProtocolModel
 from remission.protocols.edit_checks import EditCheck
 from remission.protocols.schedule import Assessment
 from remission.protocols.signature_plan import SignaturePlan
+from remission.protocols.source_verification import VerificationEntry
 from remission.rules.expressions import Expression
 
 __all__ = ["Identifier", "ProtocolModel"]
@@ -176,6 +177,9 @@ class Protocol(ProtocolModel):
     )
     signatures: SignaturePlan | None = Field(
         default=None, description="Who signs, and the signatures a casebook needs before it is locked."
+    )
+    source_verification: list[VerificationEntry] = Field(
+        default_factory=list, description="The SDV plan: the items a monitor verifies against the source."
     )
 
     def parameter_values(self) -> dict[str, Any]:

@@ -78,6 +78,8 @@ from remission.store.course_kinds import (
     BASELINE_FORM,
     COURSE_KINDS,
     MAX_ID,
+    PATIENT_FIELDS,
+    PATIENT_FORM,
     AdverseEventCreate,
     AnthracyclineDoseCreate,
     ConsentCreate,
@@ -210,6 +212,19 @@ from remission.store.queries import (
 from remission.store.query_models import DataQuery, QueryAction, QueryMessage, QueryState
 from remission.store.record_batch import read_cohort_records
 from remission.store.report_tables import ReportTables, read_report_tables
+from remission.store.sdv import SDV_FORMS, list_marks, verify_item
+from remission.store.sdv_models import SDVState, SourceVerification
+from remission.store.sdv_requirements import (
+    PatientSDV,
+    PlanLine,
+    RequiredItem,
+    SiteSDV,
+    describe_plan,
+    read_sdv_status,
+    sdv_plan_problems,
+    sdv_worklist,
+)
+from remission.store.sdv_resets import may_verify
 from remission.store.secret_strength import MIN_SECRET_BITS, estimated_bits, secret_problem
 from remission.store.session import StudySession
 from remission.store.sign_in_checks import SignInPolicy, SignInResult, sign_in
@@ -267,8 +282,11 @@ __all__ = [
     "MAX_QUERY_TEXT",
     "MIN_SECRET_BITS",
     "NOT_CLOSED",
+    "PATIENT_FIELDS",
+    "PATIENT_FORM",
     "PER_PAGE",
     "QUERY_FORMS",
+    "SDV_FORMS",
     "STATUSES",
     "WITHHELD",
     "AccessDenied",
@@ -332,7 +350,9 @@ __all__ = [
     "PatientChart",
     "PatientIdentifiers",
     "PatientRow",
+    "PatientSDV",
     "PhaseReport",
+    "PlanLine",
     "ProtocolCalendar",
     "QueryAction",
     "QueryCounts",
@@ -346,10 +366,12 @@ __all__ = [
     "RelapseSite",
     "RelapseTiming",
     "ReportTables",
+    "RequiredItem",
     "RequiredSignatureStatus",
     "RiskAssignment",
     "Role",
     "RoleGrant",
+    "SDVState",
     "SessionKind",
     "SignInPolicy",
     "SignInResult",
@@ -359,6 +381,8 @@ __all__ = [
     "SignatureState",
     "SignedUnit",
     "Site",
+    "SiteSDV",
+    "SourceVerification",
     "StorageError",
     "Store",
     "Strict",
@@ -396,6 +420,7 @@ __all__ = [
     "current_risk_groups",
     "database_url",
     "delete_row",
+    "describe_plan",
     "describe_unit",
     "development_audit_settings",
     "diagnosis_date",
@@ -427,6 +452,7 @@ __all__ = [
     "list_consent_versions",
     "list_enrollments",
     "list_locks",
+    "list_marks",
     "list_missing_codes",
     "list_notifications",
     "list_patients",
@@ -449,6 +475,7 @@ __all__ = [
     "may_see_dashboard",
     "may_set_locks",
     "may_sign",
+    "may_verify",
     "note_check_satisfied",
     "notification_dict",
     "notify",
@@ -476,6 +503,7 @@ __all__ = [
     "read_preferences",
     "read_record",
     "read_report_tables",
+    "read_sdv_status",
     "reconsent_list",
     "refresh_calendars",
     "refresh_stale",
@@ -488,6 +516,8 @@ __all__ = [
     "run_cycle",
     "run_idempotent",
     "run_worker",
+    "sdv_plan_problems",
+    "sdv_worklist",
     "secret_problem",
     "send_outbox",
     "set_active",
@@ -514,5 +544,6 @@ __all__ = [
     "user_by_username",
     "usernames",
     "verify_chain",
+    "verify_item",
     "verify_signatures",
 ]

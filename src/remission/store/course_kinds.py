@@ -35,6 +35,11 @@ MAX_ID = 2**31 - 1
 #: The form name of the patient's baseline (diagnostic) record, beside the course kinds' segments
 #: (data queries and missing-data codes are raised on it).
 BASELINE_FORM = "baseline"
+#: The form name of the patient row's own recorded columns (``patient:date_of_birth``), for the items
+#: of source data verification; the date of birth is read by the age criteria.
+PATIENT_FORM = "patient"
+#: The columns of the patient row that are recorded data (items under :data:`PATIENT_FORM`).
+PATIENT_FIELDS = ("date_of_birth", "sex")
 #: Record sections kept in ``Patient.baseline``; the rest of the record has tables of its own.
 BASELINE_FIELDS = (
     "diagnosis",

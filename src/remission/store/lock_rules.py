@@ -1,9 +1,10 @@
 """The rules of freezes and locks, applied to every flush of a study session.
 
 :func:`refuse_locked_writes` (``before_flush``) refuses any write to a patient's data that an active
-lock covers: a value of frozen data, or anything of locked data. Data queries, their messages and
-signatures (annotations on the data, not the data) are still accepted on frozen data. The
-calendar's kept entries are derived, not written by anyone, and are not checked.
+lock covers: a value of frozen data, or anything of locked data. Data queries, their messages,
+signatures and source-verification marks (annotations on the data, not the data) are still
+accepted on frozen data. The calendar's kept entries are derived, not written by anyone, and are
+not checked.
 :func:`check_lock_write` holds who may set and release locks: a data manager or an admin sets and
 releases a freeze and sets a lock; only an admin releases a lock. Both are called from
 :mod:`remission.store.session` and :mod:`remission.store.scoping`, so no route can skip them.
@@ -24,11 +25,12 @@ from remission.store.errors import Locked
 from remission.store.lock_models import DataLock, LockLevel, LockState
 from remission.store.models import Patient
 from remission.store.query_models import DataQuery, QueryMessage
+from remission.store.sdv_models import SourceVerification
 from remission.store.signature_models import Signature
 from remission.store.vocabulary import Role
 
 #: Rows about the data rather than the data: frozen data still takes them, locked data does not.
-ANNOTATIONS: tuple[type, ...] = (DataQuery, QueryMessage, Signature)
+ANNOTATIONS: tuple[type, ...] = (DataQuery, QueryMessage, Signature, SourceVerification)
 #: Roles that freeze, lock and unfreeze; only an admin unlocks.
 LOCK_SETTERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from remission.errors import FieldProblem, InputError
 from remission.record.model import PatientRecord
 from remission.store.base import PatientOwned
-from remission.store.course_kinds import BASELINE_FIELDS, BASELINE_FORM, COURSE_KINDS, row_kind
+from remission.store.course_kinds import BASELINE_FIELDS, BASELINE_FORM, COURSE_KINDS, PATIENT_FORM, row_kind
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
 from remission.store.models import Patient
 
@@ -40,13 +40,14 @@ def item_key(
     assessment: str | None = None,
     occurrence: str | None = None,
 ) -> str:
-    """The canonical key of an item: ``baseline:PATH``, ``SEGMENT#ROW:COLUMN`` or
+    """The canonical key of an item: ``baseline:PATH``, ``patient:COLUMN``, ``SEGMENT#ROW:COLUMN``,
+    ``SEGMENT#ROW:`` (the whole row: a form, for source data verification) or
     ``calendar:PROTOCOL/ASSESSMENT/OCCURRENCE``."""
-    if form == BASELINE_FORM:
-        return f"{BASELINE_FORM}:{field}"
+    if form in (BASELINE_FORM, PATIENT_FORM):
+        return f"{form}:{field}"
     if form == CALENDAR_FORM:
         return f"{CALENDAR_FORM}:{protocol_id}/{assessment}/{occurrence or ''}"
-    return f"{form}#{row_id}:{field}"
+    return f"{form}#{row_id}:{field or ''}"
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -155,7 +156,7 @@ def drop_superseded_codes(session: Session, flush_context: Any, instances: Any) 
         if changed and session.is_modified(obj, include_collections=False):
             wanted.update(_superseded(session, obj))
     gone_rows = [
-        (obj.patient_id, f"{kind.segment}#{obj.id}:")
+        (obj.patient_id, item_key(kind.segment, row_id=obj.id))
         for obj in session.deleted
         if isinstance(obj, PatientOwned) and (kind := row_kind(obj)) is not None
     ]

@@ -21,6 +21,8 @@ from remission.store.lock_rules import check_lock_write
 from remission.store.models import Patient, RoleAssignment, Site, User
 from remission.store.notification_models import Notification, OutboxMessage, UserOwned
 from remission.store.query_models import DataQuery, QueryMessage
+from remission.store.sdv_models import SourceVerification
+from remission.store.sdv_resets import check_mark_write
 from remission.store.signature_models import Signature
 from remission.store.signature_rules import check_signature_write
 from remission.store.vocabulary import Role
@@ -134,12 +136,17 @@ def _check_write(session: Session, actor: Actor, obj: object) -> None:
         if readable is not None and obj.site_id not in readable:
             raise AccessDenied(f"{actor.username} may not sign records of site {obj.site_id}")
         _check_patient_site(session, obj)
+        return
     if isinstance(obj, ConsentFormVersion):
         if (
             not (actor.system or actor.study_roles & {Role.ADMIN, Role.DATA_MANAGER})
             or obj in session.deleted
         ):
             raise AccessDenied(f"{actor.username} may not change consent form versions")
+        return
+    if isinstance(obj, SourceVerification):
+        check_mark_write(session, actor, obj)
+        _check_patient_site(session, obj)
         return
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts and not _own_password_only(session, actor, obj):

@@ -22,6 +22,7 @@ from remission.store.lock_rules import refuse_locked_writes
 from remission.store.missing_data_items import drop_superseded_codes
 from remission.store.notification_hooks import deliver_noted, forget_events, note_events
 from remission.store.scoping import check_writes, scope_reads, session_actor
+from remission.store.sdv_resets import reset_changed_marks
 from remission.store.session_revocation import revoke_on_account_change
 from remission.store.signature_hooks import invalidate_changed, note_signed_changes
 
@@ -37,6 +38,8 @@ class StudySession(Session):
 event.listen(StudySession, "do_orm_execute", scope_reads)
 # First, so that the codes it removes are checked, length-checked and audited with the write.
 event.listen(StudySession, "before_flush", drop_superseded_codes)
+# Before the write check too: a changed value resets its SDV marks in the same flush, audited.
+event.listen(StudySession, "before_flush", reset_changed_marks)
 event.listen(StudySession, "before_flush", check_writes)
 event.listen(StudySession, "before_flush", refuse_locked_writes)
 event.listen(StudySession, "before_flush", check_lengths)

@@ -19,6 +19,7 @@ from remission.store import (
     lock_on,
     may_review_queries,
     may_sign,
+    may_verify,
     patient_consent_actions,
     patient_page,
     read_identifiers,
@@ -28,6 +29,7 @@ from remission.web.missing_view import missing_view
 from remission.web.pages import render
 from remission.web.patient_view import patient_view
 from remission.web.query_view import item_text, item_url
+from remission.web.sdv_view import sdv_view
 from remission.web.viewer import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -90,6 +92,8 @@ def show_patient(request: Request, viewer: ViewerDep, patient_id: PatientId) -> 
             "may_sign": may_sign(session, patient=view.patient),
             "lock": lock_on(session, patient=view.patient),
             "consent_actions": patient_consent_actions(session, patient_id=patient_id, as_of=date.today()),
+            "sdv": sdv_view(session, view.patient, view.rows),
+            "may_verify": may_verify(viewer.actor),
         }
         return render(request, "patient.html", context)
 
