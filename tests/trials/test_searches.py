@@ -186,7 +186,7 @@ class TestSubscriber:
         def unreachable(news: Any) -> None:
             raise OSError("database unreachable")
 
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="unreachable"):
             run_search(registry, "child", as_of=TODAY, today=TODAY, before_saving=unreachable)
         seen: list[list[str]] = []
         run_search(
