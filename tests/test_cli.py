@@ -411,10 +411,19 @@ class TestDemoStore:
         assert entries
         assert entries[0] in second.stdout  # the same number of audit entries: nothing written again
 
-    def test_demo_points_to_the_web_app_and_counts_groups_readably(self, tmp_path: Path) -> None:
+    @pytest.fixture(scope="class")
+    def loaded(
+        self, tmp_path_factory: pytest.TempPathFactory
+    ) -> tuple[str, subprocess.CompletedProcess[str]]:
+        """One `demo --database` run (as `make run` starts): its database URL and its output."""
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+        return url, run("demo", "--database", url)
+
+    def test_demo_points_to_the_web_app_and_counts_groups_readably(
+        self, loaded: tuple[str, subprocess.CompletedProcess[str]]
+    ) -> None:
         """`demo --database` names `remission web` (not the API-only `serve`) and prints "LR 48, …"."""
-        url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-        result = run("demo", "--database", url)
+        url, result = loaded
         assert result.returncode == 0, result.stderr
         assert f"remission web --database {url}" in result.stdout
         assert "remission serve" not in result.stdout
@@ -422,6 +431,27 @@ class TestDemoStore:
         groups = result.stdout.split("current risk groups ", 1)[1].split(";", 1)[0]
         assert [part.rsplit(" ", 1)[0] for part in groups.split(", ")][:3] == ["LR", "IR", "HR"]
         assert all(part.rsplit(" ", 1)[1].isdigit() for part in groups.split(", "))
+
+    def test_demo_leaves_a_query_and_a_serious_adverse_event_in_the_coordinators_inbox(
+        self, loaded: tuple[str, subprocess.CompletedProcess[str]]
+    ) -> None:
+        """After `demo --database`, coordinator-syn-a (the conduct examples' site) has both unread."""
+        from remission.store import Actor, Store, actor_for_user, list_notifications, user_by_username
+
+        url, result = loaded
+        assert result.returncode == 0, result.stderr
+        assert "Demo logins (development only" in result.stdout
+        store = Store.open(url, migrated=True)
+        try:
+            with store.session(Actor.for_system("test")) as session:
+                user_id = user_by_username(session, username="coordinator-syn-a").id
+                actor = actor_for_user(session, user_id=user_id)
+            assert actor is not None
+            with store.session(actor) as session:
+                kinds = {n.kind.value for n in list_notifications(session, unread_only=True)}
+        finally:
+            store.engine.dispose()
+        assert {"query opened", "serious adverse event"} <= kinds
 
 
 class TestInstalledCommand:

@@ -160,3 +160,41 @@ class TestRecruitment:
         assert [c.to_dict() for c in news.recruitment_changed] == [
             {"trial": "NCT05327894", "before": "RECRUITING", "after": "ACTIVE_NOT_RECRUITING"}
         ]
+
+
+class TestSubscriber:
+    def test_the_subscriber_is_kept_and_given_with_each_run(self, registry: Registry, tmp_path: Path) -> None:
+        """A search saved with a subscriber names it, and its saving day, in every later run."""
+        save(registry, record_file(tmp_path, make_record(**KMT2A_R_TODDLER)), subscriber=" kim ")
+        news = run_search(registry, "child", as_of=TODAY, today=TODAY)
+        assert (news.subscriber, news.saved_on) == ("kim", TODAY.isoformat())
+
+    def test_a_blank_subscriber_is_refused(self, registry: Registry, tmp_path: Path) -> None:
+        """A subscriber of only spaces is an input error naming --subscriber, and nothing is saved."""
+        with pytest.raises(InputError) as raised:
+            save(registry, record_file(tmp_path, make_record(**KMT2A_R_TODDLER)), subscriber="  ")
+        assert raised.value.source == "--subscriber"
+        assert search_names(registry) == []
+
+    def test_a_failing_hook_leaves_the_baseline_so_the_news_comes_again(
+        self, registry: Registry, tmp_path: Path
+    ) -> None:
+        """The hook runs before the baseline moves: if it fails, the next run finds the same trial new."""
+        save(registry, record_file(tmp_path, make_record(**KMT2A_R_TODDLER)), subscriber="kim")
+        registry.import_files([FIXTURES / "study_single.json"], imported_on=TODAY)
+
+        def unreachable(news: Any) -> None:
+            raise OSError("database unreachable")
+
+        with pytest.raises(OSError, match="unreachable"):
+            run_search(registry, "child", as_of=TODAY, today=TODAY, before_saving=unreachable)
+        seen: list[list[str]] = []
+        run_search(
+            registry,
+            "child",
+            as_of=TODAY,
+            today=TODAY,
+            before_saving=lambda news: seen.append([m.trial.id for m in news.newly_matching]),
+        )
+        assert seen == [["NCT99000001"]]
+        assert not run_search(registry, "child", as_of=TODAY, today=TODAY).anything_new

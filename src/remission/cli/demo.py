@@ -2,11 +2,14 @@
 
 With a store, the demo also loads the example patients and the synthetic cohort of
 :mod:`remission.demo` (``SYN-…``: outcomes from arbitrary demo parameters, not clinical
-facts), so ``remission report`` has outcomes to analyse.
+facts), so ``remission report`` has outcomes to analyse. In development (``REMISSION_ENV``, as
+for ``remission web --demo``) it makes the demo logins before the daily-conduct examples, so
+their queries and serious adverse event are in the inboxes when ``make run`` serves the pages.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -16,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from remission.cli.inputs import read_records
-from remission.demo import load_examples, synthetic_cohort
+from remission.demo import DEMO_PASSWORD, load_examples, synthetic_cohort
 from remission.protocols import Protocol, screen_patients, stratify_patients
 from remission.store import Store
 
@@ -28,13 +31,19 @@ def group_counts(counts: Mapping[str, object], protocol: Protocol) -> str:
     return ", ".join(f"{group} {counts[group]}" for group in ranked)
 
 
+def demo_logins_allowed() -> bool:
+    """Whether the demo may make its logins: in development only, as ``remission web --demo``."""
+    return os.environ.get("REMISSION_ENV", "development") == "development"
+
+
 def run_demo(
     console: Console, examples: Path, protocol: Protocol, *, as_of: date, store: Store | None = None
 ) -> None:
     """Print one row per example record: verdict, what blocks or is unknown, risk group.
 
     With a ``store``, also load the examples into it (enrolling the eligible ones) and the
-    synthetic demo cohort, and summarise what the store holds.
+    synthetic demo cohort, and summarise what the store holds; in development, with the demo
+    logins made before the daily-conduct examples (:func:`demo_logins_allowed`).
     """
     records = read_records([examples], today=date.today())
     screened = screen_patients(records, protocol, as_of=as_of)
@@ -74,7 +83,10 @@ def run_demo(
     )
     if store is not None:
         verdicts = [s.verdict for s in screened]
-        summary = load_examples(store, records, verdicts, protocol, synthetic=synthetic_cohort())
+        logins = demo_logins_allowed()
+        summary = load_examples(
+            store, records, verdicts, protocol, synthetic=synthetic_cohort(), accounts=logins
+        )
         groups = summary["risk_groups"]
         assert isinstance(groups, Mapping)
         url = store.redacted_url
@@ -90,3 +102,11 @@ def run_demo(
             ),
             soft_wrap=True,
         )
+        if logins:
+            console.print(
+                Text(
+                    f"Demo logins (development only, password {DEMO_PASSWORD}): remission web --demo "
+                    "lists them; the demo's queries and serious adverse event are in their inboxes."
+                ),
+                soft_wrap=True,
+            )

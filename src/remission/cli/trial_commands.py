@@ -6,9 +6,11 @@ the entry point prints one line per problem and exits with status 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -41,6 +43,9 @@ from remission.trials import (
 )
 from remission.trials.geo import Point
 
+if TYPE_CHECKING:
+    from remission.cli.trial_notices import SubscriberNotices
+
 trials_app = typer.Typer(
     help="Clinical-trial registry: import ClinicalTrials.gov records, match a child, saved searches.",
     no_args_is_help=True,
@@ -72,8 +77,32 @@ VerdictsFileOption = Annotated[
     Path | None, typer.Option("--out", help="With --cohort: write each record-trial verdict (.parquet/.csv).")
 ]
 JsonOption = Annotated[bool, flag("--json", help="Print JSON instead of tables.")]
+# The variable is the store's (remission.store.database.URL_VARIABLE), named here so that the
+# trial commands load no database library unless a saved search has someone to tell.
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="REMISSION_DATABASE_URL",
+        show_envvar=False,
+        help="Study database whose accounts saved searches tell of new trials "
+        "(default $REMISSION_DATABASE_URL; without one, nobody is told).",
+    ),
+]
 
 _VERDICT_STYLE = {"eligible": "bold green", "not eligible": "bold red", "needs review": "bold yellow"}
+
+
+@contextmanager
+def _subscriber_notices(database: str | None) -> Iterator[SubscriberNotices]:
+    """The hook that tells saved searches' subscribers of newly matching trials (store loaded here)."""
+    from remission.cli.trial_notices import SubscriberNotices
+
+    notices = SubscriberNotices(database, err)
+    try:
+        yield notices
+    finally:
+        notices.close()
 
 
 def _registry(path: Path | None) -> Registry:
@@ -135,17 +164,18 @@ def import_trials(
     files: Annotated[list[Path], typer.Argument(help="ClinicalTrials.gov API v2 study JSON files.")],
     registry: RegistryOption = None,
     as_of: AsOfOption = None,
+    database: DatabaseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Import registry records (all files or none), then re-run the saved searches and show what is new."""
     chosen = _registry(registry)
     on = parse_date(as_of, option="--as-of")
     outcomes = chosen.import_files(files, imported_on=date.today())
-    news = run_all_searches(chosen, as_of=on, today=date.today())
+    with _subscriber_notices(database) as notices:
+        news = run_all_searches(chosen, as_of=on, today=date.today(), before_saving=notices)
     if json_output:
-        render.print_json(
-            {"imported": [o.to_dict() for o in outcomes], "searches": [n.to_dict() for n in news]}
-        )
+        searches = [notices.annotate(n.to_dict()) for n in news]
+        render.print_json({"imported": [o.to_dict() for o in outcomes], "searches": searches})
         return
     table = Table(title=f"imported into {chosen.root}")
     for column in ("trial", "change", "from"):
@@ -153,10 +183,10 @@ def import_trials(
     for outcome in outcomes:
         table.add_row(outcome.nct_id, outcome.change, outcome.source)
     out.print(table)
-    _print_news(news)
+    _print_news(news, notices)
 
 
-def _print_news(news: list[WhatsNew]) -> None:
+def _print_news(news: list[WhatsNew], notices: SubscriberNotices) -> None:
     if not news:
         out.print("no saved searches to re-run")
     for item in news:
@@ -171,6 +201,9 @@ def _print_news(news: list[WhatsNew]) -> None:
         for change in item.recruitment_changed:
             line = f"  recruitment: {change.trial_id} — {change.before} → {change.after}"
             out.print(line, highlight=False)
+        if item.search in notices.told:
+            subscriber, written = notices.told[item.search]
+            out.print(f"  told {subscriber} ({written} new in the inbox)", highlight=False, markup=False)
 
 
 @trials_app.command("match")
@@ -309,11 +342,25 @@ def search_save(
     near: NearOption = None,
     link: Annotated[bool, flag("--link", help="Keep the file's path and re-read it each run.")] = False,
     replace: Annotated[bool, flag("--replace", help="Overwrite a search of the same name.")] = False,
+    subscriber: Annotated[
+        str | None,
+        typer.Option(
+            "--subscriber", help="Username of the study database to tell of trials that newly match."
+        ),
+    ] = None,
     as_of: AsOfOption = None,
     registry: RegistryOption = None,
+    database: DatabaseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Save a child's search under a name and run it once; later imports report what is new."""
+    if subscriber is not None:
+        from remission.cli.trial_notices import NO_DATABASE, check_subscriber
+
+        if database is not None:
+            check_subscriber(database, subscriber)
+        else:
+            _warn([f"--subscriber {subscriber!r} not checked against the study's accounts: {NO_DATABASE}"])
     result = save_search(
         _registry(registry),
         name,
@@ -323,6 +370,7 @@ def search_save(
         as_of=parse_date(as_of, option="--as-of"),
         today=date.today(),
         replace=replace,
+        subscriber=subscriber,
     )
     if json_output:
         render.print_json(result.to_dict())
@@ -337,19 +385,24 @@ def search_run(
     names: Annotated[list[str] | None, typer.Argument(help="Searches to run (default: all).")] = None,
     as_of: AsOfOption = None,
     registry: RegistryOption = None,
+    database: DatabaseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Re-run saved searches and report what is new: newly matching trials and changed verdicts."""
     chosen = _registry(registry)
     on = parse_date(as_of, option="--as-of")
-    if names:
-        news = [run_search(chosen, name, as_of=on, today=date.today()) for name in names]
-    else:
-        news = run_all_searches(chosen, as_of=on, today=date.today())
+    with _subscriber_notices(database) as notices:
+        if names:
+            news = [
+                run_search(chosen, name, as_of=on, today=date.today(), before_saving=notices)
+                for name in names
+            ]
+        else:
+            news = run_all_searches(chosen, as_of=on, today=date.today(), before_saving=notices)
     if json_output:
-        render.print_json([item.to_dict() for item in news])
+        render.print_json([notices.annotate(item.to_dict()) for item in news])
         return
-    _print_news(news)
+    _print_news(news, notices)
 
 
 @search_app.command("list")
@@ -361,13 +414,19 @@ def search_list(registry: RegistryOption = None, json_output: JsonOption = False
         render.print_json(summaries)
         return
     table = Table(title=f"saved searches in {chosen.root}")
-    for column in ("name", "patient", "record", "near", "saved", "last run"):
+    for column in ("name", "patient", "record", "near", "subscriber", "saved", "last run"):
         table.add_column(column, overflow="fold")
     for s in summaries:
         near = ",".join(f"{v:g}" for v in s["near"]) if s["near"] else "-"
         record = s["record_path"] or "copy"
         table.add_row(
-            s["name"], s["study_id"] or "-", record, near, s["saved_on"] or "-", s["last_run"] or "-"
+            s["name"],
+            s["study_id"] or "-",
+            record,
+            near,
+            s["subscriber"] or "-",
+            s["saved_on"] or "-",
+            s["last_run"] or "-",
         )
     out.print(table)
 

@@ -9,7 +9,6 @@ all with the development password :data:`DEMO_PASSWORD`, printed at start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -20,69 +19,30 @@ from rich.table import Table
 
 from remission.cli.flags import flag
 from remission.cli.store_commands import DatabaseOption
+from remission.demo import DEMO_PASSWORD, DemoAccount, create_demo_accounts, demo_accounts
 from remission.errors import FieldProblem, InputError
-from remission.store import Actor, Role, Store, add_user, database_url, list_sites, usernames
+from remission.store import Store, database_url
 
-#: The password of every demo account. Development only: ``--demo`` refuses other environments.
-DEMO_PASSWORD = "remission-demo"
+# Where the tests and older callers import them from.
+__all__ = ["DEMO_PASSWORD", "DemoAccount", "create_demo_accounts", "demo_accounts", "load_demo_data", "web"]
+
 DEMO_PROTOCOL = "NCT06516679"
 EXAMPLES = Path("examples/patients")
 out = Console(soft_wrap=True, highlight=False)
 
 
-@dataclass(frozen=True, slots=True)
-class DemoAccount:
-    username: str
-    full_name: str
-    role: Role
-    site: str | None
-
-
-def demo_accounts(site_codes: list[str]) -> list[DemoAccount]:
-    """The demo accounts for these sites: one per study role, a coordinator and an investigator per site."""
-    accounts = [
-        DemoAccount("admin", "Demo Administrator", Role.ADMIN, None),
-        DemoAccount("data-manager", "Demo Data Manager", Role.DATA_MANAGER, None),
-        DemoAccount("statistician", "Demo Statistician", Role.STATISTICIAN, None),
-        DemoAccount("monitor", "Demo Monitor", Role.MONITOR, None),
-    ]
-    for code in site_codes:
-        slug = code.lower()
-        accounts.append(
-            DemoAccount(f"coordinator-{slug}", f"Demo Coordinator {code}", Role.COORDINATOR, code)
-        )
-        accounts.append(
-            DemoAccount(f"investigator-{slug}", f"Demo Investigator {code}", Role.INVESTIGATOR, code)
-        )
-    return accounts
-
-
-def create_demo_accounts(store: Store) -> list[DemoAccount]:
-    """Make the demo accounts of every site in the store (existing usernames are left alone)."""
-    operator = Actor.for_system("web demo")
-    with store.session(operator) as session:
-        sites = [site.code for site in list_sites(session)]
-        taken = usernames(session)
-        accounts = demo_accounts(sites)
-        for account in accounts:
-            if account.username not in taken:
-                add_user(
-                    session,
-                    username=account.username,
-                    full_name=account.full_name,
-                    password=DEMO_PASSWORD,
-                    role=account.role,
-                    site_code=account.site,
-                )
-    return accounts
-
-
 def load_demo_data(
-    store: Store, examples: Path = EXAMPLES, *, synthetic_size: int | None = None
+    store: Store,
+    examples: Path = EXAMPLES,
+    *,
+    synthetic_size: int | None = None,
+    accounts: bool = False,
 ) -> dict[str, object]:
     """Load the example patients (when the folder exists) and the synthetic cohort; return the summary.
 
     ``synthetic_size`` makes a smaller (or larger) synthetic cohort than the demo's default.
+    ``accounts`` makes the demo accounts before the daily-conduct examples, so their events reach
+    the inboxes (:func:`remission.demo.load_examples`); the summary lists them under ``accounts``.
     """
     from remission.cli.inputs import read_records
     from remission.demo import load_examples, synthetic_cohort
@@ -92,7 +52,7 @@ def load_demo_data(
     records = read_records([examples], today=date.today()) if examples.is_dir() else []
     verdicts = [result.verdict for result in screen_patients(records, protocol, as_of=date.today())]
     cohort = synthetic_cohort() if synthetic_size is None else synthetic_cohort(size=synthetic_size)
-    return load_examples(store, records, verdicts, protocol, synthetic=cohort)
+    return load_examples(store, records, verdicts, protocol, synthetic=cohort, accounts=accounts)
 
 
 def _print_accounts(accounts: list[DemoAccount]) -> None:
@@ -126,13 +86,15 @@ def web(
     store = Store.open(database_url(database))
     upgrade(store.engine)
     if demo:
-        summary = load_demo_data(store)
+        summary = load_demo_data(store, accounts=True)
         out.print(
             f"Demo data: {summary['patients']} patients ({summary['synthetic']} synthetic, outcomes from "
             "arbitrary "
             f"demo parameters); audit trail {'intact' if summary['audit_intact'] else 'BROKEN'}."
         )
-        _print_accounts(create_demo_accounts(store))
+        made = summary["accounts"]
+        assert isinstance(made, list)  # load_examples lists the accounts it was asked to make
+        _print_accounts(made)
     out.print(
         f"Serving http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json) from "
         f"{store.redacted_url}. Ctrl+C stops."

@@ -1,4 +1,5 @@
-"""The daily conduct of the demo study: data queries and a missing-data code, so the pages show them.
+"""The daily conduct of the demo study: data queries, a missing-data code and a serious adverse
+event, so the pages and the inboxes show them.
 
 At the first synthetic site, written through the store like any entry (edit checks, audit trail):
 
@@ -6,7 +7,13 @@ At the first synthetic site, written through the store like any entry (edit chec
   soft edit checks open their data queries automatically;
 - a data query on a baseline value, opened by the data manager and answered by the coordinator
   (waiting for the data manager to close it);
-- the end-of-induction MRD of another child marked *not done* with a missing-data code.
+- the end-of-induction MRD of another child marked *not done* with a missing-data code;
+- a serious adverse event in the induction of the first child, entered by the coordinator: the
+  inboxes show its reporting clock (the protocol's ``sae_report_hours`` from the entry).
+
+Written after the demo accounts exist (:func:`remission.demo.load_examples` with ``accounts``),
+so the site's coordinator and investigator find the queries and the serious adverse event in
+their inboxes, and the data manager and the monitor the serious adverse event.
 
 None of it changes a risk group: NCT06516679 stratifies on MRD after consolidation 1 only.
 Written once: a store that already holds a data query is left alone.
@@ -21,6 +28,7 @@ from remission.record.vocabulary import MissingCode
 from remission.store import (
     CALENDAR_FORM,
     Actor,
+    AdverseEvent,
     MRDMeasurement,
     Store,
     TreatmentPhaseRecord,
@@ -86,4 +94,14 @@ def load_conduct_examples(store: Store) -> bool:
             code=MissingCode.NOT_DONE,
             note="No marrow sample at the end of induction: the child was in intensive care.",
         )
+    with store.session(_COORDINATOR, reason="demo: serious adverse event reported") as session:
+        serious = {
+            "term": "Febrile neutropenia",
+            "grade": 3,
+            "onset_date": end - timedelta(days=10),
+            "resolution_date": end - timedelta(days=4),
+            "serious": True,
+            "attribution": "probable",
+        }
+        create_row(session, model=AdverseEvent, patient_id=first, values=serious)
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from remission.demo.accounts import create_demo_accounts
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
 from remission.demo.conduct import load_conduct_examples
 from remission.demo.consent import consent_label, register_consent_versions
@@ -136,11 +137,18 @@ def load_examples(
     protocol: Protocol,
     *,
     synthetic: list[SyntheticPatient] | None = None,
+    accounts: bool = False,
 ) -> dict[str, object]:
     """Create the schema, load the records (enrolling the eligible) and the synthetic cohort; summarise.
 
+    With ``accounts``, the demo accounts (:func:`create_demo_accounts`, development only) are made
+    after the patients and before the daily-conduct examples: the bulk load tells nobody of its
+    thousands of historical events, while the conduct examples' queries and serious adverse event
+    reach the site's coordinator and investigator as live entries would.
+
     The summary counts ``patients`` (all), ``examples`` and ``synthetic`` patients, the current
-    risk groups (``not enrolled`` for the others), and the audit trail's length and integrity.
+    risk groups (``not enrolled`` for the others), and the audit trail's length and integrity;
+    with ``accounts``, it lists them under ``accounts``.
     """
     upgrade(store.engine)
     for record, verdict in zip(records, verdicts, strict=True):
@@ -150,6 +158,8 @@ def load_examples(
         # enrollments rest on a registered, approved form version.
         register_consent_versions(store, _OPERATOR)
         load_synthetic(store, synthetic)
+    made = create_demo_accounts(store) if accounts else None
+    if synthetic:
         load_conduct_examples(store)
         load_sdv_examples(store)
     with store.session(_OPERATOR) as session:
@@ -158,7 +168,7 @@ def load_examples(
     groups = Counter(current[pid].risk_group if pid in current else "not enrolled" for pid in patients)
     chain = store.verify_audit()
     synthetic_count = sum(study_id.startswith(SYNTHETIC_PREFIX) for study_id in patients.values())
-    return {
+    summary: dict[str, object] = {
         "patients": len(patients),
         "examples": len(patients) - synthetic_count,
         "synthetic": synthetic_count,
@@ -166,3 +176,6 @@ def load_examples(
         "audit_entries": chain.entries,
         "audit_intact": chain.intact,
     }
+    if made is not None:
+        summary["accounts"] = made
+    return summary

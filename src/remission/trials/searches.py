@@ -1,15 +1,18 @@
 """Saved searches: a child's trial search kept under a name and re-run when trials change.
 
 A saved search holds a copy of the record (or, with ``link``, the path of the record file, read
-again at every run), an optional location, and the outcome of its last run per trial. Running
-it again reports what is new: trials that match and were not seen before, and trials whose
-verdict changed. The new outcome becomes the baseline for the next run.
+again at every run), an optional location, an optional subscriber (a username of the study
+store, told of newly matching trials by the command line, which wires the store in), and the
+outcome of its last run per trial. Running it again reports what is new: trials that match and
+were not seen before, and trials whose verdict changed. The new outcome becomes the baseline for
+the next run.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,7 @@ from remission.trials.results import MatchReport, TrialMatch
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _FORMAT = "remission-saved-search-1"
+_MAX_SUBSCRIBER = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class WhatsNew:
     changed: tuple[VerdictChange, ...]
     first_run: bool
     recruitment_changed: tuple[VerdictChange, ...] = ()
+    #: The username the search tells of newly matching trials, and the day it was saved.
+    subscriber: str | None = None
+    saved_on: str | None = None
 
     @property
     def anything_new(self) -> bool:
@@ -61,6 +68,7 @@ class WhatsNew:
             "study_id": self.report.study_id,
             "run_on": self.report.matched_on.isoformat(),
             "first_run": self.first_run,
+            "subscriber": self.subscriber,
             "newly_matching": [
                 {"trial": m.trial.id, "acronym": m.trial.acronym, "verdict": m.verdict.value}
                 for m in self.newly_matching
@@ -119,7 +127,13 @@ def _outcomes(report: MatchReport) -> dict[str, dict[str, Any]]:
     }
 
 
-def _run(registry: Registry, stored: dict[str, Any], *, as_of: date, today: date) -> WhatsNew:
+#: Called with a run's outcome before it becomes the baseline (the command line tells the subscriber).
+NewsHook = Callable[[WhatsNew], None]
+
+
+def _run(
+    registry: Registry, stored: dict[str, Any], *, as_of: date, today: date, before_saving: NewsHook | None
+) -> WhatsNew:
     record = _record_of(stored, today=today)
     near = Point(*stored["near"]) if stored.get("near") else None
     report = match_trials(record, registry.trials(), as_of=as_of, near=near)
@@ -141,13 +155,36 @@ def _run(registry: Registry, stored: dict[str, Any], *, as_of: date, today: date
         and m.verdict is not Verdict.NOT_ELIGIBLE
         and before[m.trial.id].get("status") != _status(m)
     )
+    news = WhatsNew(
+        stored["name"],
+        report,
+        newly,
+        changed,
+        first_run,
+        recruitment,
+        subscriber=stored.get("subscriber"),
+        saved_on=stored.get("saved_on"),
+    )
+    # Before the baseline moves: a hook that fails leaves the news to be found again by the next run.
+    if before_saving is not None:
+        before_saving(news)
     stored = {**stored, "last_run": {"on": as_of.isoformat(), "trials": _outcomes(report)}}
     write_json_atomically(_path(registry, stored["name"]), stored)
-    return WhatsNew(stored["name"], report, newly, changed, first_run, recruitment)
+    return news
 
 
 def _status(match: TrialMatch) -> str | None:
     return match.trial.status.overall.value if match.trial.status else None
+
+
+def _check_subscriber(subscriber: str | None) -> str | None:
+    if subscriber is None:
+        return None
+    cleaned = subscriber.strip()
+    if not cleaned or len(cleaned) > _MAX_SUBSCRIBER or not cleaned.isprintable():
+        problem = f"a username of the study store (1 to {_MAX_SUBSCRIBER} printable characters)"
+        raise InputError("--subscriber", [FieldProblem(repr(subscriber), problem)])
+    return cleaned
 
 
 def save_search(
@@ -160,13 +197,17 @@ def save_search(
     as_of: date,
     today: date,
     replace: bool = False,
+    subscriber: str | None = None,
 ) -> WhatsNew:
     """Save a child's search under ``name`` and run it once to set the baseline.
 
     ``link`` keeps the record file's path (read again at every run) instead of a copy of the
-    record. Raises :class:`InputError` if the name is taken and ``replace`` is false.
+    record. ``subscriber`` is the username to tell of trials that newly match later runs (the
+    caller checks it against the study's accounts). Raises :class:`InputError` if the name is
+    taken and ``replace`` is false.
     """
     _check_name(name)
+    subscriber = _check_subscriber(subscriber)
     if _path(registry, name).exists() and not replace:
         raise InputError("--name", [FieldProblem(name, "a saved search has this name; use --replace")])
     _, data = read_record_file(record_path, today=today)
@@ -177,13 +218,20 @@ def save_search(
         "record_path": str(record_path.resolve()) if link else None,
         "record": None if link else data,
         "near": [near.lat, near.lon] if near else None,
+        "subscriber": subscriber,
     }
-    return _run(registry, stored, as_of=as_of, today=today)
+    return _run(registry, stored, as_of=as_of, today=today, before_saving=None)
 
 
-def run_search(registry: Registry, name: str, *, as_of: date, today: date) -> WhatsNew:
-    """Run a saved search again and report what is new since its last run."""
-    return _run(registry, _load(registry, name), as_of=as_of, today=today)
+def run_search(
+    registry: Registry, name: str, *, as_of: date, today: date, before_saving: NewsHook | None = None
+) -> WhatsNew:
+    """Run a saved search again and report what is new since its last run.
+
+    ``before_saving`` is called with the outcome before it becomes the baseline; if it raises,
+    the baseline stays as it was, so the next run finds the same news again.
+    """
+    return _run(registry, _load(registry, name), as_of=as_of, today=today, before_saving=before_saving)
 
 
 def search_names(registry: Registry) -> list[str]:
@@ -193,9 +241,15 @@ def search_names(registry: Registry) -> list[str]:
     return sorted(path.stem for path in registry.searches_dir.glob("*.json") if _NAME.match(path.stem))
 
 
-def run_all_searches(registry: Registry, *, as_of: date, today: date) -> list[WhatsNew]:
-    """Run every saved search (after an import); each reports what is new for its patient."""
-    return [run_search(registry, name, as_of=as_of, today=today) for name in search_names(registry)]
+def run_all_searches(
+    registry: Registry, *, as_of: date, today: date, before_saving: NewsHook | None = None
+) -> list[WhatsNew]:
+    """Run every saved search (after an import); each reports what is new for its patient
+    (``before_saving`` as for :func:`run_search`)."""
+    return [
+        run_search(registry, name, as_of=as_of, today=today, before_saving=before_saving)
+        for name in search_names(registry)
+    ]
 
 
 def search_summary(registry: Registry, name: str) -> dict[str, Any]:
@@ -208,6 +262,7 @@ def search_summary(registry: Registry, name: str) -> dict[str, Any]:
         "study_id": (record.get("patient") or {}).get("study_id") if isinstance(record, dict) else None,
         "record_path": stored.get("record_path"),
         "near": stored.get("near"),
+        "subscriber": stored.get("subscriber"),
         "last_run": (stored.get("last_run") or {}).get("on"),
     }
 
