@@ -95,3 +95,43 @@ class TestDemoLogins:
         else:
             monkeypatch.setenv("REMISSION_ENV", environment)
         assert demo_logins_allowed() is allowed
+
+
+class TestDemoSignaturesAndFreeze:
+    """The demo shows a signed, an invalidated and unsigned casebooks, and a frozen site."""
+
+    def test_signed_invalidated_and_unsigned_casebooks(self, demo: Any) -> None:
+        """At the first synthetic site one casebook is validly signed, one invalidated, the rest unsigned."""
+        from remission.store import SignatureState, SignedUnit, list_patients, required_signatures
+
+        store, _ = demo
+        with store.session(Actor.for_system("test")) as session:
+            states = [
+                next(
+                    (
+                        s.state
+                        for s in required_signatures(session, patient=p)
+                        if s.unit is SignedUnit.CASEBOOK
+                    ),
+                    None,
+                )
+                for p in list_patients(session, site_code=SYNTHETIC_SITES[0], limit=None)
+            ]
+        casebooks = [state for state in states if state is not None]
+        assert casebooks.count(SignatureState.VALID) == 1
+        assert casebooks.count(SignatureState.INVALIDATED) == 1
+        assert casebooks.count(SignatureState.UNSIGNED) == len(casebooks) - 2
+
+    def test_the_investigator_is_told_of_the_invalidated_signature(self, demo: Any) -> None:
+        """investigator-syn-a's inbox holds the 'signature invalidated' notice."""
+        store, _ = demo
+        assert "signature invalidated" in {line["kind"] for line in inbox(store, f"investigator-{SITE}")}
+
+    def test_the_last_site_is_frozen(self, demo: Any) -> None:
+        """The demo freezes the last synthetic site for an interim analysis."""
+        from remission.store import LockLevel, LockState, list_locks
+
+        store, _ = demo
+        with store.session(Actor.for_system("test")) as session:
+            locks = [(lock.level, lock.state, lock.reason) for lock in list_locks(session)]
+        assert (LockLevel.SITE, LockState.FROZEN, "interim analysis data cut") in locks

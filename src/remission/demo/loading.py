@@ -14,6 +14,7 @@ from remission.demo.accounts import create_demo_accounts
 from remission.demo.cohort import SYNTHETIC_PREFIX, SYNTHETIC_PROTOCOL, SYNTHETIC_SITES, SyntheticPatient
 from remission.demo.conduct import load_conduct_examples
 from remission.demo.consent import consent_label, register_consent_versions
+from remission.demo.signing import load_signing_examples
 from remission.demo.source_verification import load_sdv_examples
 from remission.protocols import Protocol, Verdict
 from remission.record.model import Attestation, PatientRecord
@@ -162,6 +163,7 @@ def load_examples(
     if synthetic:
         load_conduct_examples(store)
         load_sdv_examples(store)
+        load_signing_examples(store)
     with store.session(_OPERATOR) as session:
         patients = {patient.id: patient.study_id for patient in list_patients(session, limit=None)}
         current = current_risk_groups(session, patient_ids=patients)
