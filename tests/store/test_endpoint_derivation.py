@@ -5,14 +5,15 @@ Times are counted by hand from the dates written here (whole days from diagnosis
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from remission.store.endpoint_derivation import derive_endpoint_table
-from remission.store.endpoint_sources import EndpointSources
+from remission.store.endpoint_sources import CASEBOOK_SIGNATURE_TYPES, EndpointSources
 
 D = pa.date32()
 
@@ -141,3 +142,52 @@ class TestDerivation:
         """An origin other than diagnosis or enrollment is refused, naming the field."""
         with pytest.raises(ValueError, match="origin"):
             derive_endpoint_table(_sources(), origin="birth")  # type: ignore[arg-type]
+
+
+def _signed(day: int, signature_id: int, patient_id: int, *, invalidated: bool) -> dict[str, Any]:
+    at = datetime(2025, 2, day, 12, tzinfo=UTC)
+    return {
+        "patient_id": patient_id,
+        "signature_id": signature_id,
+        "signed_by": f"Signer {signature_id}",
+        "signed_at": at,
+        "meaning": "approval",
+        "invalidated_at": datetime(2025, 3, 1, tzinfo=UTC) if invalidated else None,
+    }
+
+
+class TestCasebookSignature:
+    def _rows(self, signatures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        table = _table(CASEBOOK_SIGNATURE_TYPES, signatures)
+        return _rows(derive_endpoint_table(dataclasses.replace(_sources(), casebook_signatures=table)))
+
+    def test_the_latest_valid_signature_wins_over_a_later_invalidated_one(self):
+        """A: valid 1 and 2, invalidated 3 (later) → signature 2; B: invalidated 4 and 5 → 5; C: unsigned."""
+        rows = self._rows(
+            [
+                _signed(1, 1, 1, invalidated=False),
+                _signed(3, 3, 1, invalidated=True),
+                _signed(2, 2, 1, invalidated=False),
+                _signed(4, 4, 2, invalidated=True),
+                _signed(5, 5, 2, invalidated=True),
+            ]
+        )
+        assert (rows["A"]["casebook_signed_by"], rows["A"]["casebook_signature_state"]) == (
+            "Signer 2",
+            "valid",
+        )
+        assert rows["A"]["casebook_signed_at_utc"] == datetime(2025, 2, 2, 12, tzinfo=UTC)
+        assert (rows["B"]["casebook_signed_by"], rows["B"]["casebook_signature_state"]) == (
+            "Signer 5",
+            "invalidated — re-signature needed",
+        )
+        assert rows["C"]["casebook_signature_state"] == "unsigned"
+        assert rows["C"]["casebook_signed_by"] is None
+        assert rows["C"]["casebook_signature_meaning"] is None
+
+    def test_no_signatures_at_all_leave_every_child_unsigned(self):
+        """With an empty signature table every row is unsigned, with null name, time and meaning."""
+        rows = self._rows([])
+        for row in rows.values():
+            assert row["casebook_signature_state"] == "unsigned"
+            assert row["casebook_signed_at_utc"] is None

@@ -282,7 +282,7 @@ class TestDataCut:
         assert dataset_schema().equals(SCHEMA, check_metadata=True)
         assert SCHEMA.metadata == {
             b"dataset": b"remission endpoint dataset",
-            b"dataset_version": b"1",
+            b"dataset_version": b"2",
             b"time_origin": b"diagnosis",
         }
         assert isinstance(SCHEMA, pa.Schema)

@@ -12,8 +12,15 @@ from typing import Literal
 
 import pyarrow as pa
 
+from remission.protocols.signature_plan import SignatureMeaning
+from remission.store.signature_status import SignatureState
+
 DATASET_NAME = "remission endpoint dataset"
-DATASET_VERSION = "1"
+#: Written to every Parquet file (``dataset_version``). It changes when a reader of an earlier file
+#: must notice: a column removed, renamed or coded differently, or a new kind of content. Version 2
+#: adds the casebook signature, the first person's name (the signer's, a staff member) and the first
+#: date-time (of the signing) in the file, which a data-use agreement for version 1 did not cover.
+DATASET_VERSION = "2"
 #: The age threshold of ``age_under_6_months``: the JPLSG MLL03 relapse survey (seed 003)
 #: reports age under 6 months at onset; Interfant-06 and MLL-10 use the same cut
 #: (CLINICAL_FACTS.md §2). A column definition, not a treatment rule.
@@ -111,6 +118,41 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 COLUMNS = _with_codes(COLUMNS)
+
+#: The casebook signature (21 CFR Part 11 §11.50: a signed record's printed name, date and time and
+#: meaning appear in every human-readable form of it). Not a measurement of the child: the signer is
+#: a staff member, and the time is when the casebook was signed, in UTC.
+SIGNATURE_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "casebook_signed_by",
+        pa.string(),
+        "",
+        "Printed name of the staff member who gave the casebook signature (the latest valid one, else"
+        " the latest invalidated one); null when unsigned.",
+    ),
+    Column(
+        "casebook_signed_at_utc",
+        pa.timestamp("us", tz="UTC"),
+        "UTC",
+        "Date and time (UTC) of that casebook signature; null when unsigned.",
+    ),
+    Column(
+        "casebook_signature_meaning",
+        pa.string(),
+        "",
+        f"Meaning of that casebook signature: {', '.join(m.value for m in SignatureMeaning)};"
+        " null when unsigned.",
+    ),
+    Column(
+        "casebook_signature_state",
+        pa.string(),
+        "",
+        f"{SignatureState.VALID.value}: a valid casebook signature; {SignatureState.INVALIDATED.value}:"
+        f" every casebook signature was invalidated by a later change; {SignatureState.UNSIGNED.value}:"
+        " never signed.",
+    ),
+)
+COLUMNS += SIGNATURE_COLUMNS
 
 EXTENDED_COLUMNS: tuple[Column, ...] = (
     Column("hsct_count", _EVENT, "count", "Number of allogeneic HSCTs recorded."),

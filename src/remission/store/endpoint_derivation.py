@@ -25,6 +25,7 @@ from remission.store.endpoint_columns import (
 )
 from remission.store.endpoint_sources import EndpointSources
 from remission.store.errors import Refused
+from remission.store.signature_status import SignatureState
 
 # pyarrow-stubs' overloads of the compute functions reject calls pyarrow accepts and the tests
 # exercise (``equal(Int64Array, int)``, ``is_leap_year(Array)``, scalars as arguments), so the
@@ -230,6 +231,7 @@ def derive_endpoint_table(
         columns |= {"hsct_count": count, "diagnosis_to_enrollment_days": _days(diagnosed, enrolled_on)}
         columns |= _later_origins(keys, relapses, transplanted, relapsed, died, censored)
         columns["who_type"] = people["who_type"]
+    columns |= _casebook_signature(keys, sources.casebook_signatures)
     codes = _missing_codes(keys, sources.missing_codes, _lookup(keys, first_relapse, "relapse_id"))
     schema = dataset_schema(origin=origin, extended=extended, as_of=as_of)
     columns = {
@@ -238,6 +240,33 @@ def derive_endpoint_table(
     return pa.table(
         [pa.chunked_array([c]) if isinstance(c, pa.Array) else c for c in columns.values()], schema=schema
     )
+
+
+def _casebook_signature(keys: pa.ChunkedArray, signatures: pa.Table) -> dict[str, pa.Array]:
+    """The casebook signature of each patient (``SIGNATURE_COLUMNS``): the latest valid one, else the
+    latest invalidated one; all null and ``unsigned`` without any.
+
+    "Latest" is the last stored (the highest id), as in :mod:`remission.store.signature_status`. The
+    signature is the casebook's as it stands when the dataset is read, whatever the data cut: it is
+    bound to the stored content the dataset is derived from, corrections made after the cut included.
+    """
+    valid = pc.is_null(signatures["invalidated_at"])
+    ranked = signatures.select(["patient_id", "signature_id", "signed_by", "signed_at", "meaning"])
+    ranked = ranked.append_column("invalid", pc.invert(valid))
+    # Valid before invalidated (false sorts first), then the last stored first.
+    chosen = _first_per_patient(ranked, [("invalid", "ascending"), ("signature_id", "descending")])
+    invalid = _lookup(keys, chosen, "invalid")
+    state = pc.if_else(
+        pc.is_null(invalid),
+        SignatureState.UNSIGNED.value,
+        pc.if_else(invalid, SignatureState.INVALIDATED.value, SignatureState.VALID.value),
+    )
+    return {
+        "casebook_signed_by": _lookup(keys, chosen, "signed_by"),
+        "casebook_signed_at_utc": _lookup(keys, chosen, "signed_at"),
+        "casebook_signature_meaning": _lookup(keys, chosen, "meaning"),
+        "casebook_signature_state": state,
+    }
 
 
 def _missing_codes(keys: pa.ChunkedArray, codes: pa.Table, first_relapse: pa.Array) -> dict[str, pa.Array]:

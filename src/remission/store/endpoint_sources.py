@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
+from remission.protocols.signature_plan import SignedUnit
 from remission.store.current_risk import current_risk_statement
 from remission.store.missing_data_models import MissingDataCode
 from remission.store.models import (
@@ -27,6 +28,7 @@ from remission.store.models import (
     TreatmentPhaseRecord,
 )
 from remission.store.session import StudySession
+from remission.store.signature_models import Signature
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class EndpointSources:
     timing, remission_before_second_hsct. ``adverse_events``: onset, resolution. ``phases``:
     start, end. ``deaths``, ``transplants``, ``follow_ups``, ``mrd_samples``, ``doses``: date.
     ``missing_codes``: item, code (the missing-data codes; none by default).
+    ``casebook_signatures``: signature_id, signed_by (the signer's printed name), signed_at (UTC),
+    meaning, invalidated_at (UTC; null while valid): every casebook signature, invalidated ones
+    included (none by default).
     """
 
     patients: pa.Table
@@ -61,11 +66,27 @@ class EndpointSources:
             }
         )
     )
+    casebook_signatures: pa.Table = field(
+        default_factory=lambda: pa.table(
+            {name: pa.array([], kind) for name, kind in CASEBOOK_SIGNATURE_TYPES.items()}
+        )
+    )
 
 
-def _load(session: StudySession, columns: dict[str, tuple[Any, pa.DataType]]) -> pa.Table:
-    """One SELECT of ``columns`` through the session's site scope, as an Arrow table."""
-    statement = select(*(expression.label(name) for name, (expression, _) in columns.items()))
+#: The columns of :attr:`EndpointSources.casebook_signatures` and their Arrow types.
+CASEBOOK_SIGNATURE_TYPES: dict[str, pa.DataType] = {
+    "patient_id": pa.int64(),
+    "signature_id": pa.int64(),
+    "signed_by": pa.string(),
+    "signed_at": pa.timestamp("us", tz="UTC"),
+    "meaning": pa.string(),
+    "invalidated_at": pa.timestamp("us", tz="UTC"),
+}
+
+
+def _load(session: StudySession, columns: dict[str, tuple[Any, pa.DataType]], *where: Any) -> pa.Table:
+    """One SELECT of ``columns`` (rows matching ``where``) through the session's site scope, as Arrow."""
+    statement = select(*(expression.label(name) for name, (expression, _) in columns.items())).where(*where)
     rows = session.execute(statement).all()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     return pa.table(
@@ -117,6 +138,21 @@ def _first_enrollment(session: StudySession) -> pa.Table:
     )
 
 
+def _casebook_signatures(session: StudySession) -> pa.Table:
+    """Every casebook signature of the patients in scope, in one SELECT (the choice is the derivation's)."""
+    expressions = {
+        "patient_id": Signature.patient_id,
+        "signature_id": Signature.id,
+        "signed_by": Signature.signer_name,
+        "signed_at": Signature.signed_at,
+        # The stored string, not the enum the mapped column turns it into.
+        "meaning": type_coerce(Signature.meaning, String),
+        "invalidated_at": Signature.invalidated_at,
+    }
+    columns = {name: (expressions[name], kind) for name, kind in CASEBOOK_SIGNATURE_TYPES.items()}
+    return _load(session, columns, Signature.unit == SignedUnit.CASEBOOK, Signature.row_id.is_(None))
+
+
 def load_endpoint_sources(session: StudySession) -> EndpointSources:
     """Every source table the session's actor may read (a fixed number of SELECTs)."""
     return EndpointSources(
@@ -163,4 +199,5 @@ def load_endpoint_sources(session: StudySession) -> EndpointSources:
                 "code": (MissingDataCode.code, pa.string()),
             },
         ),
+        casebook_signatures=_casebook_signatures(session),
     )

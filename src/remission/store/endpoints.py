@@ -9,9 +9,12 @@ vectorised with ``pyarrow.compute`` — there is no query per patient.
 **Origin** of the main times (``time_to_hsct_days``, OS, EFS, relapse) is the date of
 diagnosis (``baseline.diagnosis.date``), or with ``origin="enrollment"`` the first enrollment
 (patients never enrolled then have null times). Times are whole days. The output holds no
-names, identifiers, dates of birth or calendar dates: only the pseudonymous study id, the site
-code, categories, counts and times. ``endpoint_columns.COLUMNS`` lists the columns with type, unit and coding;
-``docs/export.md`` defines them. With ``extended=True`` the columns of ``EXTENDED_COLUMNS``
+name or identifier of a child, no dates of birth and no dates of the child's course: only the
+pseudonymous study id, the site code, categories, counts and times; and the casebook's
+electronic signature (``SIGNATURE_COLUMNS``: the signer's — a staff member's — printed name, the
+UTC time, the meaning and the ``SignatureState``), which 21 CFR Part 11 §11.50 requires in every
+human-readable form of a signed record. ``endpoint_columns.COLUMNS`` lists the columns with type,
+unit and coding; ``docs/export.md`` defines them. With ``extended=True`` the columns of ``EXTENDED_COLUMNS``
 follow: the number of transplants, diagnosis to enrollment, disease-free survival from the
 first HSCT and overall survival from the first relapse (each with its own origin).
 
@@ -27,6 +30,8 @@ Rules:
 - ``risk_group`` is the current risk group (:mod:`remission.store.current_risk`, the one
   definition): null when the patient is not enrolled; ``pending`` when enrolled but the
   current (latest) assignment under the first enrollment's protocol is not final.
+- The casebook signature is the latest valid one (the last stored), else the latest invalidated
+  one; ``unsigned`` with nulls without any. It is the casebook's as read, whatever the data cut.
 - ``as_of`` (the data cut) drops every dated row after it — patients diagnosed later,
   enrollments, events, visits, samples, doses — as if the store were read on that day; phase
   ends and adverse-event resolutions after it are treated as not yet recorded. The risk
