@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from remission.demo import load_synthetic, synthetic_cohort
+from remission.demo.consent import register_consent_versions
 from remission.stats.kaplan_meier import kaplan_meier
 from remission.stats.report import ALL, build_report, render_html
 from remission.store.actor import Actor
@@ -23,7 +24,9 @@ ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def small_store(store: Store) -> Store:
-    """36 synthetic children (three sites) written by registration, enrollment and course rows."""
+    """36 synthetic children (three sites) written by registration, enrollment and course rows, their
+    consents on the demo's registered form versions."""
+    register_consent_versions(store, Actor.for_system("test"))
     load_synthetic(store, synthetic_cohort(size=36, seed=3))
     return store
 
