@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
 from tests.support.cli import run_cli
-
-from remission.store import Actor, Store, accounts, make_engine, register_patient, upgrade
+from tests.support.cli_study import cli_study
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,27 +20,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def study(tmp_path: Path) -> str:
     """A migrated SQLite study with the site SEV and the patient CLI-01, whose WBC is recorded."""
-    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    store = Store.open(url)
-    try:
-        with store.session(Actor.for_system("test")) as session:
-            site = accounts.add_site(session, code="SEV", name="Severance Hospital")
-            register_patient(
-                session,
-                study_id="CLI-01",
-                site_id=site.id,
-                sex="female",
-                date_of_birth=date(2024, 5, 1),
-                baseline={"wbc_at_diagnosis_1e9_per_l": 12.0, "diagnosis": {"date": "2024-10-01"}},
-                identifiers=None,
-                today=date(2026, 11, 21),
-            )
-    finally:
-        store.engine.dispose()
-    return url
+    return cli_study(
+        tmp_path, baseline={"wbc_at_diagnosis_1e9_per_l": 12.0, "diagnosis": {"date": "2024-10-01"}}
+    )
 
 
 def test_set_list_and_clear_a_code(study: str):

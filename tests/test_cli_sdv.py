@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
 from tests.support.cli import run_cli
+from tests.support.cli_study import cli_study
 
-from remission.store import Actor, Role, Store, accounts, make_engine, register_patient, upgrade
+from remission.store import Role, StudySession, accounts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,38 +19,23 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, cwd=REPO)
 
 
+def _monitor(session: StudySession) -> None:
+    accounts.add_user(
+        session,
+        username="mona",
+        full_name="Mona Monitor",
+        password="plinth gravel mango sofa",
+        role=Role.MONITOR,
+        site_code=None,
+    )
+
+
 @pytest.fixture
 def study(tmp_path: Path) -> str:
     """A migrated SQLite study with site SEV, the patient CLI-01 and the monitor account ``mona``."""
-    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    store = Store.open(url)
-    try:
-        with store.session(Actor.for_system("test")) as session:
-            site = accounts.add_site(session, code="SEV", name="Severance Hospital")
-            register_patient(
-                session,
-                study_id="CLI-01",
-                site_id=site.id,
-                sex="female",
-                date_of_birth=date(2024, 5, 1),
-                baseline={"diagnosis": {"date": "2024-10-01", "who_type": "B-ALL"}},
-                identifiers=None,
-                today=date(2026, 11, 21),
-            )
-            accounts.add_user(
-                session,
-                username="mona",
-                full_name="Mona Monitor",
-                password="plinth gravel mango sofa",
-                role=Role.MONITOR,
-                site_code=None,
-            )
-    finally:
-        store.engine.dispose()
-    return url
+    return cli_study(
+        tmp_path, baseline={"diagnosis": {"date": "2024-10-01", "who_type": "B-ALL"}}, then=_monitor
+    )
 
 
 def test_the_plan_names_its_inputs_and_assumptions():

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -60,6 +61,7 @@ __all__ = [
     "entry_hash",
     "link_hash",
     "record_event",
+    "store_reason",
 ]
 #: Columns whose values are never written to the trail, only the fact that they changed.
 SECRET_COLUMNS = frozenset({"password_hash"})
@@ -69,6 +71,18 @@ SKIPPED_COLUMNS = frozenset({"version", "created_at"})
 
 class ReasonRequired(ValueError):
     """A change or deletion of an existing record was made without a reason."""
+
+
+@contextmanager
+def store_reason(session: Session, reason: str) -> Iterator[None]:
+    """Audit the store's own change in this block with the writer's reason, or ``reason`` when the
+    writer gave none (a query step, a mark verified again, a signature invalidated by a new row)."""
+    given = session.info.get("reason")
+    session.info["reason"] = given if given and given.strip() else reason
+    try:
+        yield
+    finally:
+        session.info["reason"] = given
 
 
 def audit_text(value: Any) -> str | None:

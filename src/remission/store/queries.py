@@ -18,8 +18,7 @@ step the query's state does not allow is a :class:`Conflict` naming the state. S
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -27,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import AccessDenied, Actor
+from remission.store.audit import store_reason
 from remission.store.base import utc_now
 from remission.store.course_kinds import BASELINE_FORM, COURSE_KINDS
 from remission.store.errors import Conflict, NotFound
@@ -138,17 +138,6 @@ def _check_item(
             raise NotFound(kind.model.__tablename__, row_id)
 
 
-@contextmanager
-def _reason(session: StudySession, reason: str) -> Iterator[None]:
-    """Give the query's step as the audit trail's reason for the change, unless the caller gave one."""
-    given = session.info.get("reason")
-    session.info["reason"] = given or reason
-    try:
-        yield
-    finally:
-        session.info["reason"] = given
-
-
 def _message(query: DataQuery, actor: Actor, action: QueryAction, text: str, *, automatic: bool) -> None:
     query.messages.append(
         QueryMessage(
@@ -234,7 +223,7 @@ def _step(session: StudySession, query_id: int, version: int, text: str, action:
     cleaned = _clean_text(text)
     query.state = target
     _message(query, actor, action, cleaned, automatic=False)
-    with _reason(session, f"query {action.value}"):
+    with store_reason(session, f"query {action.value}"):
         flush_or_conflict(session, query)
     return query
 
@@ -298,7 +287,7 @@ def note_check_satisfied(session: StudySession, *, query_id: int) -> None:
         f"the data now satisfies check {query.check_id}",
         automatic=True,
     )
-    with _reason(session, "query check satisfied"):
+    with store_reason(session, "query check satisfied"):
         flush_or_conflict(session, query)
 
 

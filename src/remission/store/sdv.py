@@ -10,13 +10,13 @@ through the actor's site scope, so another site's patient or row is :class:`NotF
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 from sqlalchemy import inspect, select
 
 from remission.errors import FieldProblem, InputError
 from remission.store.actor import AccessDenied
+from remission.store.audit import store_reason
 from remission.store.base import utc_now
 from remission.store.course_kinds import BASELINE_FORM, COURSE_KINDS, PATIENT_FIELDS, PATIENT_FORM
 from remission.store.errors import Conflict
@@ -72,17 +72,6 @@ def _check_item(
         )
 
 
-@contextmanager
-def _reason(session: StudySession, reason: str) -> Iterator[None]:
-    """Give ``reason`` to the audit trail for this change, unless the caller gave one."""
-    given = session.info.get("reason")
-    session.info["reason"] = given or reason
-    try:
-        yield
-    finally:
-        session.info["reason"] = given
-
-
 def verify_item(
     session: StudySession, *, patient_id: int, form: str, row_id: int | None = None, field: str | None = None
 ) -> SourceVerification:
@@ -119,7 +108,7 @@ def verify_item(
         session.add(mark)
     mark.state, mark.verified_by, mark.verified_at = SDVState.VERIFIED, session.actor.username, utc_now()
     mark.reset_at = mark.reset_note = None
-    with _reason(session, "verified again against the source") if again else nullcontext():
+    with store_reason(session, "verified again against the source") if again else nullcontext():
         session.flush()
     return mark
 

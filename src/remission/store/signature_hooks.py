@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from remission.store.audit import store_reason
 from remission.store.models import Patient
 from remission.store.scoping import session_actor
 from remission.store.signature_models import Signature
@@ -85,22 +86,10 @@ def invalidate_changed(session: Session) -> None:
             signature.invalidated_at = now
             signature.invalidated_because = f"the signed content changed ({named}{more}) by {actor.username}"
             invalidated.append(signature)
-    _flush_with_reason(session, "the signed content changed: re-signature needed")
+    with store_reason(session, "the signed content changed: re-signature needed"):
+        session.flush()
     _tell_signers(session, invalidated)
     session.info.pop(_NOTED, None)  # the invalidation's own flush changes no signed content
-
-
-def _flush_with_reason(session: Session, reason: str) -> None:
-    """Flush the store's own change, audited with the writer's reason (``reason`` when none was given)."""
-    given = session.info.get("reason")
-    if given and given.strip():
-        session.flush()
-        return
-    session.info["reason"] = reason
-    try:
-        session.flush()
-    finally:
-        session.info["reason"] = given
 
 
 def _tell_signers(session: Session, invalidated: list[Signature]) -> None:
