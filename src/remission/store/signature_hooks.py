@@ -17,7 +17,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from remission.store.audit import store_reason
-from remission.store.models import Patient
+from remission.store.course_kinds import row_kind
+from remission.store.missing_data_models import MissingDataCode
+from remission.store.models import Enrollment, Patient, RiskAssignment
 from remission.store.scoping import session_actor
 from remission.store.signature_models import Signature
 from remission.store.signed_content import CASEBOOK_MODELS, unit_digest
@@ -27,19 +29,31 @@ _NOTED = "signed_changes"
 _NAMED_CHANGES = 5
 
 
+#: What a changed row is called in an invalidation's reason, besides the course kinds' titles.
+_NAMES = {
+    Patient.__tablename__: "baseline record",
+    Enrollment.__tablename__: "enrollment",
+    RiskAssignment.__tablename__: "risk assignment",
+    MissingDataCode.__tablename__: "missing-data code",
+}
+
+
 def _describe(obj: object, session: Session) -> str:
-    table = obj.__tablename__  # type: ignore[attr-defined]
+    """One change in words: ``adverse event 12: grade``, ``missing-data code 3 added``."""
+    kind = row_kind(obj)
+    name = kind.title if kind is not None else _NAMES.get(obj.__tablename__, obj.__tablename__)  # type: ignore[attr-defined]
+    what = f"{name} {obj.id}"  # type: ignore[attr-defined]
     if obj in session.deleted:
-        return f"{table} {obj.id} deleted"  # type: ignore[attr-defined]
+        return f"{what} deleted"
     if obj in session.new:
-        return f"{table} {obj.id} added"  # type: ignore[attr-defined]
+        return f"{what} added"
     state = inspect(obj)
     fields = [
         a.key
         for a in state.mapper.column_attrs
         if state.attrs[a.key].history.has_changes() and a.key != "version"
     ]
-    return f"{table} {obj.id}: {', '.join(fields) or 'changed'}"  # type: ignore[attr-defined]
+    return f"{what}: {', '.join(fields) or 'changed'}"
 
 
 def note_signed_changes(session: Session, flush_context: Any) -> None:
