@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.postgres_server import PostgresServer  # noqa: E402
 
 from remission.demo import synthetic_cohort  # noqa: E402
+from remission.demo.consent import register_consent_versions  # noqa: E402
 from remission.demo.loading import load_synthetic  # noqa: E402
 from remission.record.vocabulary import MRDMethod, MRDTimePoint  # noqa: E402
 from remission.store import (  # noqa: E402
@@ -274,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(make_engine(url))
         upgrade(store.engine)
         start = time.perf_counter()
+        register_consent_versions(store, OPERATOR)
         load_synthetic(store, synthetic_cohort(size=args.seed))
         log(f"{args.seed} patients written through the store in {time.perf_counter() - start:.0f} s")
         for size in sorted(args.patients):

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.orm import Session
 
 from remission.protocols.signature_plan import SignedUnit
@@ -73,8 +72,14 @@ def _codes_of_row(session: Session, row: PatientOwned) -> list[dict[str, Any]]:
     return [row_values(code) for code in codes]
 
 
-def _rows(session: Session, model: type[PatientOwned], patient_id: int) -> Iterable[PatientOwned]:
-    return session.scalars(select(model).where(model.patient_id == patient_id).order_by(model.id))
+def _table_rows(session: Session, model: type[PatientOwned], patient_id: int) -> list[dict[str, Any]]:
+    """The patient's rows of one table as :func:`row_values` gives them, read in one plain SELECT
+    (no objects are built: a casebook's digest is recomputed at every write to a signed patient)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # a Table on a mapped class
+    rows = session.connection().execute(
+        select(table).where(table.c.patient_id == patient_id).order_by(table.c.id)
+    )
+    return [{k: _plain(v) for k, v in row._mapping.items() if k not in _LEFT_OUT} for row in rows]
 
 
 def unit_content(session: Session, *, patient: Patient, unit: SignedUnit, row_id: int | None) -> Any:
@@ -83,10 +88,7 @@ def unit_content(session: Session, *, patient: Patient, unit: SignedUnit, row_id
         if unit is SignedUnit.CASEBOOK:
             return {
                 "patient": row_values(patient),
-                **{
-                    model.__tablename__: [row_values(row) for row in _rows(session, model, patient.id)]
-                    for model in CASEBOOK_MODELS
-                },
+                **{model.__tablename__: _table_rows(session, model, patient.id) for model in CASEBOOK_MODELS},
             }
         row = session.get(UNIT_MODELS[unit], row_id)
         if row is None or row.patient_id != patient.id:
