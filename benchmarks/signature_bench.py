@@ -182,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(
-        "| backend | write to an unsigned casebook p50 / p95 ms | to a signed one p50 / p95 ms | added p50 ms |"
-    )
+    print("| backend | write, unsigned casebook p50 / p95 ms | signed casebook p50 / p95 ms | added p50 ms |")
     print("|---|---:|---:|---:|")
     f = figures
     print(
