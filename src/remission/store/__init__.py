@@ -57,6 +57,22 @@ from remission.store.audit_settings import (
 from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
 from remission.store.calendar import ProtocolCalendar, read_calendar
 from remission.store.calendar_upkeep import refresh_calendars, refresh_stale
+from remission.store.casebook import read_casebook
+from remission.store.casebook_types import (
+    NO_SDV_YET,
+    Casebook,
+    CasebookCode,
+    CasebookField,
+    CasebookForm,
+    CasebookLock,
+    CasebookMessage,
+    CasebookQuery,
+    CasebookSDV,
+    CasebookSignature,
+    SDVLine,
+    SDVReader,
+    no_sdv_status,
+)
 from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.consent_models import ConsentFormVersion
@@ -267,6 +283,7 @@ __all__ = [
     "MAX_QUERY_TEXT",
     "MIN_SECRET_BITS",
     "NOT_CLOSED",
+    "NO_SDV_YET",
     "PER_PAGE",
     "QUERY_FORMS",
     "STATUSES",
@@ -284,6 +301,15 @@ __all__ = [
     "AuditSettings",
     "CardiacAssessment",
     "CardiacMethod",
+    "Casebook",
+    "CasebookCode",
+    "CasebookField",
+    "CasebookForm",
+    "CasebookLock",
+    "CasebookMessage",
+    "CasebookQuery",
+    "CasebookSDV",
+    "CasebookSignature",
     "ChainReport",
     "CheckFinding",
     "CheckOutcome",
@@ -350,6 +376,8 @@ __all__ = [
     "RiskAssignment",
     "Role",
     "RoleGrant",
+    "SDVLine",
+    "SDVReader",
     "SessionKind",
     "SignInPolicy",
     "SignInResult",
@@ -449,6 +477,7 @@ __all__ = [
     "may_see_dashboard",
     "may_set_locks",
     "may_sign",
+    "no_sdv_status",
     "note_check_satisfied",
     "notification_dict",
     "notify",
@@ -467,6 +496,7 @@ __all__ = [
     "read_audit",
     "read_audit_page",
     "read_calendar",
+    "read_casebook",
     "read_cohort_records",
     "read_dashboard_dataset",
     "read_endpoint_dataset",
