@@ -12,6 +12,7 @@ from remission.api.routes import (
     accounts,
     audit,
     auth,
+    casebooks,
     consents,
     decisions,
     events,
@@ -55,6 +56,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         locks,
         notifications,
         consents,
+        casebooks,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
