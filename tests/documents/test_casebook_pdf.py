@@ -28,7 +28,9 @@ from remission.documents.pdf_fonts import pdf_fonts
 from remission.store import (
     NO_SDV_YET,
     AdverseEvent,
+    Casebook,
     CasebookSDV,
+    Delivery,
     LockLevel,
     LockState,
     SDVLine,
@@ -36,17 +38,17 @@ from remission.store import (
     SignedUnit,
     UnitRef,
     events,
+    open_query,
     read_casebook,
     set_lock,
     sign_units,
 )
-from remission.store.dataset import Delivery
 from remission.store.vocabulary import Role
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def as_text(world: World, role: Role, site: str | None = None, patient_id: int | None = None) -> str:
+def as_text(world: World, role: Role, site: str | None = None) -> str:
     _, content = casebook_pdf_bytes(world.store, actor=world.actor(role, site), study_id=STUDY_ID)
     return pdf_text(content)
 
@@ -100,7 +102,7 @@ class TestForms:
 
 class TestSignatures:
     def test_a_signature_prints_printed_name_utc_time_and_meaning(self, world: World) -> None:
-        """§11.50: the SAE's signature prints the signer's printed name (Hangul intact), UTC time and meaning."""
+        """§11.50: the SAE's signature prints its printed name (Hangul intact), UTC time and meaning."""
         scenario = build(world)
         text = as_text(world, Role.DATA_MANAGER)
         assert (
@@ -116,7 +118,7 @@ class TestSignatures:
         assert "resolution_date) by coordinator-snu" in text
 
     def test_a_signature_of_unchanged_content_prints_valid(self, world: World) -> None:
-        """The eligibility decision signed and left alone prints as valid; the casebook as required, unsigned."""
+        """A signed, unchanged eligibility decision prints valid; the casebook prints required, unsigned."""
         scenario = build(world)
         investigator = world.actor(Role.INVESTIGATOR, "SNU")
         with world.session(investigator) as session:
@@ -173,7 +175,7 @@ class TestCover:
 
 class TestAuditAppendix:
     def test_audit_readers_get_the_patients_trail(self, world: World) -> None:
-        """A data manager's casebook ends with the patient's audit entries, the SAE edit and its reason too."""
+        """A data manager's casebook ends with the patient's audit entries, the SAE edit with its reason."""
         build(world)
         text = as_text(world, Role.DATA_MANAGER)
         appendix = text[text.index("Appendix: audit trail") :]
@@ -209,8 +211,8 @@ class TestSDVSeam:
         )
         made: list[bytes] = []
 
-        def deliver(casebook: object) -> Delivery:
-            made.append(casebook_pdf(casebook))  # type: ignore[arg-type]
+        def deliver(casebook: Casebook) -> Delivery:
+            made.append(casebook_pdf(casebook))
             return Delivery("pdf")
 
         read_casebook(
@@ -229,8 +231,6 @@ class TestFonts:
     def test_characters_no_font_has_do_not_stop_the_pdf(self, world: World) -> None:
         """A query text with an emoji and rare CJK prints, and its Hangul and symbols read back intact."""
         scenario = build(world)
-        from remission.store import open_query
-
         with world.session(world.actor(Role.MONITOR)) as session:
             open_query(
                 session,
