@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,6 +149,9 @@ class _Styles:
         self.small = ParagraphStyle("small", parent=self.body, fontSize=6.5, leading=8)
         self.line = ParagraphStyle("line", parent=self.cell, leftIndent=10)
         self.thread = ParagraphStyle("thread", parent=self.cell, leftIndent=22)
+        self.entry = ParagraphStyle(
+            "entry", parent=self.small, leftIndent=12, firstLineIndent=-12, spaceAfter=1
+        )
 
     def p(self, text: str, style: ParagraphStyle | None = None, *, bold: bool = False) -> Paragraph:
         shown = self.fonts.markup(text)
@@ -249,6 +252,16 @@ def _form(form: CasebookForm, s: _Styles) -> list[Flowable]:
     return [KeepTogether([head, *parts[:1]]), *parts[1:]]
 
 
+def audit_line(entry: Mapping[str, Any]) -> str:
+    """One audit entry in words: number, UTC time, user, action, record, field, old → new value, reason."""
+    record = f"{entry['entity']} {entry['entity_id'] if entry['entity_id'] is not None else ''}".strip()
+    field = f" · {entry['field']}" if entry["field"] else ""
+    change = shortened(f"{entry['old_value'] or '—'} → {entry['new_value'] or '—'}")
+    reason = f" · reason: {entry['reason']}" if entry["reason"] else ""
+    at = str(entry["at"]).replace("T", " ")
+    return f"#{entry['seq']} {at} · {entry['username']} · {entry['action']} {record}{field}: {change}{reason}"
+
+
 def _audit(casebook: Casebook, s: _Styles) -> list[Flowable]:
     story: list[Flowable] = [s.p("Appendix: audit trail", s.h2)]
     if casebook.audit is None:
@@ -260,21 +273,8 @@ def _audit(casebook: Casebook, s: _Styles) -> list[Flowable]:
             "This casebook's own export entry is written after it was generated."
         )
     )
-    rows = [
-        (
-            str(entry["seq"]),
-            str(entry["at"]).replace("T", " "),
-            str(entry["username"]),
-            str(entry["action"]),
-            f"{entry['entity']} {entry['entity_id'] if entry['entity_id'] is not None else ''}".strip(),
-            str(entry["field"] or ""),
-            f"{entry['old_value'] or '—'} → {entry['new_value'] or '—'}",
-            str(entry["reason"] or ""),
-        )
-        for entry in casebook.audit
-    ]
-    header = ("#", "Time (UTC)", "User", "Action", "Record", "Field", "Old → new", "Reason")
-    story.append(s.table(header, rows, (0.05, 0.17, 0.11, 0.07, 0.12, 0.11, 0.25, 0.12), s.small))
+    # One paragraph per entry, not a table row: thousands of table cells make ReportLab slow.
+    story.extend(s.p(audit_line(entry), s.entry) for entry in casebook.audit)
     return story
 
 
