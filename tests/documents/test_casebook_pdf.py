@@ -8,6 +8,7 @@ so these run on SQLite only."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from tests.documents.casebook_world import (
@@ -243,9 +244,21 @@ class TestFonts:
         assert "확인 부탁드립니다" in text
         assert "≥ 10⁹/L" in text
 
-    def test_without_dejavu_the_pdf_falls_back_to_helvetica_and_says_so(self, world: World, tmp_path) -> None:
-        """With no DejaVu font installed the PDF is still made, in Helvetica, and its cover says why."""
+    def test_without_dejavu_the_pdf_falls_back_to_helvetica_and_says_so(
+        self, world: World, tmp_path: Path
+    ) -> None:
+        """With no DejaVu font the PDF is still made, in Helvetica, Hangul as ?, and its cover says why."""
+        build(world)
         fonts = pdf_fonts(dejavu=tmp_path, nanum=tmp_path)
-        assert fonts.latin_only
-        assert fonts.markup("김 × <b>") == "? × &lt;b&gt;"
-        assert "fonts-dejavu-core" in fonts.note
+        made: list[bytes] = []
+
+        def deliver(casebook: Casebook) -> Delivery:
+            made.append(casebook_pdf(casebook, fonts=fonts))
+            return Delivery("pdf")
+
+        read_casebook(world.store, actor=world.actor(Role.DATA_MANAGER), deliver=deliver, study_id=STUDY_ID)
+        text = pdf_text(made[0])
+        assert "Fonts DejaVu Sans was not found" in text
+        assert "fonts-dejavu-core" in text
+        assert "signed by ??? Kim Min-jun" in text
+        assert "Grade 3 — confirmed against the chart." in text

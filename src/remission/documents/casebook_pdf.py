@@ -215,7 +215,7 @@ def _cover(casebook: Casebook, s: _Styles) -> list[Flowable]:
             for sig in casebook.signatures
         ]
         header = ("Unit", "Meaning", "Printed name (user)", "Signed (UTC)", "State")
-        story.append(s.table(header, rows, (0.2, 0.11, 0.22, 0.17, 0.30), s.cell))
+        story.append(s.table(header, rows, (0.19, 0.14, 0.21, 0.16, 0.30), s.cell))
     else:
         story.append(s.p("No signatures are stored or required for this casebook."))
     return story
@@ -332,9 +332,9 @@ class _NumberedCanvas(Canvas):
         self.drawRightString(width - _MARGIN, height - 12 * mm, f"page {number} of {total}")
 
 
-def casebook_pdf(casebook: Casebook) -> bytes:
-    """The casebook as PDF bytes (A4)."""
-    fonts = pdf_fonts()
+def casebook_pdf(casebook: Casebook, *, fonts: Fonts | None = None) -> bytes:
+    """The casebook as PDF bytes (A4), in ``fonts`` (default: :func:`pdf_fonts`, those installed)."""
+    fonts = fonts or pdf_fonts()
     styles = _Styles(fonts)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
