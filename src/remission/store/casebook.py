@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from remission.protocols.signature_plan import SignedUnit
 from remission.store.actor import Actor
 from remission.store.audit import record_event
@@ -49,13 +47,15 @@ from remission.store.locks import list_locks, lock_on
 from remission.store.minimum_necessary import WITHHELD, disclosed, disclosed_patient
 from remission.store.missing_data import list_missing_codes
 from remission.store.missing_data_models import CALENDAR_FORM, MissingDataCode
-from remission.store.models import Enrollment, Patient, RiskAssignment, Site, User
+from remission.store.models import Enrollment, Patient, RiskAssignment, User
+from remission.store.patient_chart import read_patient_chart
 from remission.store.patients import find_patient, get_patient
 from remission.store.queries import list_queries
 from remission.store.query_models import DataQuery
 from remission.store.session import StudySession
 from remission.store.signature_models import Signature
 from remission.store.signature_status import SignatureState, required_signatures
+from remission.store.signatures import list_signatures
 from remission.store.signed_content import UNIT_MODELS, row_values
 from remission.store.vocabulary import AuditAction
 
@@ -154,11 +154,7 @@ class _Gatherer:
         self.queries: dict[tuple[str, int | None], list[CasebookQuery]] = {}
         for query in list_queries(session, patient_id=patient.id):
             self.queries.setdefault((query.form, query.row_id), []).append(_query(query))
-        self.signatures = list(
-            session.scalars(
-                select(Signature).where(Signature.patient_id == patient.id).order_by(Signature.id)
-            )
-        )
+        self.signatures = list_signatures(session, patient_id=patient.id)
         self.form_locks = {
             (lock.form, lock.row_id): lock
             for lock in reversed(list_locks(session, patient_id=patient.id))
@@ -227,10 +223,6 @@ def _patient_values(session: StudySession, patient: Patient, site: str) -> list[
     ]
 
 
-def _rows(session: StudySession, model: type[PatientOwned], patient_id: int) -> list[Any]:
-    return list(session.scalars(select(model).where(model.patient_id == patient_id).order_by(model.id)))
-
-
 def _protocols(
     enrollments: list[Enrollment], assignments: list[RiskAssignment]
 ) -> tuple[tuple[str, str], ...]:
@@ -273,11 +265,10 @@ def _generated_by(session: StudySession, actor: Actor) -> str:
 
 def gather_casebook(session: StudySession, *, patient: Patient, sdv: SDVReader = no_sdv_status) -> Casebook:
     """The casebook of ``patient`` as the session's actor may read it (no audit entry: see read_casebook)."""
-    site = session.get(Site, patient.site_id)
-    site_code = site.code if site is not None else "?"
+    chart = read_patient_chart(session, patient_id=patient.id)
+    site_code = chart.site
     gatherer = _Gatherer(session, patient, sdv(session, patient))
-    enrollments = _rows(session, Enrollment, patient.id)
-    assignments = _rows(session, RiskAssignment, patient.id)
+    enrollments, assignments = chart.enrollments, chart.assignments
     forms = [
         gatherer.form(PATIENT_FORM, None, "patient", _patient_values(session, patient, site_code)),
         gatherer.form(
@@ -291,7 +282,7 @@ def gather_casebook(session: StudySession, *, patient: Patient, sdv: SDVReader =
         *(
             gatherer.row_form(kind.segment, kind.title, row)
             for kind in COURSE_KINDS
-            for row in _rows(session, kind.model, patient.id)
+            for row in chart.rows[kind.segment]
         ),
     ]
     readable = may_read_audit(session.actor)
