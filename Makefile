@@ -28,13 +28,16 @@ test-fast: $(STAMP)
 
 # Debian packages the test tiers need: a real PostgreSQL server for the store and API suites;
 # R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite;
-# Debian's Chromium for the web app's browser tests (Playwright drives it; it downloads no browser).
+# Debian's Chromium for the web app's browser tests (Playwright drives it; it downloads no browser);
+# DejaVu Sans and NanumGothic (Hangul), the TrueType fonts the casebook PDF embeds.
 system-packages:
 	scripts/ensure-debian-packages '/usr/lib/postgresql/*/bin/pg_ctl' postgresql
 	scripts/ensure-debian-packages '/usr/lib/R/site-library/cmprsk/DESCRIPTION' \
 	  r-base-core r-cran-survival r-cran-cmprsk r-cran-jsonlite
 	scripts/ensure-debian-packages '/usr/lib/R/site-library/jsonlite/DESCRIPTION' r-cran-jsonlite
 	scripts/ensure-debian-packages /usr/bin/chromium chromium
+	scripts/ensure-debian-packages /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+	scripts/ensure-debian-packages /usr/share/fonts/truetype/nanum/NanumGothic.ttf fonts-nanum
 
 # Style, formatting, and DESIGN.md's layer order ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)

@@ -26,6 +26,9 @@ Rules checked:
   site's patient or lock is a 404 to a site role;
 - each principal reads, marks and sets only their own notifications and preferences; another
   user's notification id is a 404;
+- a casebook PDF is read like the patient (another site's is a 404); read back as text it names the
+  patient's study id, holds the audit appendix only for audit readers and the date of birth only for
+  roles of the patient's site;
 - a child's date of birth appears in no answer (patient, list, record, enrollment, risk
   trace, audit trail) to a principal without a role at the child's site.
 """
@@ -40,6 +43,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from tests.documents.casebook_world import pdf_text
 
 from remission.api.app import API_PREFIX
 from remission.store import NotificationKind, notify
@@ -95,6 +99,7 @@ REQUIRED_SIGNATURES = re.compile(rf"^{P}/patients/\{{patient_id\}}/signatures/re
 LOCK_RELEASE = re.compile(rf"^{P}/locks/\{{lock_id\}}/release$")
 LOCK_SETTERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
 NOTIFICATION = re.compile(rf"^{P}/notifications/\{{notification_id\}}/read$")
+CASEBOOK = re.compile(rf"^{P}/patients/\{{patient_id\}}/casebook\.pdf$")
 
 
 def walked_operations(app: Any) -> set[tuple[str, str]]:
@@ -481,6 +486,33 @@ class Walk:
             self.call(method, template, template.format(patient_id=target.id), self.read_status(target))
         return True
 
+    def casebook(self, method: str, template: str) -> bool:
+        """``/patients/{patient_id}/casebook.pdf``: read like the patient; its content follows the role."""
+        for target in self.targets:
+            self.call(
+                method,
+                template,
+                template.format(patient_id=target.id),
+                self.read_status(target),
+                check=lambda answer, target=target: self._casebook_problem(answer, target),
+            )
+        return True
+
+    def _casebook_problem(self, answer: Any, target: SeededPatient) -> str | None:
+        """What is wrong with a casebook PDF for this principal: the patient, the date of birth, the trail."""
+        text = pdf_text(answer.content)
+        with self.api.store.session(self.api.system) as session:
+            study_id = session.get(Patient, target.id).study_id
+        born = target.record["patient"]["date_of_birth"]
+        withheld = "The audit-trail appendix is withheld" in text
+        problems = [
+            (f"Casebook of {study_id}" not in text, f"names no {study_id}"),
+            (not self.own(target) and born in text, "prints the date of birth"),
+            (self.own(target) and born not in text, "misses the date of birth"),
+            (withheld == (self.who.role in AUDIT_READERS), "has the audit appendix wrongly in or out"),
+        ]
+        return "; ".join(problem for wrong, problem in problems if wrong) or None
+
     def lock_release(self, method: str, template: str) -> bool:
         """``/locks/{lock_id}/release``: a fresh freeze of a form of each site's patient, released."""
         for target in self.targets:
@@ -550,6 +582,8 @@ class Walk:
                 self.plain(method, template)
             elif PATIENT.match(template):
                 self.patient(method, template)
+            elif CASEBOOK.match(template):
+                self.casebook(method, template)
             elif match := PATIENT_PART.match(template):
                 self.patient_part(method, template, match["part"])
             elif CODE_ROW.match(template):

@@ -27,6 +27,14 @@ class TestSites:
         assert foreign.status_code == missing.status_code == 404
         assert foreign.text == missing.text
 
+    def test_another_sites_casebook_pdf_is_not_found(self, client: TestClient, web_store: Store) -> None:
+        """A SEV coordinator asking for an SNU patient's casebook PDF gets the 404 page, not a PDF."""
+        sign_in(client, "coordinator-sev")
+        answer = client.get(f"/patients/{patient_id(web_store, 'INF-02')}/casebook.pdf")
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "INF-02" not in answer.text
+
     def test_list_shows_only_the_own_site(self, client: TestClient) -> None:
         """A SEV coordinator's list holds SEV patients and no patient of another site."""
         sign_in(client, "coordinator-sev")

@@ -12,6 +12,7 @@ from remission.api.routes import (
     accounts,
     audit,
     auth,
+    casebooks,
     consents,
     decisions,
     events,
@@ -57,6 +58,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         notifications,
         consents,
         source_verification,
+        casebooks,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

@@ -75,6 +75,11 @@ LAZY = {
         "web",
         "Serve the web pages and the REST API (pages at /, API at /api/v1); migrate the database first.",
     ),
+    "casebook": Lazy(
+        "remission.cli.casebook_commands",
+        "casebook",
+        "Write a patient's casebook as a PDF: every form, code, query, signature, SDV status, audit trail.",
+    ),
     "due": Lazy(
         "remission.cli.conduct_commands",
         "due",
@@ -150,6 +155,7 @@ ORDER = (
     "export",
     "report",
     "cohort",
+    "casebook",
     "due",
     "checks",
     "queries",

@@ -57,6 +57,20 @@ from remission.store.audit_settings import (
 from remission.store.audit_verification import ChainReport, parse_anchor, verify_chain
 from remission.store.calendar import ProtocolCalendar, read_calendar
 from remission.store.calendar_upkeep import refresh_calendars, refresh_stale
+from remission.store.casebook import read_casebook
+from remission.store.casebook_types import (
+    NOTHING_REQUIRED,
+    Casebook,
+    CasebookCode,
+    CasebookField,
+    CasebookForm,
+    CasebookLock,
+    CasebookMessage,
+    CasebookQuery,
+    CasebookSDV,
+    CasebookSignature,
+    SDVLine,
+)
 from remission.store.check_queries import CheckOutcome, run_checks_and_queries
 from remission.store.check_runs import CheckFinding, CheckRun, run_checks
 from remission.store.consent_models import ConsentFormVersion
@@ -281,6 +295,7 @@ __all__ = [
     "MAX_KEY_LENGTH",
     "MAX_QUERY_TEXT",
     "MIN_SECRET_BITS",
+    "NOTHING_REQUIRED",
     "NOT_CLOSED",
     "PATIENT_FIELDS",
     "PATIENT_FORM",
@@ -302,6 +317,15 @@ __all__ = [
     "AuditSettings",
     "CardiacAssessment",
     "CardiacMethod",
+    "Casebook",
+    "CasebookCode",
+    "CasebookField",
+    "CasebookForm",
+    "CasebookLock",
+    "CasebookMessage",
+    "CasebookQuery",
+    "CasebookSDV",
+    "CasebookSignature",
     "ChainReport",
     "CheckFinding",
     "CheckOutcome",
@@ -371,6 +395,7 @@ __all__ = [
     "RiskAssignment",
     "Role",
     "RoleGrant",
+    "SDVLine",
     "SDVState",
     "SessionKind",
     "SignInPolicy",
@@ -494,6 +519,7 @@ __all__ = [
     "read_audit",
     "read_audit_page",
     "read_calendar",
+    "read_casebook",
     "read_cohort_records",
     "read_dashboard_dataset",
     "read_endpoint_dataset",

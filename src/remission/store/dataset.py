@@ -50,7 +50,8 @@ def require_dataset_reader(actor: Actor) -> None:
         raise AccessDenied(f"{actor.username} may not export the endpoint dataset")
 
 
-def _snapshot(store: Store, session: StudySession) -> None:
+def read_snapshot(store: Store, session: StudySession) -> None:
+    """Make ``session`` read one read-only snapshot on PostgreSQL (SQLite admits one writer at a time)."""
     if store.engine.dialect.name == "postgresql":
         # One snapshot for every table read; the audit entry is written in its own transaction.
         session.connection(
@@ -88,7 +89,7 @@ def read_endpoint_dataset(
     """
     require_dataset_reader(actor)
     with store.session(actor) as session:
-        _snapshot(store, session)
+        read_snapshot(store, session)
         table = derive_endpoints(session, origin=origin, extended=extended, as_of=as_of)
     delivery = deliver(table)
     with store.session(actor) as session:

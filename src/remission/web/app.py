@@ -18,6 +18,7 @@ from remission.web.routes import (
     admin,
     audit,
     baseline,
+    casebook,
     consents,
     course,
     dashboard,
@@ -43,6 +44,7 @@ def create_web_app(store: Store, settings: Settings | None = None) -> FastAPI:
     for module in (
         signin,
         patients,
+        casebook,
         baseline,
         screening,
         enrollment,
