@@ -200,10 +200,10 @@ class TestSDV:
         assert NOTHING_REQUIRED not in text
 
     def test_a_verified_form_prints_who_verified_it_and_when(self, world: World) -> None:
-        """A monitor's mark on the serious adverse event prints on its form with the monitor and UTC time."""
+        """A monitor's mark on the serious adverse event prints on its form with the monitor and time."""
         scenario = build(world)
         with world.session(world.actor(Role.MONITOR)) as session:
-        """A monitor's mark on the serious adverse event prints on its form with the monitor and time."""
+            verify_item(
                 session, patient_id=scenario.patient_id, form="adverse-events", row_id=scenario.sae_id
             )
         text = as_text(world, Role.MONITOR)
