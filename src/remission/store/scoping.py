@@ -8,6 +8,7 @@ route cannot forget these, because it never sees an unscoped session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import false, inspect
@@ -117,37 +118,48 @@ def _check_own_row(session: Session, actor: Actor, obj: UserOwned | OutboxMessag
         raise AccessDenied(f"{actor.username} may change only their own notifications and preferences")
 
 
+def _check_query_row(session: Session, actor: Actor, obj: DataQuery | QueryMessage) -> None:
+    _check_query_write(session, actor, obj)
+    _check_patient_site(session, obj)
+
+
+def _check_signature_row(session: Session, actor: Actor, obj: Signature) -> None:
+    """Who may sign a patient's records is the protocol's (:func:`remission.store.sign_units` checks
+    it); here: only in one's own name, never changed but invalidated, at a site the actor reads."""
+    check_signature_write(session, actor, obj)
+    readable = actor.readable_sites
+    if readable is not None and obj.site_id not in readable:
+        raise AccessDenied(f"{actor.username} may not sign records of site {obj.site_id}")
+    _check_patient_site(session, obj)
+
+
+def _check_consent_version(session: Session, actor: Actor, obj: ConsentFormVersion) -> None:
+    if not (actor.system or actor.study_roles & {Role.ADMIN, Role.DATA_MANAGER}) or obj in session.deleted:
+        raise AccessDenied(f"{actor.username} may not change consent form versions")
+
+
+def _check_mark_row(session: Session, actor: Actor, obj: SourceVerification) -> None:
+    check_mark_write(session, actor, obj)
+    _check_patient_site(session, obj)
+
+
+#: Rows with rules of their own instead of the clinical rows' site-writer rule: each rule raises
+#: :class:`AccessDenied` for a write the actor may not make.
+_OWN_RULES: tuple[tuple[Any, Callable[[Session, Actor, Any], None]], ...] = (
+    (UserOwned | OutboxMessage, _check_own_row),
+    (DataQuery | QueryMessage, _check_query_row),
+    (DataLock, check_lock_write),
+    (Signature, _check_signature_row),
+    (ConsentFormVersion, _check_consent_version),
+    (SourceVerification, _check_mark_row),
+)
+
+
 def _check_write(session: Session, actor: Actor, obj: object) -> None:
-    if isinstance(obj, UserOwned | OutboxMessage):
-        _check_own_row(session, actor, obj)
-        return
-    if isinstance(obj, DataQuery | QueryMessage):
-        _check_query_write(session, actor, obj)
-        _check_patient_site(session, obj)
-        return
-    if isinstance(obj, DataLock):
-        check_lock_write(session, actor, obj)
-        return
-    if isinstance(obj, Signature):
-        # Who may sign a patient's records is the protocol's (remission.store.sign_units checks it);
-        # here: only in one's own name, never changed but invalidated, at a site the actor reads.
-        check_signature_write(session, actor, obj)
-        readable = actor.readable_sites
-        if readable is not None and obj.site_id not in readable:
-            raise AccessDenied(f"{actor.username} may not sign records of site {obj.site_id}")
-        _check_patient_site(session, obj)
-        return
-    if isinstance(obj, ConsentFormVersion):
-        if (
-            not (actor.system or actor.study_roles & {Role.ADMIN, Role.DATA_MANAGER})
-            or obj in session.deleted
-        ):
-            raise AccessDenied(f"{actor.username} may not change consent form versions")
-        return
-    if isinstance(obj, SourceVerification):
-        check_mark_write(session, actor, obj)
-        _check_patient_site(session, obj)
-        return
+    for kind, rule in _OWN_RULES:
+        if isinstance(obj, kind):
+            rule(session, actor, obj)
+            return
     if isinstance(obj, Site | User | RoleAssignment):
         if not actor.manages_accounts and not _own_password_only(session, actor, obj):
             raise AccessDenied(f"{actor.username} may not change sites, users or roles")
