@@ -190,7 +190,11 @@ class TestNoServerErrors:
         # A query to act on, opened afresh for each route (its steps need a query in a given state).
         query_id = api.add_query(patient.id) if "{query_id}" in path else None
         version_id = api.add_consent_version("fuzz v1", "INTERFANT-06") if "{version_id}" in path else None
-        url = path.format(patient_id=patient.id, row_id=row_id, query_id=query_id, version_id=version_id)
+        # A freeze to release, set afresh for each route (admin answers: it may release it).
+        lock_id = api.add_freeze(patient.id) if "{lock_id}" in path else None
+        url = path.format(
+            patient_id=patient.id, row_id=row_id, query_id=query_id, version_id=version_id, lock_id=lock_id
+        )
         who = (
             Principal(Role.DATA_MANAGER)
             if "queries" in path
