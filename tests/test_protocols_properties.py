@@ -201,7 +201,9 @@ class TestMissingDataNeverMakesEligible:
     @given(
         diagnosis=st.sampled_from(ELIGIBLE_DIAGNOSES),
         # The record's consent is a parental permission (an assent or own consent never reaches it).
-        given_by=st.sampled_from([g.value for g in ConsentGiver if g.kind is ConsentKind.PARENTAL_PERMISSION]),
+        given_by=st.sampled_from(
+            [g.value for g in ConsentGiver if g.kind is ConsentKind.PARENTAL_PERMISSION]
+        ),
         kmt2a=st.sampled_from(["germline", "rearranged"]),
         protocol=st.sampled_from(VARIANTS),
         data=st.data(),
