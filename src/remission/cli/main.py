@@ -63,7 +63,7 @@ LAZY = {
     "export": Lazy(
         "remission.cli.export_commands",
         "export",
-        "Export one de-identified row per patient (OS, EFS, relapse with competing risks).",
+        "Export one de-identified row per patient (OS, EFS, relapse with competing risks), or the study.",
     ),
     "report": Lazy(
         "remission.cli.report_commands",

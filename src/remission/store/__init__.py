@@ -256,6 +256,7 @@ from remission.store.signatures import (
     signing_list,
 )
 from remission.store.signed_content import describe_unit
+from remission.store.study_casebooks import STUDY_EXPORT_ENTITY, StudyCasebooks, StudyExport, read_study_casebooks
 from remission.store.user_sessions import (
     LiveSession,
     SessionKind,
@@ -303,6 +304,7 @@ __all__ = [
     "QUERY_FORMS",
     "SDV_FORMS",
     "STATUSES",
+    "STUDY_EXPORT_ENTITY",
     "WITHHELD",
     "AccessDenied",
     "Account",
@@ -411,6 +413,8 @@ __all__ = [
     "StorageError",
     "Store",
     "Strict",
+    "StudyCasebooks",
+    "StudyExport",
     "StudySession",
     "Transplant",
     "TransplantCreate",
@@ -530,6 +534,7 @@ __all__ = [
     "read_record",
     "read_report_tables",
     "read_sdv_status",
+    "read_study_casebooks",
     "reconsent_list",
     "refresh_calendars",
     "refresh_stale",
