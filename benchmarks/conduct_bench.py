@@ -31,11 +31,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from study_copies import copy_patients  # noqa: E402
 from tests.support.postgres_server import PostgresServer  # noqa: E402
 
 from remission.demo import synthetic_cohort  # noqa: E402
@@ -52,7 +53,6 @@ from remission.store import (  # noqa: E402
     site_worklist,
     upgrade,
 )
-from remission.store.base import Base  # noqa: E402
 from remission.store.calendar_upkeep import refresh_calendars  # noqa: E402
 from remission.store.check_queries import follow_up_write  # noqa: E402
 from remission.store.edit_checks import check_written_row  # noqa: E402
@@ -61,22 +61,6 @@ from remission.store.models import Patient, Site, TreatmentPhaseRecord  # noqa: 
 SITE = "SYN-A"
 #: Lines in one worklist answer: the API's default ``limit`` and the web page's length.
 PAGE = 500
-#: The tables a copied patient takes with them (patient-owned study data, not the audit trail,
-#: data queries or derived calendar entries).
-COPIED = (
-    "patients",
-    "enrollments",
-    "risk_assignments",
-    "consents",
-    "mrd_results",
-    "treatment_phases",
-    "transplants",
-    "adverse_events",
-    "anthracycline_doses",
-    "relapses",
-    "deaths",
-    "follow_ups",
-)
 OPERATOR = Actor.for_system("conduct benchmark")
 
 
@@ -93,67 +77,6 @@ def timed(work: Callable[[], Any]) -> float:
     start = time.perf_counter()
     work()
     return time.perf_counter() - start
-
-
-def copy_patients(store: Store, target: int) -> int:
-    """Copy the seeded patients (and their rows) into ``SITE`` until it holds ``target`` patients."""
-    tables = {name: Base.metadata.tables[name] for name in COPIED if name in Base.metadata.tables}
-    with store.engine.begin() as connection:
-        site = connection.execute(select(Site.id).where(Site.code == SITE)).scalar_one()
-        seeds = (
-            connection.execute(
-                select(Patient.id).where(Patient.study_id.like("SYN-%"), ~Patient.study_id.contains("-x"))
-            )
-            .scalars()
-            .all()
-        )
-        present = connection.execute(
-            select(func.count()).select_from(Patient).where(Patient.site_id == site)
-        ).scalar_one()
-        rows = {
-            name: [
-                dict(row._mapping)
-                for row in connection.execute(
-                    select(table).where(
-                        (table.c.id.in_(seeds)) if name == "patients" else table.c.patient_id.in_(seeds)
-                    )
-                )
-            ]
-            for name, table in tables.items()
-        }
-        while present < target:
-            tops = {
-                name: connection.execute(select(func.max(t.c.id))).scalar_one() or 0
-                for name, t in tables.items()
-            }
-            patient_offset = tops["patients"]
-            batch = min(len(seeds), target - present)
-            chosen = set(sorted(seeds)[:batch])
-            for name, table in tables.items():
-                fresh = []
-                for row in rows[name]:
-                    owner = row["id"] if name == "patients" else row["patient_id"]
-                    if owner not in chosen:
-                        continue
-                    new = dict(row)
-                    new["id"] = row["id"] + tops[name]
-                    new["site_id"] = site
-                    if name == "patients":
-                        new["study_id"] = f"{row['study_id']}-x{new['id']}"
-                    else:
-                        new["patient_id"] = row["patient_id"] + patient_offset
-                    fresh.append(new)
-                if fresh:
-                    connection.execute(table.insert(), fresh)
-            present += batch
-        if store.engine.dialect.name == "postgresql":
-            for name in tables:
-                connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
-                    )
-                )
-    return present
 
 
 def worklist_figures(store: Store, repeat: int) -> dict[str, Any]:
@@ -279,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         load_synthetic(store, synthetic_cohort(size=args.seed))
         log(f"{args.seed} patients written through the store in {time.perf_counter() - start:.0f} s")
         for size in sorted(args.patients):
-            held = copy_patients(store, size)
+            held = copy_patients(store, size, SITE)
             log(f"{SITE} holds {held} patients")
             row: dict[str, Any] = {"patients": held, "backend": args.backend}
             row |= worklist_figures(store, args.repeat)
