@@ -49,8 +49,6 @@ STUDY_ID_SYSTEM: Final = f"{REMISSION_BASE}/identifier/study-id"
 PROTOCOL_ID_SYSTEM: Final = f"{REMISSION_BASE}/identifier/protocol"
 #: The CNS status (CNS1/2/3) of the record: a clinical classification with no verified code.
 CNS_STATUS: Final = f"{REMISSION_BASE}/CodeSystem/cns-status"
-#: The record's adverse-event terminology is text ("CTCAE v5.0"); CTCAE terms go as text with it.
-AE_GRADE: Final = f"{REMISSION_BASE}/CodeSystem/ctcae-grade"
 
 # --- Codes ------------------------------------------------------------------------------------
 #: Verified: US Core 7.0.0 example Observation "cbc-leukocytes"
@@ -90,6 +88,14 @@ ABSENT_ASKED_UNKNOWN: Final = Code(DATA_ABSENT_REASON, "asked-unknown", "Asked B
 ABSENT_NOT_PERFORMED: Final = Code(DATA_ABSENT_REASON, "not-performed", "Not Performed")
 ABSENT_NOT_APPLICABLE: Final = Code(DATA_ABSENT_REASON, "not-applicable", "Not Applicable")
 ABSENT_MASKED: Final = Code(DATA_ABSENT_REASON, "masked", "Masked")
+ABSENT_NOT_ASKED: Final = Code(DATA_ABSENT_REASON, "not-asked", "Not Asked")
+ABSENT_ASKED_DECLINED: Final = Code(DATA_ABSENT_REASON, "asked-declined", "Asked But Declined")
+#: The core extension that says why a primitive (birthDate, gender) or a CodeableConcept is absent.
+DATA_ABSENT_REASON_EXTENSION: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+#: remission's extensions on AdverseEvent: the CTCAE grade (1–5) and the terminology with its version
+#: ("CTCAE v5.0"); R4B AdverseEvent has no element for either.
+CTCAE_GRADE_EXTENSION: Final = f"{REMISSION_BASE}/StructureDefinition/ctcae-grade"
+AE_TERMINOLOGY_EXTENSION: Final = f"{REMISSION_BASE}/StructureDefinition/ae-terminology"
 
 LABORATORY: Final = Code(OBSERVATION_CATEGORY, "laboratory", "Laboratory")
 EXAM: Final = Code(OBSERVATION_CATEGORY, "exam", "Exam")
