@@ -12,6 +12,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from tests.documents.casebook_world import STUDY_ID, build
 from tests.store.helpers import World, example
+from tests.support.cli import run_cli
+from tests.support.cli_study import cli_study
 
 from remission.interop import fhir_codes as codes
 from remission.interop.fhir_export import export_fhir, patient_bundle
@@ -151,3 +153,18 @@ class TestExport:
         with world.session(world.system) as session:
             (entry,) = read_audit(session, entity=STUDY_EXPORT_ENTITY, action=AuditAction.EXPORT)
         assert "format=fhir patients=1" in str(entry["new_value"])
+
+
+class TestCommand:
+    def test_export_writes_the_directory_and_refuses_an_existing_one(self, tmp_path: Path) -> None:
+        """``remission export --format fhir --out DIR`` writes DIR; again without --overwrite exits 2."""
+        url = cli_study(tmp_path, baseline={"wbc_at_diagnosis_1e9_per_l": 120.0})
+        out = tmp_path / "fhir"
+        done = run_cli("export", "--format", "fhir", "--out", str(out), "--database", url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        bundle = json.loads((out / "CLI-01.json").read_text())
+        (wbc,) = [o for o in of_type(bundle, "Observation") if o["code"]["text"] == "WBC at diagnosis"]
+        assert wbc["valueQuantity"]["value"] == 120.0
+        again = run_cli("export", "--format", "fhir", "--out", str(out), "--database", url, cwd=tmp_path)
+        assert again.returncode == 2
+        assert "--overwrite" in again.stderr
