@@ -136,7 +136,8 @@ class TestPseudonymisation:
         assert len(own["birthDate"]) == 10
         assert other["birthDate"] == own["birthDate"][:7]
         assert other["identifier"] == [{"system": codes.STUDY_ID_SYSTEM, "value": STUDY_ID}]
-        assert "name" not in other and "name" not in own
+        assert "name" not in other
+        assert "name" not in own
 
 
 @ON_SQLITE
