@@ -15,15 +15,19 @@ from tests.store.helpers import World, example
 from tests.support.cli import run_cli
 from tests.support.cli_study import cli_study
 
+from remission.demo import load_synthetic, synthetic_cohort
+from remission.demo.consent import register_consent_versions
 from remission.interop import fhir_codes as codes
 from remission.interop.fhir_export import export_fhir, patient_bundle
 from remission.store import (
     STUDY_EXPORT_ENTITY,
     Actor,
+    AnthracyclineDose,
     AuditAction,
     Casebook,
     Delivery,
     MRDMeasurement,
+    Store,
     events,
     read_audit,
     read_casebook,
@@ -53,8 +57,20 @@ class TestBundle:
         """The Bundle and each entry parse with fhir.resources' R4B models; fullUrls are urn:uuid ids."""
         scenario = build(world)
         add_mrd(world, scenario.patient_id, value_fraction=0.0002, sensitivity_fraction=0.0001)
+        dose = {"drug": "doxorubicin", "dose_mg_per_m2": 25.0, "date": date(2025, 4, 2), "dexrazoxane": True}
+        with world.session(world.actor(Role.COORDINATOR, "SNU")) as session:
+            events.create_row(session, model=AnthracyclineDose, patient_id=scenario.patient_id, values=dose)
         bundle = patient_bundle(casebook_of(world, world.system))
         parsed = Bundle.model_validate(bundle)
+        given = of_type(bundle, "MedicationAdministration")
+        assert [m["medicationCodeableConcept"]["text"] for m in given] == ["doxorubicin", "dexrazoxane"]
+        assert given[0]["medicationCodeableConcept"]["coding"][0]["code"] == "3639"
+        assert given[0]["dosage"]["dose"] == {
+            "value": 25.0,
+            "unit": "mg/m2",
+            "system": codes.UCUM,
+            "code": "mg/m2",
+        }
         assert parsed.type == "collection"
         kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
         assert {
@@ -169,3 +185,26 @@ class TestCommand:
         again = run_cli("export", "--format", "fhir", "--out", str(out), "--database", url, cwd=tmp_path)
         assert again.returncode == 2
         assert "--overwrite" in again.stderr
+
+
+@ON_SQLITE
+def test_every_resource_of_the_demo_study_validates(store: Store, tmp_path: Path) -> None:
+    """The synthetic demo cohort (12 children, three sites) exports; every Bundle and entry parses as R4B."""
+    register_consent_versions(store, Actor.for_system("test"))
+    load_synthetic(store, synthetic_cohort(size=12, seed=3))
+    summary = export_fhir(store, actor=Actor.for_system("test"), out=tmp_path / "fhir")
+    assert summary.patients == 12
+    kinds: set[str] = set()
+    for path in sorted((tmp_path / "fhir").iterdir()):
+        bundle = Bundle.model_validate(json.loads(path.read_text()))
+        kinds |= {entry.resource.get_resource_type() for entry in bundle.entry}
+    assert kinds == {
+        "Patient",
+        "ResearchStudy",
+        "ResearchSubject",
+        "Consent",
+        "Condition",
+        "Observation",
+        "AdverseEvent",
+        "Procedure",
+    }
