@@ -16,6 +16,7 @@ from remission.api.routes import (
     consents,
     decisions,
     events,
+    fhir,
     locks,
     missing_codes,
     notifications,
@@ -59,6 +60,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         consents,
         source_verification,
         casebooks,
+        fhir,
     )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

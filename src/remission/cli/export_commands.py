@@ -29,6 +29,7 @@ class Format(StrEnum):
 
     CSV = "csv"
     PARQUET = "parquet"
+    FHIR = "fhir"
 
 
 class Writer(NamedTuple):
@@ -40,11 +41,19 @@ class Writer(NamedTuple):
 
 
 #: The exchange formats, each written by its module of :mod:`remission.interop` (loaded when used).
-INTEROP_WRITERS: dict[Format, Writer] = {}
+INTEROP_WRITERS: dict[Format, Writer] = {
+    Format.FHIR: Writer("remission.interop.fhir_export", "export_fhir"),
+}
 
 
 def export(
-    format: Annotated[Format, typer.Option("--format", help="csv or parquet (the endpoint dataset).")],
+    format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="csv or parquet (the endpoint dataset); fhir (a directory of R4B Bundles, one per patient).",
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="File (or, for fhir and dataset-json, directory) to write.")
     ],
