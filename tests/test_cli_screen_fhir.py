@@ -37,7 +37,10 @@ class TestExamples:
         assert completed.returncode == 0, completed.stderr
         lines = completed.stdout.splitlines()
         assert lines[0] == f"FHIR import of {EXAMPLES / 'eligible.json'} (18 resources)"
-        assert "  wbc_at_diagnosis_1e9_per_l ← Observation/wbc-dx.valueQuantity = 24600 /uL = 24.6 ×10⁹/L" in lines
+        assert (
+            "  wbc_at_diagnosis_1e9_per_l ← Observation/wbc-dx.valueQuantity = 24600 /uL = 24.6 ×10⁹/L"
+            in lines
+        )
         assert completed.stdout.index("FHIR import") < completed.stdout.index("ELIGIBLE")
 
     def test_the_incomplete_bundle_names_the_missing_inputs(self) -> None:
@@ -46,7 +49,10 @@ class TestExamples:
         assert completed.returncode == 0, completed.stderr
         out = completed.stdout
         assert "unknown (needs review):" in out
-        assert "  diagnosis.who_type: Condition/dx-1.code C91.00 is acute lymphoblastic leukaemia without B or T" in out
+        assert (
+            "  diagnosis.who_type: Condition/dx-1.code C91.00 is acute lymphoblastic leukaemia without B or T"
+            in out
+        )
         assert "wbc_at_diagnosis_1e9_per_l: conflicting counts on the diagnosis date" in out
         assert "NEEDS REVIEW" in out
         assert "Needed: diagnosis (WHO type)" in out
@@ -91,7 +97,9 @@ class TestBadBundles:
     def test_an_r5_bundle_exits_2(self, tmp_path: Path) -> None:
         """A bundle whose profiles name FHIR 5.0.0 is refused."""
         data = self.eligible()
-        data["entry"][0]["resource"]["meta"]["profile"] = ["http://hl7.org/fhir/StructureDefinition/Patient|5.0.0"]
+        data["entry"][0]["resource"]["meta"]["profile"] = [
+            "http://hl7.org/fhir/StructureDefinition/Patient|5.0.0"
+        ]
         completed = screen(str(self.write(tmp_path, data)))
         assert completed.returncode == 2
         assert "Patient (entry[0]).meta.profile" in completed.stderr
@@ -129,12 +137,18 @@ def test_screening_imports_no_dataframe_or_database_library(path: Path, fhir: bo
         "from remission.cli.main import app\n"
         "try:\n    app(sys.argv[1:], prog_name='remission')\n"
         "except SystemExit as exit:\n    code = exit.code\n"
-        "print(json.dumps({'code': code, 'heavy': [n for n in ('pandas', 'pyarrow', 'sqlalchemy') if n in sys.modules],"
-        " 'fhir': 'fhir.resources.R4B.bundle' in sys.modules}))\n"
+        "heavy = [n for n in ('pandas', 'pyarrow', 'sqlalchemy') if n in sys.modules]\n"
+        "fhir = 'fhir.resources.R4B.bundle' in sys.modules\n"
+        "print(json.dumps({'code': code, 'heavy': heavy, 'fhir': fhir}))\n"
     )
     args = ["screen", str(path), "-p", "NCT06516679", "--json"]
     completed = subprocess.run(
-        [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=REPO, check=False, timeout=120
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout.splitlines()[-1]) == {"code": 0, "heavy": [], "fhir": fhir}

@@ -25,7 +25,9 @@ def patient(**extra: Any) -> dict[str, Any]:
     return {"resourceType": "Patient", "id": "P-01", "gender": "male", "birthDate": "2024-02-01", **extra}
 
 
-def leukemia(code: str = "C8644", system: str = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl", **extra: Any):
+def leukemia(
+    code: str = "C8644", system: str = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl", **extra: Any
+):
     return {
         "resourceType": "Condition",
         "id": f"dx-{code}",
@@ -61,7 +63,9 @@ def bundle(*resources: dict[str, Any], profile_version: str | None = None) -> di
     resources = tuple(copy.deepcopy(r) for r in resources)
     if profile_version is not None:
         resources[0]["meta"] = {
-            "profile": [f"http://hl7.org/fhir/StructureDefinition/{resources[0]['resourceType']}|{profile_version}"]
+            "profile": [
+                f"http://hl7.org/fhir/StructureDefinition/{resources[0]['resourceType']}|{profile_version}"
+            ]
         }
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
 
@@ -123,12 +127,17 @@ class TestCondition:
     def test_icd10_all_without_lineage_leaves_who_type_unknown(self) -> None:
         """ICD-10-CM C91.00 says ALL but not B or T: the WHO type stays unknown, with the reason."""
         result = imported(patient(), leukemia("C91.00", "http://hl7.org/fhir/sid/icd-10-cm"))
-        assert result.record.diagnosis is not None and result.record.diagnosis.who_type is None
+        assert result.record.diagnosis is not None
+        assert result.record.diagnosis.who_type is None
         assert "without B or T lineage" in unknown_reasons(result)["diagnosis.who_type"]
 
     def test_a_refuted_condition_is_not_read(self) -> None:
         """A ruled-out diagnosis is ignored, not read."""
-        refuted = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}]}
+        refuted = {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}
+            ]
+        }
         result = imported(patient(), leukemia(verificationStatus=refuted))
         assert result.record.diagnosis is None
         assert any("refuted" in item.reason for item in result.report.ignored)
@@ -136,7 +145,8 @@ class TestCondition:
     def test_two_conflicting_diagnoses_stay_unknown(self) -> None:
         """B-ALL from one Condition and T-ALL from another leave the WHO type unknown."""
         result = imported(patient(), leukemia(), leukemia("C3183"))
-        assert result.record.diagnosis is not None and result.record.diagnosis.who_type is None
+        assert result.record.diagnosis is not None
+        assert result.record.diagnosis.who_type is None
         assert unknown_reasons(result)["diagnosis.who_type"].startswith("conflicting values")
 
 
@@ -166,22 +176,30 @@ class TestWbc:
     def test_two_different_counts_on_the_diagnosis_date_stay_unknown(self) -> None:
         """Two counts that disagree on the day of diagnosis leave the WBC unknown, both named."""
         result = imported(
-            patient(), leukemia(), wbc(152, "10*3/uL", ident="a"), wbc(148000, "/uL", ident="b", loinc="26464-8")
+            patient(),
+            leukemia(),
+            wbc(152, "10*3/uL", ident="a"),
+            wbc(148000, "/uL", ident="b", loinc="26464-8"),
         )
         assert result.record.wbc_at_diagnosis_1e9_per_l is None
         reason = unknown_reasons(result)["wbc_at_diagnosis_1e9_per_l"]
-        assert "Observation/a.valueQuantity" in reason and "Observation/b.valueQuantity" in reason
+        assert "Observation/a.valueQuantity" in reason
+        assert "Observation/b.valueQuantity" in reason
 
     def test_equal_counts_in_different_units_agree(self) -> None:
         """24 600 /uL and 24.6 ×10³/uL on the same day are one value."""
-        result = imported(patient(), leukemia(), wbc(24600, "/uL", ident="a"), wbc(24.6, "10*3/uL", ident="b"))
+        result = imported(
+            patient(), leukemia(), wbc(24600, "/uL", ident="a"), wbc(24.6, "10*3/uL", ident="b")
+        )
         assert result.record.wbc_at_diagnosis_1e9_per_l == 24.6
 
     def test_a_count_on_another_day_is_ignored(self) -> None:
         """Only a count dated the diagnosis date is the WBC at diagnosis."""
         result = imported(patient(), leukemia(), wbc(3.1, "10*3/uL", on="2024-10-20"))
         assert result.record.wbc_at_diagnosis_1e9_per_l is None
-        assert "no WBC count dated the diagnosis date" in unknown_reasons(result)["wbc_at_diagnosis_1e9_per_l"]
+        assert (
+            "no WBC count dated the diagnosis date" in unknown_reasons(result)["wbc_at_diagnosis_1e9_per_l"]
+        )
 
     def test_without_a_diagnosis_date_no_count_is_chosen(self) -> None:
         """With the diagnosis date unknown, no count can be called the one at diagnosis."""
@@ -193,28 +211,43 @@ class TestWbc:
 class TestRecordFieldObservations:
     def test_cns_status_and_kmt2a_fusion(self) -> None:
         """CNS status, KMT2A status, partner and method are read from remission's record-field codes."""
-        partner = {"code": {"coding": [{"system": RECORD_FIELD, "code": "genetics.kmt2a.partner"}]}, "valueString": "AFF1"}
+        partner = {
+            "code": {"coding": [{"system": RECORD_FIELD, "code": "genetics.kmt2a.partner"}]},
+            "valueString": "AFF1",
+        }
         result = imported(
             patient(),
             record_field("cns_status", valueString="CNS3"),
             record_field(
-                "genetics.kmt2a.status", valueString="rearranged", method={"text": "RNA-seq"}, component=[partner]
+                "genetics.kmt2a.status",
+                valueString="rearranged",
+                method={"text": "RNA-seq"},
+                component=[partner],
             ),
         )
         assert result.record.cns_status is CNSStatus.CNS3
-        assert result.record.genetics is not None and result.record.genetics.kmt2a is not None
+        assert result.record.genetics is not None
+        assert result.record.genetics.kmt2a is not None
         assert result.record.genetics.kmt2a.status is KMT2AStatus.REARRANGED
-        assert (result.record.genetics.kmt2a.partner, result.record.genetics.kmt2a.method) == ("AFF1", "RNA-seq")
+        assert (result.record.genetics.kmt2a.partner, result.record.genetics.kmt2a.method) == (
+            "AFF1",
+            "RNA-seq",
+        )
 
     def test_a_value_outside_the_vocabulary_is_an_error(self) -> None:
         """CNS4 is no CNS status: an error naming the element and the allowed values."""
         with pytest.raises(InputError) as error:
             imported(patient(), record_field("cns_status", valueString="CNS4"))
-        assert problems(error)[0].startswith("Observation/cns-status.valueString: 'CNS4' is not one of 'CNS1'")
+        assert problems(error)[0].startswith(
+            "Observation/cns-status.valueString: 'CNS4' is not one of 'CNS1'"
+        )
 
     def test_mrd_in_percent_becomes_a_fraction(self) -> None:
         """MRD 0.02 % with sensitivity 0.001 % becomes 2×10⁻⁴ with sensitivity 10⁻⁵."""
-        point = {"code": {"coding": [{"system": RECORD_FIELD, "code": "mrd.time_point"}]}, "valueString": "after consolidation 1"}
+        point = {
+            "code": {"coding": [{"system": RECORD_FIELD, "code": "mrd.time_point"}]},
+            "valueString": "after consolidation 1",
+        }
         limit = {
             "code": {"coding": [{"system": RECORD_FIELD, "code": "mrd.sensitivity"}]},
             "valueQuantity": {"value": 0.001, "system": UCUM, "code": "%"},
@@ -250,7 +283,12 @@ class TestRecordFieldObservations:
 
     def test_an_unrecognised_observation_is_ignored_with_its_coding(self) -> None:
         """A haemoglobin is reported as ignored, naming its code."""
-        hb = {"resourceType": "Observation", "id": "hb", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]}}
+        hb = {
+            "resourceType": "Observation",
+            "id": "hb",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]},
+        }
         result = imported(patient(), hb)
         assert any("http://loinc.org|718-7" in item.reason for item in result.report.ignored)
 
@@ -262,7 +300,9 @@ class TestConsentAndStudyEntry:
                 "resourceType": "RelatedPerson",
                 "id": f"rp{i}",
                 "patient": {"reference": "Patient/P-01"},
-                "relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": r}]}],
+                "relationship": [
+                    {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": r}]}
+                ],
             }
             for i, r in enumerate(relations)
         ]
@@ -270,7 +310,11 @@ class TestConsentAndStudyEntry:
             "resourceType": "Consent",
             "id": "c1",
             "status": "active",
-            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}]},
+            "scope": {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}
+                ]
+            },
             "category": [{"text": "research"}],
             "dateTime": "2024-10-03",
             "performer": [{"reference": f"RelatedPerson/rp{i}"} for i in range(len(relations))],
@@ -280,13 +324,19 @@ class TestConsentAndStudyEntry:
         return [*people, consent]
 
     @pytest.mark.parametrize(
-        ("relations", "given_by"), [(("MTH", "FTH"), "parents"), (("MTH",), "parent"), (("GUARD",), "guardian")]
+        ("relations", "given_by"),
+        [(("MTH", "FTH"), "parents"), (("MTH",), "parent"), (("GUARD",), "guardian")],
     )
-    def test_who_consented_comes_from_the_related_persons(self, relations: tuple[str, ...], given_by: str) -> None:
+    def test_who_consented_comes_from_the_related_persons(
+        self, relations: tuple[str, ...], given_by: str
+    ) -> None:
         """Mother and father are the parents; one parent is a parent; GUARD is a guardian."""
         result = imported(patient(), *self.consent(*relations))
         assert result.record.consent is not None
-        assert (result.record.consent.given_by.value, result.record.consent.date) == (given_by, dt.date(2024, 10, 3))
+        assert (result.record.consent.given_by.value, result.record.consent.date) == (
+            given_by,
+            dt.date(2024, 10, 3),
+        )
 
     def test_a_consent_without_form_version_stays_unknown(self) -> None:
         """The record needs the form version: without it the consent is unknown, not invented."""
@@ -297,12 +347,28 @@ class TestConsentAndStudyEntry:
     def test_study_entry_is_read_only_for_the_screened_study(self) -> None:
         """The ResearchSubject of NCT06516679 gives the entry date; another study's is ignored."""
         studies = [
-            {"resourceType": "ResearchStudy", "id": "s1", "status": "active", "identifier": [{"value": "NCT06516679"}]},
-            {"resourceType": "ResearchStudy", "id": "s2", "status": "active", "identifier": [{"value": "NCT00000001"}]},
+            {
+                "resourceType": "ResearchStudy",
+                "id": "s1",
+                "status": "active",
+                "identifier": [{"value": "NCT06516679"}],
+            },
+            {
+                "resourceType": "ResearchStudy",
+                "id": "s2",
+                "status": "active",
+                "identifier": [{"value": "NCT00000001"}],
+            },
         ]
         subjects = [
-            {"resourceType": "ResearchSubject", "id": f"rs{i}", "status": "on-study", "period": {"start": start},
-             "study": {"reference": f"ResearchStudy/s{i}"}, "individual": {"reference": "Patient/P-01"}}
+            {
+                "resourceType": "ResearchSubject",
+                "id": f"rs{i}",
+                "status": "on-study",
+                "period": {"start": start},
+                "study": {"reference": f"ResearchStudy/s{i}"},
+                "individual": {"reference": "Patient/P-01"},
+            }
             for i, start in ((1, "2024-10-04"), (2, "2024-09-01"))
         ]
         result = imported(patient(), *studies, *subjects)
@@ -332,7 +398,9 @@ class TestBadInput:
         data["issues"] = {"resourceType": "OperationOutcome", "issue": []}
         with pytest.raises(InputError) as error:
             import_bundle(data, today=TODAY, source="x.json")
-        assert problems(error) == ["Bundle.issues: not an element of FHIR R4/R4B (an R5 element, or a misspelling)"]
+        assert problems(error) == [
+            "Bundle.issues: not an element of FHIR R4/R4B (an R5 element, or a misspelling)"
+        ]
 
     def test_a_malformed_element_names_resource_and_element(self) -> None:
         """A birth date with month 13 names Patient/P-01.birthDate."""

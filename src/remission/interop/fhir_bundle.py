@@ -99,7 +99,8 @@ def _profile_problems(where: str, resource: dict[str, Any]) -> list[FieldProblem
                 problems.append(
                     FieldProblem(
                         f"{where}.meta.profile",
-                        f"{profile!r} names FHIR {version}; only FHIR R4 (4.0) and R4B (4.3) bundles are read",
+                        f"{profile!r} names FHIR {version}; only FHIR R4 (4.0) and R4B (4.3) bundles"
+                        " are read",
                     )
                 )
     return problems
@@ -136,7 +137,11 @@ def _element_name(location: tuple[int | str, ...], data: dict[str, Any]) -> str:
         entries = data.get("entry") or []
         resource = entries[location[1]].get("resource", {}) if location[1] < len(entries) else {}
         kind = resource.get("resourceType", "resource")
-        name = f"{kind}/{resource['id']}" if isinstance(resource.get("id"), str) else f"{kind} entry[{location[1]}]"
+        name = (
+            f"{kind}/{resource['id']}"
+            if isinstance(resource.get("id"), str)
+            else f"{kind} entry[{location[1]}]"
+        )
         rest = location[3:] if location[2] == "resource" else location[2:]
         return f"{name}.{dotted_path(rest)}" if rest else name
     return f"Bundle.{dotted_path(location)}"

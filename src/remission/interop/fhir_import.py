@@ -84,7 +84,9 @@ def import_bundle(
     refs = References(entries, [e.get("fullUrl") if isinstance(e, dict) else None for e in raw_entries])
     patients = [e for e in entries if e.resource.get_resource_type() == "Patient"]
     if len(patients) != 1:
-        raise InputError(source, [FieldProblem("Bundle.entry", f"holds {len(patients)} Patient resources, not 1")])
+        raise InputError(
+            source, [FieldProblem("Bundle.entry", f"holds {len(patients)} Patient resources, not 1")]
+        )
     collector = Collector()
     mappers: dict[str, Callable[[BundleEntry, Collector, References], None]] = {
         "Patient": map_patient,
@@ -133,7 +135,9 @@ def _assemble(collector: Collector, *, source: str, resources: int, today: dt.da
     _settle_syndromes(collector, settled, unknown)
     data = _record_data(settled, collector)
     read = [ReadItem(name, offer.element, offer.shown) for name, offer in settled.items()]
-    read += [ReadItem(name, item.element, item.shown) for name, items in collector.items.items() for item in items]
+    read += [
+        ReadItem(name, item.element, item.shown) for name, items in collector.items.items() for item in items
+    ]
     for name in SCREENED_FIELDS:
         if _absent(name, data) and name not in unknown:
             unknown[name] = NOT_CARRIED.get(name, "not in the bundle")

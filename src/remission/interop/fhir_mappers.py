@@ -140,7 +140,9 @@ def map_patient(entry: BundleEntry, collector: Collector, refs: References) -> N
         )
     for name in ("name", "telecom", "address", "identifier"):
         if getattr(patient, name, None):
-            collector.ignore(f"{label}.{name}", "identifying data is never copied into the pseudonymous record")
+            collector.ignore(
+                f"{label}.{name}", "identifying data is never copied into the pseudonymous record"
+            )
 
 
 # --- Condition -----------------------------------------------------------------------------------
@@ -159,11 +161,14 @@ def map_condition(entry: BundleEntry, collector: Collector, refs: References) ->
         collector.ignore(f"{label}.code", f"not a diagnosis code this import recognises ({shown})")
         return
     for system, code in found:
-        collector.offer("diagnosis.who_type", codes.WHO_TYPE_CODES[(system, code)], f"{label}.code", f"{code}")
+        collector.offer(
+            "diagnosis.who_type", codes.WHO_TYPE_CODES[(system, code)], f"{label}.code", f"{code}"
+        )
     if vague and not found:
         shown = ", ".join(c for _, c in vague)
         collector.unsettle(
-            "diagnosis.who_type", f"{label}.code {shown} is acute lymphoblastic leukaemia without B or T lineage"
+            "diagnosis.who_type",
+            f"{label}.code {shown} is acute lymphoblastic leukaemia without B or T lineage",
         )
     onset = full_date(condition.onsetDateTime)
     if onset is not None:
@@ -206,8 +211,8 @@ def _map_wbc(entry: BundleEntry, collector: Collector) -> None:
         known = ", ".join(sorted(codes.WBC_UNIT_FACTORS))
         collector.problem(
             f"{element}.code",
-            f"WBC unit {quantity.code or quantity.unit!r} (system {quantity.system!r}) is not a UCUM unit this "
-            f"import converts ({known})",
+            f"WBC unit {quantity.code or quantity.unit!r} (system {quantity.system!r}) is not a UCUM unit"
+            f" this import converts ({known})",
         )
         return
     value = Decimal(quantity.value) * codes.WBC_UNIT_FACTORS[quantity.code]
@@ -219,7 +224,9 @@ def _map_wbc(entry: BundleEntry, collector: Collector) -> None:
 def _string_value(entry: BundleEntry, collector: Collector) -> str | None:
     value = entry.resource.valueString
     if value is None:
-        collector.problem(f"{entry.label}.valueString", "missing: this record-field observation carries a string")
+        collector.problem(
+            f"{entry.label}.valueString", "missing: this record-field observation carries a string"
+        )
     return value
 
 
@@ -314,7 +321,9 @@ def _map_attestation(entry: BundleEntry, collector: Collector) -> None:
         "date": on,
         "note": getattr(note, "text", None),
     }
-    collector.add_item("attestations", item, label, f"{criterion.valueString} {outcome.value} by {attested_by}")
+    collector.add_item(
+        "attestations", item, label, f"{criterion.valueString} {outcome.value} by {attested_by}"
+    )
 
 
 def _fraction(quantity: Any, element: str, collector: Collector) -> float | None:
@@ -334,14 +343,20 @@ def _map_mrd(entry: BundleEntry, collector: Collector) -> None:
     parts = _components(entry)
     point_element, point = parts.get("mrd.time_point", (f"{label}.component", None))
     time_point = (
-        _vocabulary(MRDTimePoint, point.valueString, f"{point_element}.valueString", collector) if point else None
+        _vocabulary(MRDTimePoint, point.valueString, f"{point_element}.valueString", collector)
+        if point
+        else None
     )
     method_text = observation.method.text if observation.method is not None else None
     method = _vocabulary(MRDMethod, method_text, f"{label}.method.text", collector) if method_text else None
     on = full_date(observation.effectiveDateTime)
     value = _fraction(observation.valueQuantity, f"{label}.valueQuantity", collector)
     sensitivity_element, sensitivity = parts.get("mrd.sensitivity", (label, None))
-    limit = _fraction(sensitivity.valueQuantity, f"{sensitivity_element}.valueQuantity", collector) if sensitivity else None
+    limit = (
+        _fraction(sensitivity.valueQuantity, f"{sensitivity_element}.valueQuantity", collector)
+        if sensitivity
+        else None
+    )
     if time_point is None or method is None or on is None or value is None:
         collector.ignore(
             label,
@@ -438,9 +453,10 @@ def research_subject_mapper(protocol_id: str | None) -> Callable[[BundleEntry, C
         if subject.study is not None and subject.study.identifier is not None:
             ids.add(subject.study.identifier.value)
         if protocol_id is None or protocol_id not in ids:
+            shown = ", ".join(sorted(i for i in ids if i)) or "no identifier"
             collector.ignore(
                 label,
-                f"a study other than the one screened for ({', '.join(sorted(i for i in ids if i)) or 'no identifier'})"
+                f"a study other than the one screened for ({shown})"
                 "; whether it is interventional is not carried by R4 ResearchStudy",
             )
             return
