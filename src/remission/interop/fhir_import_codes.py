@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+from remission.interop import fhir_codes as export_codes
+
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"
 # HL7 Terminology (THO), CodeSystem v3-nciThesaurus: http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl
@@ -55,8 +57,17 @@ WHO_TYPE_CODES: Final[dict[tuple[str, str], str]] = {
 #: Diagnosis codes of acute lymphoblastic leukaemia that do not say B or T lineage: the WHO type
 #: stays unknown. ICD-10 C91.0 (WHO ICD-10 2019, chapter II, C91 lymphoid leukaemia); ICD-10-CM
 #: C91.00 / C91.01 / C91.02 (mCODE STU2 value set elixhauser-cancer-leukemia-vs).
+#: SNOMED CT 91857003 "Acute lymphoid leukemia" (the export's code; its source is in fhir_codes.py)
+#: says no lineage either.
 ALL_WITHOUT_LINEAGE_CODES: Final = frozenset(
-    {(ICD_10, "C91.0"), (ICD_10_CM, "C91.00"), (ICD_10_CM, "C91.01"), (ICD_10_CM, "C91.02")}
+    {
+        (ICD_10, "C91.0"),
+        (ICD_10_CM, "C91.00"),
+        (ICD_10_CM, "C91.01"),
+        (ICD_10_CM, "C91.02"),
+        (export_codes.ALL_SNOMED.system, export_codes.ALL_SNOMED.code),
+        (export_codes.ALL_ICD10.system, export_codes.ALL_ICD10.code),
+    }
 )
 
 #: RelatedPerson.relationship codes (HL7 v3 RoleCode) read as a parent or a guardian: MTH mother,

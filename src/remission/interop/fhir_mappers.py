@@ -17,12 +17,15 @@ from enum import StrEnum
 from typing import Any
 
 from remission.errors import FieldProblem
+from remission.interop import fhir_codes as export_codes
 from remission.interop import fhir_import_codes as codes
 from remission.interop.fhir_bundle import BundleEntry
 from remission.interop.fhir_report import IgnoredItem
 from remission.record.vocabulary import (
     AttestedOutcome,
     CNSStatus,
+    ConsentGiver,
+    ConsentKind,
     KMT2AStatus,
     MRDMethod,
     MRDTimePoint,
@@ -126,7 +129,15 @@ def _vocabulary(kind: type[StrEnum], value: Any, element: str, collector: Collec
 
 def map_patient(entry: BundleEntry, collector: Collector, refs: References) -> None:
     patient, label = entry.resource, entry.label
-    collector.offer("patient.study_id", patient.id, f"{label}.id")
+    study_ids = [
+        (index, identifier.value)
+        for index, identifier in enumerate(patient.identifier or [])
+        if identifier.system == export_codes.STUDY_ID_SYSTEM and identifier.value
+    ]
+    for index, study_id in study_ids:
+        collector.offer("patient.study_id", study_id, f"{label}.identifier[{index}].value")
+    if not study_ids:
+        collector.offer("patient.study_id", patient.id, f"{label}.id")
     if patient.gender in {s.value for s in Sex}:
         collector.offer("patient.sex", Sex(patient.gender), f"{label}.gender", patient.gender)
     elif patient.gender is not None:
@@ -138,11 +149,16 @@ def map_patient(entry: BundleEntry, collector: Collector, refs: References) -> N
         collector.unsettle(
             "patient.date_of_birth", f"{label}.birthDate {patient.birthDate!r} is not a full date"
         )
-    for name in ("name", "telecom", "address", "identifier"):
+    for name in ("name", "telecom", "address"):
         if getattr(patient, name, None):
             collector.ignore(
                 f"{label}.{name}", "identifying data is never copied into the pseudonymous record"
             )
+    if len(study_ids) < len(patient.identifier or []):
+        collector.ignore(
+            f"{label}.identifier",
+            "identifiers other than remission's study id are never copied into the pseudonymous record",
+        )
 
 
 # --- Condition -----------------------------------------------------------------------------------
@@ -188,8 +204,16 @@ def map_observation(entry: BundleEntry, collector: Collector, refs: References) 
         collector.ignore(label, f"status is {observation.status!r}, not final, amended or corrected")
         return
     codings = _codings(observation.code)
+    if observation.dataAbsentReason is not None:
+        reason = ", ".join(code for _, code in _codings(observation.dataAbsentReason)) or "no code"
+        collector.ignore(label, f"no value (dataAbsentReason {reason})")
+        return
     if any(system == codes.LOINC and code in codes.WBC_LOINC for system, code in codings):
         _map_wbc(entry, collector)
+        return
+    export_mapper = _export_shape(entry)
+    if export_mapper is not None:
+        export_mapper(entry, collector)
         return
     local = [code for system, code in codings if system == codes.REMISSION_RECORD]
     mapper = RECORD_FIELD_MAPPERS.get(local[0]) if local else None
@@ -374,6 +398,99 @@ def _map_mrd(entry: BundleEntry, collector: Collector) -> None:
     collector.add_item("mrd", item, label, f"{time_point.value}: {value:g} ({method.value})")
 
 
+# --- Observations in the shapes remission's FHIR export writes (fhir_codes.py) ---------------------
+
+
+def _export_shape(entry: BundleEntry) -> Callable[[BundleEntry, Collector], None] | None:
+    """The mapper of an observation the export writes: CNS status, KMT2A variant, MRD; else None."""
+    observation = entry.resource
+    if any(system == export_codes.CNS_STATUS for system, _ in _codings(observation.valueCodeableConcept)):
+        return _map_export_cns
+    if (export_codes.LOINC, export_codes.GENETIC_VARIANT_ASSESSMENT.code) in _codings(observation.code):
+        return _map_export_variant
+    if any(system == export_codes.MRD_METHOD for system, _ in _codings(observation.method)):
+        return _map_export_mrd
+    return None
+
+
+def _map_export_cns(entry: BundleEntry, collector: Collector) -> None:
+    element = f"{entry.label}.valueCodeableConcept"
+    for system, code in _codings(entry.resource.valueCodeableConcept):
+        if system == export_codes.CNS_STATUS:
+            member = _vocabulary(CNSStatus, code, f"{element}.coding", collector)
+            if member is not None:
+                collector.offer("cns_status", member, element, member.value)
+
+
+def _genes_studied(entry: BundleEntry) -> list[str]:
+    gene_studied = (export_codes.LOINC, export_codes.GENE_STUDIED.code)
+    return [
+        component.valueCodeableConcept.text
+        for component in entry.resource.component or []
+        if gene_studied in _codings(component.code)
+        and component.valueCodeableConcept is not None
+        and component.valueCodeableConcept.text
+    ]
+
+
+def _map_export_variant(entry: BundleEntry, collector: Collector) -> None:
+    """A Genomics Reporting variant observation (69548-6) with KMT2A among the genes studied:
+    Present (LA9633-4) is rearranged, Absent (LA9634-2) germline; one other gene is the partner."""
+    observation, label = entry.resource, entry.label
+    genes = _genes_studied(entry)
+    if "KMT2A" not in genes:
+        collector.ignore(label, f"a variant of {', '.join(genes) or 'no gene'}: only KMT2A is read")
+        return
+    answers = set(_codings(observation.valueCodeableConcept))
+    element = f"{label}.valueCodeableConcept"
+    if (export_codes.LOINC, export_codes.PRESENT.code) in answers:
+        collector.offer("genetics.kmt2a.status", KMT2AStatus.REARRANGED, element, "rearranged (Present)")
+        partners = [gene for gene in genes if gene != "KMT2A"]
+        if len(partners) == 1:
+            collector.offer("genetics.kmt2a.partner", partners[0], f"{label}.component (gene studied)")
+    elif (export_codes.LOINC, export_codes.ABSENT.code) in answers:
+        collector.offer("genetics.kmt2a.status", KMT2AStatus.GERMLINE, element, "germline (Absent)")
+    else:
+        collector.ignore(element, "neither Present (LA9633-4) nor Absent (LA9634-2)")
+        return
+    if observation.method is not None and observation.method.text:
+        collector.offer("genetics.kmt2a.method", observation.method.text, f"{label}.method.text")
+
+
+#: The label of the export's MRD sensitivity component (its code has text only, no coding).
+EXPORT_MRD_SENSITIVITY_TEXT = "MRD assay sensitivity"
+
+
+def _map_export_mrd(entry: BundleEntry, collector: Collector) -> None:
+    observation, label = entry.resource, entry.label
+    methods = [code for system, code in _codings(observation.method) if system == export_codes.MRD_METHOD]
+    method = _vocabulary(MRDMethod, methods[0], f"{label}.method.coding", collector)
+    time_point = None
+    limit = None
+    for index, component in enumerate(observation.component or []):
+        element = f"{label}.component[{index}]"
+        points = [c for s, c in _codings(component.valueCodeableConcept) if s == export_codes.MRD_TIME_POINT]
+        if points:
+            time_point = _vocabulary(MRDTimePoint, points[0], f"{element}.valueCodeableConcept", collector)
+        elif component.code is not None and component.code.text == EXPORT_MRD_SENSITIVITY_TEXT:
+            limit = _fraction(component.valueQuantity, f"{element}.valueQuantity", collector)
+    on = full_date(observation.effectiveDateTime)
+    value = _fraction(observation.valueQuantity, f"{label}.valueQuantity", collector)
+    if time_point is None or method is None or on is None or value is None:
+        collector.ignore(
+            label, "an MRD result is read only with its time point, method, a full date and a valueQuantity"
+        )
+        return
+    item = {
+        "time_point": time_point.value,
+        "method": method.value,
+        "sample_date": on,
+        "value_fraction": value,
+        "sensitivity_fraction": limit,
+    }
+    collector.add_item("mrd", item, label, f"{time_point.value}: {value:g} ({method.value})")
+
+
 #: The observations coded with :data:`~codes.REMISSION_RECORD`, by code (the record field).
 RECORD_FIELD_MAPPERS: dict[str, Callable[[BundleEntry, Collector], None]] = {
     "cns_status": _enum_field("cns_status", CNSStatus),
@@ -402,9 +519,13 @@ def map_consent(entry: BundleEntry, collector: Collector, refs: References) -> N
         collector.ignore(label, f"status is {consent.status!r}, not active")
         return
     roles: list[str] = []
+    givers: list[str] = []
     for index, performer in enumerate(consent.performer or []):
         person = refs.resolve(performer, "RelatedPerson")
         element = f"{label}.performer[{index}]"
+        if person is None and performer.display in {giver.value for giver in ConsentGiver}:
+            givers.append(performer.display)  # remission's export names the giver in the record's words
+            continue
         if person is None:
             collector.ignore(element, "not a RelatedPerson in this bundle: who consented is not read")
             continue
@@ -418,8 +539,16 @@ def map_consent(entry: BundleEntry, collector: Collector, refs: References) -> N
     given_by = {("parent",): "parent", ("parent", "parent"): "parents", ("guardian",): "guardian"}.get(
         tuple(sorted(roles))
     )
+    if givers and not roles and len(givers) == 1:
+        given_by = givers[0]
+        if ConsentGiver(given_by).kind is not ConsentKind.PARENTAL_PERMISSION:
+            collector.ignore(label, f"given by the {given_by}: not the parents' permission the record holds")
+            return
     on = full_date(consent.dateTime)
     form = consent.sourceAttachment.title if consent.sourceAttachment is not None else None
+    rule = consent.policyRule.text if consent.policyRule is not None else None
+    if not form and rule and rule.startswith(EXPORT_FORM_VERSION_PREFIX):
+        form = rule.removeprefix(EXPORT_FORM_VERSION_PREFIX)
     reasons = [
         reason
         for reason, missing in (
@@ -436,6 +565,10 @@ def map_consent(entry: BundleEntry, collector: Collector, refs: References) -> N
     collector.offer("consent", {"given_by": given_by, "date": on, "form_version": form}, label, shown)
 
 
+#: How remission's export words a consent's form version (Consent.policyRule.text).
+EXPORT_FORM_VERSION_PREFIX = "consent form version "
+
+
 def _codings_all(concepts: Any) -> list[tuple[str, str]]:
     return [pair for concept in concepts or [] for pair in _codings(concept)]
 
@@ -449,7 +582,7 @@ def research_subject_mapper(protocol_id: str | None) -> Callable[[BundleEntry, C
     def mapper(entry: BundleEntry, collector: Collector, refs: References) -> None:
         subject, label = entry.resource, entry.label
         study = refs.resolve(subject.study, "ResearchStudy")
-        ids = {i.value for i in (study.resource.identifier or [])} if study else set()
+        ids = {_protocol_of(i) for i in (study.resource.identifier or [])} if study else set()
         if subject.study is not None and subject.study.identifier is not None:
             ids.add(subject.study.identifier.value)
         if protocol_id is None or protocol_id not in ids:
@@ -467,6 +600,14 @@ def research_subject_mapper(protocol_id: str | None) -> Callable[[BundleEntry, C
         collector.offer("study_entry_date", start, f"{label}.period.start", start.isoformat())
 
     return mapper
+
+
+def _protocol_of(identifier: Any) -> str | None:
+    """The protocol id of a ResearchStudy identifier (the export's ``NCT…|version`` is cut at ``|``)."""
+    value = identifier.value
+    if identifier.system == export_codes.PROTOCOL_ID_SYSTEM and value:
+        return str(value).partition("|")[0]
+    return str(value) if value is not None else None
 
 
 #: Resource types read only through another resource's reference.
