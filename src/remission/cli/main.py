@@ -28,7 +28,7 @@ from typer.models import CommandInfo, TyperInfo
 from remission import __version__
 from remission.cli import render, therapy_commands
 from remission.cli.flags import flag
-from remission.cli.inputs import parse_date, parse_overrides, read_records, resolve_protocol
+from remission.cli.inputs import parse_date, parse_overrides, read_inputs, resolve_protocol
 from remission.errors import InputError
 from remission.protocols import (
     load_protocol,
@@ -240,7 +240,9 @@ app.command()(therapy_commands.therapy)
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
 
-RecordPaths = Annotated[list[Path], typer.Argument(help="Record JSON files, or directories of them.")]
+RecordPaths = Annotated[
+    list[Path], typer.Argument(help="Record JSON files or FHIR R4/R4B Bundles, or directories of them.")
+]
 ProtocolOption = Annotated[str, typer.Option("--protocol", "-p", help="Protocol id, or a .yaml file.")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Screening date YYYY-MM-DD (default today).")]
 ParamOption = Annotated[
@@ -264,15 +266,24 @@ def _decide(
     json_output: bool,
     explain: bool,
 ) -> None:
-    """Run a decision engine over record files and print tables, sentences or JSON."""
+    """Run a decision engine over record files (or FHIR bundles) and print tables, sentences or JSON.
+
+    A bundle's mapping report is printed before its decision (in JSON, as ``fhir_import``)."""
     chosen = resolve_protocol(protocol, parse_overrides(param or []))
     on = parse_date(as_of, option="--as-of")
-    results = engine(read_records(records, today=date.today()), chosen, as_of=on)
+    inputs = read_inputs(records, today=date.today(), protocol_id=chosen.id)
+    results = engine([record for record, _ in inputs], chosen, as_of=on)
+    reports = [report for _, report in inputs]
     if json_output:
-        payloads = [result.to_dict() for result in results]
+        payloads = [
+            {**result.to_dict(), "fhir_import": report.to_dict()} if report else result.to_dict()
+            for result, report in zip(results, reports, strict=True)
+        ]
         render.print_json(payloads[0] if len(payloads) == 1 else payloads)
         return
-    for result in results:
+    for result, report in zip(results, reports, strict=True):
+        if report is not None:
+            out.print("\n".join(report.lines()), highlight=False, markup=False, soft_wrap=True)
         if explain:
             out.print("\n".join(to_words(result)), highlight=False, markup=False, soft_wrap=True)
         else:
