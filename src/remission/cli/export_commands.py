@@ -29,6 +29,7 @@ class Format(StrEnum):
 
     CSV = "csv"
     PARQUET = "parquet"
+    ODM = "odm"
 
 
 class Writer(NamedTuple):
@@ -40,11 +41,18 @@ class Writer(NamedTuple):
 
 
 #: The exchange formats, each written by its module of :mod:`remission.interop` (loaded when used).
-INTEROP_WRITERS: dict[Format, Writer] = {}
+INTEROP_WRITERS: dict[Format, Writer] = {
+    Format.ODM: Writer("remission.interop.odm_export", "export_odm"),
+}
 
 
 def export(
-    format: Annotated[Format, typer.Option("--format", help="csv or parquet (the endpoint dataset).")],
+    format: Annotated[
+        Format,
+        typer.Option(
+            "--format", help="csv or parquet (the endpoint dataset); odm (the whole study, CDISC ODM 1.3.2)."
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="File (or, for fhir and dataset-json, directory) to write.")
     ],
