@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 #: The ODM 1.3 namespace (ODM 1.3.2 keeps the namespace of 1.3).
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
@@ -47,5 +48,5 @@ class XmlWriter:
             self.leaf("TranslatedText", {"xml:lang": "en"}, text)
 
 
-def _present(attributes: Attributes | None) -> dict[str, str]:
-    return {key: value for key, value in (attributes or {}).items() if value is not None}
+def _present(attributes: Attributes | None) -> AttributesImpl[str]:
+    return AttributesImpl({key: value for key, value in (attributes or {}).items() if value is not None})
