@@ -150,7 +150,7 @@ class ClinicalWriter:
                     self._code_annotation(code, number, about=code.item)
                 with self.xml.element("StudyEventData", {"StudyEventOID": STUDY_EVENT_OID}):
                     for form in casebook.forms:
-                        spare.extend(self._form(form, casebook.site, latest))
+                        spare.extend(self._form(form, casebook, latest))
             if casebook.audit:
                 with self.xml.element("AuditRecords"):
                     for entry in casebook.audit:
@@ -161,7 +161,10 @@ class ClinicalWriter:
                         self._signature(signature, casebook.site, {"ID": f"SG.{casebook.study_id}.{number}"})
 
     def _form(
-        self, form: CasebookForm, site: str, latest: Mapping[tuple[str, int | None, str], Mapping[str, Any]]
+        self,
+        form: CasebookForm,
+        casebook: Casebook,
+        latest: Mapping[tuple[str, int | None, str], Mapping[str, Any]],
     ) -> list[CasebookSignature]:
         """Write ``form``; the valid signatures beyond the first, for the container."""
         described = self.metadata.form(form.form)
@@ -170,6 +173,9 @@ class ClinicalWriter:
         attributes = {"FormOID": described.oid, "FormRepeatKey": _repeat_key(described, form.row_id)}
         signed = [s for s in form.signatures if s.state == _VALID]
         table = FORM_TABLES.get(form.form)
+        # The patient form's values are the patient row's own columns.
+        row = casebook.patient_id if form.form == PATIENT_FORM else form.row_id
+        site = casebook.site
         with self.xml.element("FormData", attributes):
             if signed:
                 self._signature(signed[0], site)
@@ -178,7 +184,7 @@ class ClinicalWriter:
                 self._code_annotation(code, number, about=form.key)
             with self.xml.element("ItemGroupData", {"ItemGroupOID": described.group_oid}):
                 for item, field, value in _item_values(described, form.fields):
-                    change = None if table is None else latest.get((table, form.row_id, field.name))
+                    change = None if table is None else latest.get((table, row, field.name))
                     self._item(item, field, value, site, change)
         return signed[1:]
 
