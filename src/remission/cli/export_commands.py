@@ -30,6 +30,8 @@ class Format(StrEnum):
     CSV = "csv"
     PARQUET = "parquet"
     FHIR = "fhir"
+    ODM = "odm"
+    DATASET_JSON = "dataset-json"
 
 
 class Writer(NamedTuple):
@@ -43,6 +45,8 @@ class Writer(NamedTuple):
 #: The exchange formats, each written by its module of :mod:`remission.interop` (loaded when used).
 INTEROP_WRITERS: dict[Format, Writer] = {
     Format.FHIR: Writer("remission.interop.fhir_export", "export_fhir"),
+    Format.ODM: Writer("remission.interop.odm_export", "export_odm"),
+    Format.DATASET_JSON: Writer("remission.interop.dataset_json_export", "export_dataset_json"),
 }
 
 
@@ -51,7 +55,8 @@ def export(
         Format,
         typer.Option(
             "--format",
-            help="csv or parquet (the endpoint dataset); fhir (a directory of R4B Bundles, one per patient).",
+            help="csv or parquet (the endpoint dataset); fhir (R4B Bundles, one per patient), "
+            "odm (the whole study, CDISC ODM 1.3.2) or dataset-json (SDTM domains, Dataset-JSON 1.1).",
         ),
     ],
     out: Annotated[
