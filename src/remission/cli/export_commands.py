@@ -29,6 +29,7 @@ class Format(StrEnum):
 
     CSV = "csv"
     PARQUET = "parquet"
+    DATASET_JSON = "dataset-json"
 
 
 class Writer(NamedTuple):
@@ -40,11 +41,19 @@ class Writer(NamedTuple):
 
 
 #: The exchange formats, each written by its module of :mod:`remission.interop` (loaded when used).
-INTEROP_WRITERS: dict[Format, Writer] = {}
+INTEROP_WRITERS: dict[Format, Writer] = {
+    Format.DATASET_JSON: Writer("remission.interop.dataset_json_export", "export_dataset_json"),
+}
 
 
 def export(
-    format: Annotated[Format, typer.Option("--format", help="csv or parquet (the endpoint dataset).")],
+    format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="csv or parquet (the endpoint dataset); dataset-json (SDTM-shaped domains, a directory).",
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="File (or, for fhir and dataset-json, directory) to write.")
     ],

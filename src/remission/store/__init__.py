@@ -256,7 +256,12 @@ from remission.store.signatures import (
     signing_list,
 )
 from remission.store.signed_content import describe_unit
-from remission.store.study_casebooks import STUDY_EXPORT_ENTITY, StudyCasebooks, StudyExport, read_study_casebooks
+from remission.store.study_casebooks import (
+    STUDY_EXPORT_ENTITY,
+    StudyCasebooks,
+    StudyExport,
+    read_study_casebooks,
+)
 from remission.store.user_sessions import (
     LiveSession,
     SessionKind,
