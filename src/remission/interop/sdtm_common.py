@@ -26,7 +26,8 @@ PATIENT = "patient"
 BASELINE = "baseline"
 ENROLLMENTS = "enrollments"
 RISK_ASSIGNMENTS = "risk-assignments"
-#: The --STAT value of a result not obtained (SDTMIG 3.4, CDISC CT codelist ND, C66789).
+#: The --STAT value of a result not obtained, as SDTMIG 3.4 writes it (the CT codelist ND entry was
+#: not verified for this export).
 NOT_DONE = "NOT DONE"
 
 Row = dict[str, Any]
@@ -145,7 +146,8 @@ def text(raw: Any) -> str | None:
 
 
 def yes_no(flag: bool | None) -> str | None:
-    """CDISC CT codelist NY (C66742) submission values Y and N; unknown stays empty."""
+    """Y or N, the submission values of CDISC CT codelist NY (C66742; Y is C49487, per the CRAN package
+    sdtm.terminology 2025-03-25, which bundles NCI EVS SDTM CT); unknown stays empty."""
     return None if flag is None else ("Y" if flag else "N")
 
 

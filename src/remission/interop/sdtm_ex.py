@@ -5,7 +5,8 @@ doxorubicin equivalents (mg/m²) converted by :func:`remission.record.anthracycl
 — the one conversion of the platform, whose factors and sources are in
 ``record/data/anthracycline_equivalence.yaml`` — and is left out for a drug without an agreed
 factor (never a guessed one); QNAM ``DEXRAZ`` says whether dexrazoxane was given with the dose.
-EXDOSU is ``mg/m2`` (CDISC CT codelist UNIT, C71620, term C67402).
+EXDOSU is the text ``mg/m2`` (the unit as written in SDTMIG examples; its CDISC CT UNIT entry
+was not verified for this export, see docs/interop-dataset-json.md).
 """
 
 from __future__ import annotations
