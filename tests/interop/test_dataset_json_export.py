@@ -42,7 +42,9 @@ def build(world: World) -> dict[str, int]:
     record = example("INF-01")
     record.pop("prednisone_response", None)
     sev = world.register("INF-01", "SEV", record=record)
-    snu = world.register("INF-02", "SNU", record=example("INF-02"))
+    unknown_ph = example("INF-02")
+    del unknown_ph["genetics"]["ph_status"]
+    snu = world.register("INF-02", "SNU", record=unknown_ph)
     investigator = world.actor(Role.INVESTIGATOR, "SEV")
     coordinator = world.actor(Role.COORDINATOR, "SEV")
     with world.session(investigator) as session:
@@ -86,6 +88,8 @@ def build(world: World) -> dict[str, int]:
             code="not done",
             note="no smear",
         )
+    with world.session(world.actor(Role.COORDINATOR, "SNU")) as session:
+        set_missing_code(session, patient_id=snu, form="baseline", field="genetics.ph_status", code="unknown")
     return {"SEV": sev, "SNU": snu}
 
 
@@ -165,6 +169,14 @@ class TestDomains:
         assert row["RSORRES"] is None
         assert row["RSSTAT"] == "NOT DONE"
         assert row["RSREASND"] == "not done: no smear"
+
+    def test_genetics_are_in_gf_and_a_coded_finding_is_not_done(self, out: Path) -> None:
+        """GF holds each recorded genetics field verbatim; a coded one is empty and NOT DONE."""
+        found = {(r["USUBJID"][-6:], r["GFTEST"]): r for r in rows(out / "gf.json")}
+        assert found[("INF-02", "kmt2a.partner")]["GFORRES"] == "AFF1"
+        assert found[("INF-02", "fusions")]["GFORRES"] == "KMT2A::AFF1"
+        coded = found[("INF-02", "ph_status")]
+        assert (coded["GFORRES"], coded["GFSTAT"], coded["GFREASND"]) == (None, "NOT DONE", "unknown")
 
     def test_mrd_is_in_lb_with_its_study_day(self, out: Path) -> None:
         """LB holds the MRD fraction (numeric and text), method, time point and LBDY from RFSTDTC."""
