@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from remission.stats._newton import Evaluation
+from remission.stats.inputs import distinct_values
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,7 @@ def risk_sets(
     n = stop.size
     # Times become ranks on one grid so (stratum, time) packs into one sortable integer key.
     both = stop if entry is None else np.concatenate([stop, entry])
-    grid, ranks = np.unique(both, return_inverse=True)
-    ranks = ranks.reshape(-1)
+    grid, ranks = distinct_values(both)
     width = np.int64(grid.size + 1)
     simple = entry is None and not np.any(strata)
     if simple:
@@ -116,9 +116,11 @@ def risk_sets(
         position = np.arange(total) - np.repeat(starts, deaths)
         ties = Ties(np.repeat(np.arange(blocks.size), deaths).astype(np.intp), starts, position / sizes)
 
-    columns = x.T - x.mean(axis=0)[:, None]
+    # One pass: transpose to p × n (each covariate contiguous, for np.bincount) and centre.
+    columns = np.empty((x.shape[1], n))
+    np.subtract(x.T, x.mean(axis=0)[:, None], out=columns)
     return RiskSets(
-        columns=np.ascontiguousarray(columns),
+        columns=columns,
         groups=groups,
         status_bin=(2 * row_group + is_event).astype(np.intp),
         stratum_end=stratum_end,
@@ -127,7 +129,7 @@ def risk_sets(
         blocks=blocks,
         deaths=deaths.astype(np.float64),
         ties=ties,
-        event_x_sum=columns[:, is_event].sum(axis=1),
+        event_x_sum=columns @ is_event.astype(np.float64),
     )
 
 
