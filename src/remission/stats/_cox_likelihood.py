@@ -3,8 +3,10 @@
 Layout (built once per fit by :func:`risk_sets`): every distinct (stratum, stop time) is a *group*,
 numbered in (stratum, time) order; a group holding events is a *block* of ``d`` tied events at its
 time ``t``. The risk set of a block is the rows of its stratum with ``entry < t ≤ stop`` (late
-entry: a row is at risk on ``(entry, stop]``). Rows are never sorted or copied: each row carries
-the number of its group (and, with late entry or strata, of the first group after its entry).
+entry: a row is at risk on ``(entry, stop]``). Each row carries
+the number of its group (and, with late entry or strata, of the first group after its entry);
+only when nearly every time is distinct are the rows put in group order once, so that the
+per-group sums below write their bins in sequence.
 
 Per evaluation (one β) the weights ``w = exp(xβ)`` and ``w x`` are summed per group and event
 status (``np.bincount``, ``O(n p)``), reverse-cumulated over the groups of each stratum (``O(k p)``
@@ -116,20 +118,29 @@ def risk_sets(
         position = np.arange(total) - np.repeat(starts, deaths)
         ties = Ties(np.repeat(np.arange(blocks.size), deaths).astype(np.intp), starts, position / sizes)
 
+    status_bin = (2 * row_group + is_event).astype(np.intp)
+    event_x_sum = x.T @ is_event.astype(np.float64) - is_event.sum() * x.mean(axis=0)
+    if groups > n // 8:
+        # Nearly distinct times: put the rows in group order once, so that every per-group sum
+        # writes its bins in sequence instead of scattering over ~n of them.
+        order = np.argsort(status_bin, kind="stable")
+        status_bin, x = status_bin[order], x[order]
+        row_lower = None if row_lower is None else row_lower[order]
+        entry_bin = None if entry_bin is None else entry_bin[order]
     # One pass: transpose to p × n (each covariate contiguous, for np.bincount) and centre.
     columns = np.empty((x.shape[1], n))
     np.subtract(x.T, x.mean(axis=0)[:, None], out=columns)
     return RiskSets(
         columns=columns,
         groups=groups,
-        status_bin=(2 * row_group + is_event).astype(np.intp),
+        status_bin=status_bin,
         stratum_end=stratum_end,
         row_lower=row_lower,
         entry_bin=entry_bin,
         blocks=blocks,
         deaths=deaths.astype(np.float64),
         ties=ties,
-        event_x_sum=columns @ is_event.astype(np.float64),
+        event_x_sum=event_x_sum,
     )
 
 
@@ -212,9 +223,12 @@ def _per_bin(
 def _tails(per_group: NDArray[np.float64], stratum_end: NDArray[np.intp]) -> NDArray[np.float64]:
     """For each group, the sum over it and the later groups of its stratum (columns are groups)."""
     groups = per_group.shape[1]
-    tail = np.zeros((per_group.shape[0], groups + 1))
-    # tail[:, k] is the sum of the last k groups, accumulated from the end.
-    np.cumsum(per_group[:, ::-1], axis=1, out=tail[:, 1:])
-    ahead = groups - np.arange(groups)
-    sums: NDArray[np.float64] = tail[:, ahead] - tail[:, groups - stratum_end]
+    # Accumulated from the end: column g sums groups g, g+1, ... of every stratum.
+    from_here: NDArray[np.float64] = np.cumsum(per_group[:, ::-1], axis=1)[:, ::-1]
+    later = stratum_end < groups
+    if not np.any(later):
+        return from_here
+    beyond = np.zeros_like(from_here)
+    beyond[:, later] = from_here[:, stratum_end[later]]
+    sums: NDArray[np.float64] = from_here - beyond
     return sums
