@@ -43,7 +43,8 @@ def _direct(
             for k in range(d):
                 f = k / d if efron else 0.0
                 s0 = sum(weight[i] for i in risk) - f * sum(weight[i] for i in dying)
-                s1 = sum(weight[i] * centred[i] for i in risk) - f * sum(weight[i] * centred[i] for i in dying)
+                s1 = sum(weight[i] * centred[i] for i in risk)
+                s1 = s1 - f * sum(weight[i] * centred[i] for i in dying)
                 s2 = sum(weight[i] * np.outer(centred[i], centred[i]) for i in risk) - f * sum(
                     weight[i] * np.outer(centred[i], centred[i]) for i in dying
                 )

@@ -163,7 +163,8 @@ def _evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
     by_status = _per_bin(sets.status_bin, weight, weighted, 2 * sets.groups)
     at_risk = _tails(by_status[:, 0::2] + by_status[:, 1::2], sets.stratum_end)
     if sets.entry_bin is not None:
-        at_risk -= _tails(_per_bin(sets.entry_bin, weight, weighted, sets.groups + 1)[:, :-1], sets.stratum_end)
+        entered = _per_bin(sets.entry_bin, weight, weighted, sets.groups + 1)[:, :-1]
+        at_risk -= _tails(entered, sets.stratum_end)
     risk = at_risk[:, sets.blocks]
     dying = by_status[:, 2 * sets.blocks + 1]
 
