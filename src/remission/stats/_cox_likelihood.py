@@ -1,19 +1,33 @@
-"""The Cox log partial likelihood, its score and information, vectorised over sorted risk sets.
+"""The Cox log partial likelihood, its score and information, summed within each distinct time first.
 
-Layout (built once by :func:`risk_sets`): rows are sorted by (stratum, stop time); every distinct
-event time of a stratum is a *block* of ``d`` tied events. The risk set of a block at time ``t`` is
-the rows of that stratum with ``stop ≥ t`` minus those with ``entry ≥ t`` (late entry: a row is at
-risk on ``(entry, stop]``), so its sums are differences of reverse cumulative sums found with
-``searchsorted``. Summing from the end keeps the small late risk sets accurate, as R's running sums do.
+Layout (built once per fit by :func:`risk_sets`): every distinct (stratum, stop time) is a *group*,
+numbered in (stratum, time) order; a group holding events is a *block* of ``d`` tied events at its
+time ``t``. The risk set of a block is the rows of its stratum with ``entry < t ≤ stop`` (late
+entry: a row is at risk on ``(entry, stop]``). Each row carries
+the number of its group (and, with late entry or strata, of the first group after its entry);
+only when nearly every time is distinct are the rows put in group order once, so that the
+per-group sums below write their bins in sequence.
 
-Per evaluation the work is ``O(n q)`` with ``q = 1 + p + p(p+1)/2`` (weights, weighted covariates
-and weighted cross products), then ``O(E p²)`` over the ``E`` events for the tie correction.
+Per evaluation (one β) the weights ``w = exp(xβ)`` and ``w x`` are summed per group and event
+status (``np.bincount``, ``O(n p)``), reverse-cumulated over the groups of each stratum (``O(k p)``
+for ``k`` distinct times; summing from the end keeps the small late risk sets accurate, as R's
+running sums do) and read at the blocks: the risk-set sums ``S0, S1`` and the events' own sums
+``D0, D1``. The tie correction needs only scalars per event, summed per block. The second moments
+``S2, D2`` are never formed per time: swapping the sums, ``Σ_blocks (α S2 - γ D2)`` is
+``Σ_rows w_i c_i x_i x_iᵀ`` with ``c_i`` the sum of ``α`` over the risk sets holding row ``i`` (a
+difference of a forward cumulative sum) minus ``γ`` of its own block if it is an event: one
+``p × n`` by ``n × p`` product. So the work is ``O(n p²)`` with no ``n × p × p`` (or ``n × p²``)
+array, and the memory ``O(n p + k p)``.
 
 Ties (Efron 1977): for a block with risk-set sums ``S0, S1, S2``, event sums ``D0, D1, D2`` and
-``k = 0..d-1``, the ``k``-th event sees the denominator ``S0 - (k/d) D0`` and the mean
-``(S1 - (k/d) D1) / (S0 - (k/d) D0)``; Breslow uses ``k/d = 0`` throughout. The log likelihood is
-``Σ_events η - Σ log(denominator)``, the score ``Σ_events x - Σ mean`` and the information
-``Σ [(S2 - (k/d) D2) / denominator - mean meanᵀ]`` (Therneau & Grambsch 2000, §3.3).
+``l = 0..d-1``, the ``l``-th event sees the denominator ``den_l = S0 - f_l D0`` (``f_l = l/d``) and
+the mean ``m_l = (S1 - f_l D1) / den_l``; Breslow uses ``f_l = 0`` throughout. The log likelihood
+is ``Σ_events η - Σ log den_l``, the score ``Σ_events x - Σ m_l`` and the information
+``Σ [(S2 - f_l D2) / den_l - m_l m_lᵀ]`` (Therneau & Grambsch 2000, §3.3). Scaled by ``S0`` (so no
+square can overflow): with ``q_l = S0 / den_l = 1 / (1 - f_l D0/S0)``, ``u = S1/S0``,
+``v = D1/S0``, ``A_j = Σ_l f_l^j q_l`` and ``B_j = Σ_l f_l^j q_l²``, a block adds
+``A0 u - A1 v`` to the sum of the means and ``(A0 S2 - A1 D2)/S0 - (B0 u uᵀ - B1 (u vᵀ + v uᵀ) +
+B2 v vᵀ)`` to the information; Breslow has ``A0 = B0 = d`` and the rest zero.
 """
 
 from __future__ import annotations
@@ -24,32 +38,37 @@ import numpy as np
 from numpy.typing import NDArray
 
 from remission.stats._newton import Evaluation
+from remission.stats.inputs import distinct_values
 
 
 @dataclass(frozen=True)
-class Entries:
-    """Late entry: rows in (stratum, entry) order; per block, the range of rows entering at or after t."""
+class Ties:
+    """Efron's fractions ``l/d``: one entry per event, laid out block after block."""
 
-    order: NDArray[np.intp]  # sorted positions in (stratum, entry) order
-    start: NDArray[np.intp]  # per block: entry-ordered rows [start, end) have entry ≥ t
-    end: NDArray[np.intp]
+    block: NDArray[np.intp]  # block (index into RiskSets.blocks) of each entry
+    starts: NDArray[np.intp]  # first entry of each block (for np.add.reduceat)
+    fraction: NDArray[np.float64]  # l/d, l = 0..d-1 within each block
 
 
 @dataclass(frozen=True)
 class RiskSets:
-    """Sorted data and block indices; everything that does not depend on β."""
+    """Group numbers and block indices; everything that does not depend on β."""
 
-    x: NDArray[np.float64]  # n × p covariates, centred, in (stratum, stop) order
-    products: NDArray[np.float64]  # n × p(p+1)/2 products x_j x_k (j ≤ k), same order
-    upper: tuple[NDArray[np.intp], NDArray[np.intp]]  # (j, k) of each product column
-    event_rows: NDArray[np.intp]  # sorted positions of the event rows, grouped by block
-    block_starts: NDArray[np.intp]  # offset of each block in event_rows (for np.add.reduceat)
-    event_block: NDArray[np.intp]  # block of each event
-    fraction: NDArray[np.float64]  # k/d of each event (Efron) or 0 (Breslow)
-    stop_from: NDArray[np.intp]  # per block: sorted rows [stop_from, stop_to) have stop ≥ t
-    stop_to: NDArray[np.intp]
-    entries: Entries | None  # None without late entry
+    columns: NDArray[np.float64]  # p × n covariates, centred, in the caller's row order
+    groups: int  # number of distinct (stratum, stop time) groups
+    status_bin: NDArray[np.intp]  # per row: 2 × its stop group + 1 if it is an event
+    stratum_end: NDArray[np.intp]  # per group: one past the last group of its stratum
+    row_lower: NDArray[np.intp] | None  # per row: first group of its risk sets (None: always 0)
+    entry_bin: NDArray[np.intp] | None  # per row: last group at or before its entry, or `groups` if none
+    blocks: NDArray[np.intp]  # groups holding events, ascending
+    deaths: NDArray[np.float64]  # events per block
+    ties: Ties | None  # Efron only
     event_x_sum: NDArray[np.float64]  # Σ over events of x (constant part of the score)
+
+    @property
+    def x(self) -> NDArray[np.float64]:
+        """The n × p centred covariates."""
+        return self.columns.T
 
 
 def risk_sets(
@@ -60,58 +79,68 @@ def risk_sets(
     entry: NDArray[np.float64] | None,
     efron: bool,
 ) -> RiskSets:
-    """Sort once and index the risk set of every event block (see the module docstring)."""
-    n, p = x.shape
+    """Number the groups and index the blocks once (see the module docstring)."""
+    n = stop.size
     # Times become ranks on one grid so (stratum, time) packs into one sortable integer key.
     both = stop if entry is None else np.concatenate([stop, entry])
-    grid, ranks = np.unique(both, return_inverse=True)
+    grid, ranks = distinct_values(both)
     width = np.int64(grid.size + 1)
-    stratum_base = strata.astype(np.int64) * width
-    stop_key = stratum_base + ranks[:n]
-    order = np.argsort(stop_key, kind="stable")
-    sorted_key = stop_key[order]
-    is_event = event[order] == 1
-
-    event_rows = np.flatnonzero(is_event)
-    event_key = sorted_key[event_rows]
-    block_starts = np.flatnonzero(np.r_[True, event_key[1:] != event_key[:-1]])
-    block_key = event_key[block_starts]
-    sizes = np.diff(np.r_[block_starts, event_rows.size])
-    event_block = np.repeat(np.arange(block_starts.size), sizes)
-    if efron:
-        position = np.arange(event_rows.size) - np.repeat(block_starts, sizes)
-        fraction = position / np.repeat(sizes, sizes).astype(np.float64)
+    simple = entry is None and not np.any(strata)
+    if simple:
+        # One stratum and no entry times: the ranks of the stop times already number the groups.
+        group_key = np.arange(grid.size, dtype=np.int64)
+        row_group = ranks.astype(np.intp)
     else:
-        fraction = np.zeros(event_rows.size)
-    stratum_end = (block_key // width + 1) * width
+        stratum_base = strata.astype(np.int64) * width
+        group_key, inverse = np.unique(stratum_base + ranks[:n], return_inverse=True)
+        row_group = inverse.reshape(-1).astype(np.intp)
+    groups = group_key.size
+    stratum_end = np.searchsorted(group_key, (group_key // width + 1) * width, side="left").astype(np.intp)
 
-    entries = None
+    row_lower = entry_bin = None
     if entry is not None:
-        entry_key = stratum_base[order] + ranks[n:][order]
-        entry_order = np.argsort(entry_key, kind="stable")
-        sorted_entry = entry_key[entry_order]
         # Entry ≥ t means not yet at risk at t: R's (start, stop] intervals.
-        entries = Entries(
-            order=entry_order,
-            start=np.searchsorted(sorted_entry, block_key, side="left"),
-            end=np.searchsorted(sorted_entry, stratum_end, side="left"),
-        )
+        row_lower = np.searchsorted(group_key, stratum_base + ranks[n:], side="right").astype(np.intp)
+        first = np.searchsorted(group_key, stratum_base, side="left")
+        entry_bin = np.where(row_lower > first, row_lower - 1, groups).astype(np.intp)
+    elif not simple:
+        row_lower = np.searchsorted(group_key, stratum_base, side="left").astype(np.intp)
 
-    centred = x - x.mean(axis=0)
-    xs = np.ascontiguousarray(centred[order])
-    upper = np.triu_indices(p)
+    is_event = event == 1
+    event_count = np.bincount(row_group[is_event], minlength=groups)
+    blocks = np.flatnonzero(event_count)
+    deaths = event_count[blocks]
+    ties = None
+    if efron:
+        starts = np.concatenate(([0], np.cumsum(deaths)[:-1])).astype(np.intp)
+        total = int(deaths.sum())
+        sizes = np.repeat(deaths, deaths)
+        position = np.arange(total) - np.repeat(starts, deaths)
+        ties = Ties(np.repeat(np.arange(blocks.size), deaths).astype(np.intp), starts, position / sizes)
+
+    status_bin = (2 * row_group + is_event).astype(np.intp)
+    event_x_sum = x.T @ is_event.astype(np.float64) - is_event.sum() * x.mean(axis=0)
+    if groups > n // 8:
+        # Nearly distinct times: put the rows in group order once, so that every per-group sum
+        # writes its bins in sequence instead of scattering over ~n of them.
+        order = np.argsort(status_bin, kind="stable")
+        status_bin, x = status_bin[order], x[order]
+        row_lower = None if row_lower is None else row_lower[order]
+        entry_bin = None if entry_bin is None else entry_bin[order]
+    # One pass: transpose to p × n (each covariate contiguous, for np.bincount) and centre.
+    columns = np.empty((x.shape[1], n))
+    np.subtract(x.T, x.mean(axis=0)[:, None], out=columns)
     return RiskSets(
-        x=xs,
-        products=xs[:, upper[0]] * xs[:, upper[1]],
-        upper=upper,
-        event_rows=event_rows,
-        block_starts=block_starts,
-        event_block=event_block,
-        fraction=fraction,
-        stop_from=np.searchsorted(sorted_key, block_key, side="left"),
-        stop_to=np.searchsorted(sorted_key, stratum_end, side="left"),
-        entries=entries,
-        event_x_sum=xs[event_rows].sum(axis=0),
+        columns=columns,
+        groups=groups,
+        status_bin=status_bin,
+        stratum_end=stratum_end,
+        row_lower=row_lower,
+        entry_bin=entry_bin,
+        blocks=blocks,
+        deaths=deaths.astype(np.float64),
+        ties=ties,
+        event_x_sum=event_x_sum,
     )
 
 
@@ -126,50 +155,81 @@ def evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
 
 
 def _evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
-    n, p = sets.x.shape
-    eta = sets.x @ beta
-    weight = np.exp(eta)
-    # Columns: weight | weight·x (p) | weight·x_j x_k (j ≤ k).
-    sums = np.empty((n, 1 + p + sets.products.shape[1]))
-    sums[:, 0] = weight
-    np.multiply(sets.x, weight[:, None], out=sums[:, 1 : 1 + p])
-    np.multiply(sets.products, weight[:, None], out=sums[:, 1 + p :])
+    columns = sets.columns
+    weight = np.exp(beta @ columns)
+    weighted = columns * weight  # p × n: w x
 
-    at_risk = _range_sums(sums, sets.stop_from, sets.stop_to)
-    if sets.entries is not None:
-        # np.take gathers rows several times faster than fancy indexing on large arrays.
-        entered = np.take(sums, sets.entries.order, axis=0)
-        at_risk -= _range_sums(entered, sets.entries.start, sets.entries.end)
-    dying = np.add.reduceat(np.take(sums, sets.event_rows, axis=0), sets.block_starts, axis=0)
+    # Sums of w (row 0) and w x (rows 1..p) per group: all rows, then the events only.
+    by_status = _per_bin(sets.status_bin, weight, weighted, 2 * sets.groups)
+    at_risk = _tails(by_status[:, 0::2] + by_status[:, 1::2], sets.stratum_end)
+    if sets.entry_bin is not None:
+        entered = _per_bin(sets.entry_bin, weight, weighted, sets.groups + 1)[:, :-1]
+        at_risk -= _tails(entered, sets.stratum_end)
+    risk = at_risk[:, sets.blocks]
+    dying = by_status[:, 2 * sets.blocks + 1]
 
-    block, fraction = sets.event_block, sets.fraction
-    risk_each = np.take(at_risk[:, : 1 + p], block, axis=0)  # per event: S0, S1 of its block
-    dying_each = np.take(dying[:, : 1 + p], block, axis=0)
-    denominator = risk_each[:, 0] - fraction * dying_each[:, 0]
-    inverse = 1.0 / denominator
-    mean = (risk_each[:, 1:] - fraction[:, None] * dying_each[:, 1:]) * inverse[:, None]
-    log_likelihood = float(eta[sets.event_rows].sum() - np.log(denominator).sum())
-    score = sets.event_x_sum - mean.sum(axis=0)
+    s0 = risk[0]
+    mean, dying_mean = risk[1:] / s0, dying[1:] / s0
+    deaths, ties = sets.deaths, sets.ties
+    if ties is None:
+        # Breslow: every event of a block sees S0.
+        none = np.zeros_like(deaths)
+        a0, a1, b0, b1, b2 = deaths, none, deaths, none, none
+        log_denominators = float(deaths @ np.log(s0))
+    else:
+        scaled = 1.0 / (1.0 - ties.fraction * (dying[0] / s0)[ties.block])  # S0 / den_l
+        fraction_scaled = ties.fraction * scaled
+        a0 = np.add.reduceat(scaled, ties.starts)
+        a1 = np.add.reduceat(fraction_scaled, ties.starts)
+        b0 = np.add.reduceat(scaled * scaled, ties.starts)
+        b1 = np.add.reduceat(fraction_scaled * scaled, ties.starts)
+        b2 = np.add.reduceat(fraction_scaled * fraction_scaled, ties.starts)
+        log_denominators = float(deaths @ np.log(s0) - np.sum(np.log(scaled)))
 
-    # Σ_e (S2 - f D2)/den = Σ_blocks S2 Σ(1/den) - D2 Σ(f/den), summed per block without a loop.
-    weight_at_risk = np.add.reduceat(inverse, sets.block_starts)
-    weight_dying = np.add.reduceat(fraction * inverse, sets.block_starts)
-    second = weight_at_risk @ at_risk[:, 1 + p :] - weight_dying @ dying[:, 1 + p :]
-    information = np.empty((p, p))
-    information[sets.upper] = second
-    information[sets.upper[1], sets.upper[0]] = second
-    information -= mean.T @ mean
-    return Evaluation(log_likelihood, score, information)
+    log_likelihood = float(beta @ sets.event_x_sum - log_denominators)
+    score = sets.event_x_sum - (mean @ a0 - dying_mean @ a1)
+
+    # Σ_blocks (A0 S2 - A1 D2) / S0 = Σ_rows w_i c_i x_i x_iᵀ (see the module docstring).
+    cumulative = np.zeros(sets.groups + 1)
+    np.cumsum(_on_groups(a0 / s0, sets), out=cumulative[1:])
+    per_status = np.repeat(cumulative[1:], 2)
+    per_status[1::2] -= _on_groups(a1 / s0, sets)
+    coefficient = per_status[sets.status_bin]
+    if sets.row_lower is not None:
+        coefficient -= cumulative[sets.row_lower]
+    information: NDArray[np.float64] = (weighted * coefficient) @ columns.T
+    cross = (mean * b1) @ dying_mean.T
+    information -= (mean * b0) @ mean.T - cross - cross.T + (dying_mean * b2) @ dying_mean.T
+    return Evaluation(log_likelihood, score, 0.5 * (information + information.T))
 
 
-def _range_sums(
-    values: NDArray[np.float64], start: NDArray[np.intp], end: NDArray[np.intp]
+def _on_groups(values: NDArray[np.float64], sets: RiskSets) -> NDArray[np.float64]:
+    """Per-block values spread onto all groups (zero where a group holds no event)."""
+    spread = np.zeros(sets.groups)
+    spread[sets.blocks] = values
+    return spread
+
+
+def _per_bin(
+    bins: NDArray[np.intp], weight: NDArray[np.float64], weighted: NDArray[np.float64], size: int
 ) -> NDArray[np.float64]:
-    """Row sums of ``values[start:end]`` for each (start, end) pair, from a reverse cumulative sum."""
-    n = values.shape[0]
-    tail = np.empty((n + 1, values.shape[1]))
-    tail[0] = 0.0
-    # tail[k] is the sum of the last k rows, accumulated from the end.
-    np.cumsum(values[::-1], axis=0, out=tail[1:])
-    sums: NDArray[np.float64] = np.take(tail, n - start, axis=0) - np.take(tail, n - end, axis=0)
+    """Sums of w (row 0) and of each row of the p × n ``weighted`` (rows 1..p) per bin."""
+    sums = np.empty((1 + weighted.shape[0], size))
+    sums[0] = np.bincount(bins, weights=weight, minlength=size)
+    for j, row in enumerate(weighted, start=1):
+        sums[j] = np.bincount(bins, weights=row, minlength=size)
+    return sums
+
+
+def _tails(per_group: NDArray[np.float64], stratum_end: NDArray[np.intp]) -> NDArray[np.float64]:
+    """For each group, the sum over it and the later groups of its stratum (columns are groups)."""
+    groups = per_group.shape[1]
+    # Accumulated from the end: column g sums groups g, g+1, ... of every stratum.
+    from_here: NDArray[np.float64] = np.cumsum(per_group[:, ::-1], axis=1)[:, ::-1]
+    later = stratum_end < groups
+    if not np.any(later):
+        return from_here
+    beyond = np.zeros_like(from_here)
+    beyond[:, later] = from_here[:, stratum_end[later]]
+    sums: NDArray[np.float64] = from_here - beyond
     return sums

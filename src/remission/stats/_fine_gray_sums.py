@@ -102,11 +102,10 @@ def risk_sets(cohort: SortedCohort, beta: NDArray[np.float64], *, first_moment: 
     competing_weight = np.where(cohort.competing, weight / cohort.g_before, 0.0)
     s0 = _at_failures(cohort, weight, competing_weight)
     p = cohort.x.shape[1]
-    s1 = (
-        _at_failures(cohort, weight[:, None] * cohort.x, competing_weight[:, None] * cohort.x)
-        if first_moment
-        else np.zeros((s0.size, p))
-    )
+    s1 = np.zeros((s0.size, p))
+    if first_moment:
+        for j, column in enumerate(cohort.x.T):
+            s1[:, j] = _at_failures(cohort, weight * column, competing_weight * column)
     with np.errstate(divide="ignore", invalid="ignore"):
         neg_loglik = float(-np.sum(eta[cohort.failed] - shift) + np.sum(cohort.fail_count * np.log(s0)))
     return RiskSets(weight=weight, s0=s0, s1=s1, neg_loglik=neg_loglik)
@@ -115,11 +114,17 @@ def risk_sets(cohort: SortedCohort, beta: NDArray[np.float64], *, first_moment: 
 def _at_failures(
     cohort: SortedCohort, at_risk_terms: NDArray[np.float64], competing_terms: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Sum over T_j >= t of the first terms plus G(t-) times the sum over T_j < t of the second."""
-    still = np.cumsum(at_risk_terms[::-1], axis=0)[::-1]
-    before = np.concatenate((np.zeros((1, *competing_terms.shape[1:])), np.cumsum(competing_terms, axis=0)))
-    g = cohort.g_fail if at_risk_terms.ndim == 1 else cohort.g_fail[:, None]
-    sums: NDArray[np.float64] = still[cohort.fail_start] + g * before[cohort.fail_start]
+    """Sum over T_j >= t of the first terms plus G(t-) times the sum over T_j < t of the second.
+
+    Summed within each failure rank first (subjects between two failure times share their risk
+    sets), then cumulated over the failure times: T_j >= t_f exactly when rank_j > f.
+    """
+    failures = cohort.fail_start.size
+    rank = cohort.fail_rank
+    per_rank = np.bincount(rank, weights=at_risk_terms, minlength=failures + 1)
+    still = np.cumsum(per_rank[::-1])[::-1][1:]
+    before = np.cumsum(np.bincount(rank, weights=competing_terms, minlength=failures + 1))[:failures]
+    sums: NDArray[np.float64] = still + cohort.g_fail * before
     return sums
 
 
