@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as scipy_stats
 
-from remission.stats._cause_codes import TieBlocks, as_cause_codes, observed_causes
+from remission.stats._cause_codes import as_cause_codes, observed_causes
+from remission.stats._risk_table import count_by_time
 from remission.stats.inputs import as_groups, as_times, refuse
 from remission.stats.results import Result, Table, json_number
 
@@ -112,25 +113,41 @@ def gray_test(
     causes = observed_causes(codes, "cause")
     # Column 0 counts censorings, column 1 + j the events of causes[j].
     column = np.where(codes == 0, 0, np.searchsorted(np.asarray(causes), codes) + 1)
-    df = groups.count - 1
-    scores = np.zeros((len(causes), df))
-    variances = np.zeros((len(causes), df, df))
+    strata_counts = []
     for layer in range(layers.count):
         member = layers.codes == layer
-        at_risk, events = _stratum_counts(
-            times[member], column[member], groups.codes[member], groups.count, len(causes)
+        strata_counts.append(
+            _stratum_counts(times[member], column[member], groups.codes[member], groups.count, len(causes))
         )
+    rows = gray_rows(strata_counts, causes, groups.count, power)
+    return GrayTestResult(rows=rows, groups=groups.labels, rho=power, strata=layers.count)
+
+
+def gray_rows(
+    strata_counts: Sequence[tuple[NDArray[np.float64], NDArray[np.int64]]],
+    causes: tuple[int, ...],
+    ng: int,
+    rho: float,
+) -> tuple[GrayTestRow, ...]:
+    """One test row per cause from each stratum's (at risk, events) at its event times.
+
+    ``strata_counts`` holds, per stratum, what :func:`risk_and_events` returns; scores and variances
+    are summed over the strata.
+    """
+    df = ng - 1
+    scores = np.zeros((len(causes), df))
+    variances = np.zeros((len(causes), df, df))
+    for at_risk, events in strata_counts:
         for j in range(len(causes)):
-            score, variance = _cause_score(at_risk, events, j, power)
+            score, variance = _cause_score(at_risk, events, j, rho)
             scores[j] += score
             variances[j] += variance
-
     rows = []
     for cause_code, score, variance in zip(causes, scores, variances, strict=True):
         statistic = _quadratic_form(score, variance)
         p_value = float(scipy_stats.chi2.sf(statistic, df)) if np.isfinite(statistic) else np.nan
         rows.append(GrayTestRow(cause=cause_code, statistic=statistic, df=df, p_value=p_value))
-    return GrayTestResult(rows=tuple(rows), groups=groups.labels, rho=power, strata=layers.count)
+    return tuple(rows)
 
 
 def _quadratic_form(score: NDArray[np.float64], variance: NDArray[np.float64]) -> float:
@@ -150,14 +167,23 @@ def _stratum_counts(
     """
     if time.size == 0:
         return np.zeros((0, ng)), np.zeros((0, ng, causes), dtype=np.int64)
-    blocks = TieBlocks.of(time)
     width = causes + 1
-    counts = blocks.counts(group * width + column, ng * width).reshape(blocks.times.size, ng, width)
+    table = count_by_time(time, group * width + column, ng * width)
+    return risk_and_events(table.counts.reshape(table.time.size, ng, width))
+
+
+def risk_and_events(
+    counts: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """From counts per (distinct time, group, column) (column 0 censored, 1 + j cause j): the number
+    at risk per group, shape (times, ng), and the events, shape (times, ng, causes), at the times
+    with at least one event of any cause.
+    """
     leaving = counts.sum(axis=2)
-    at_risk = (leaving.sum(axis=0) - np.cumsum(leaving, axis=0) + leaving).astype(np.float64)
+    at_risk = np.cumsum(leaving[::-1], axis=0)[::-1].astype(np.float64)
     events = counts[:, :, 1:]
     # Times with only censorings change nothing but the risk sets, which are already counted.
-    keep = events.sum(axis=(1, 2)) > 0
+    keep = np.flatnonzero(events.any(axis=(1, 2)))
     return at_risk[keep], events[keep]
 
 
