@@ -138,8 +138,11 @@ def gray_rows(
     scores = np.zeros((len(causes), df))
     variances = np.zeros((len(causes), df, df))
     for at_risk, events in strata_counts:
+        if at_risk.shape[0] == 0:
+            continue  # no event in this stratum: it adds nothing
+        stratum = _Stratum.of(at_risk, events)
         for j in range(len(causes)):
-            score, variance = _cause_score(at_risk, events, j, rho)
+            score, variance = _stratum_cause_score(stratum, j, rho)
             scores[j] += score
             variances[j] += variance
     rows = []
@@ -187,79 +190,122 @@ def risk_and_events(
     return at_risk[keep], events[keep]
 
 
+@dataclass(frozen=True, eq=False)
+class _Stratum:
+    """What every cause's score shares within one stratum, laid out (group, time): time contiguous.
+
+    ``km`` is the group-wise event-free Kaplan–Meier estimate just after each event time and
+    ``km_before`` just before it; ``weight`` is Gray's R_r / S_r(t-) (0 where nobody is at risk).
+    """
+
+    at_risk: NDArray[np.float64]
+    events: NDArray[np.float64]  # (causes, groups, times)
+    d_all: NDArray[np.float64]
+    live: NDArray[np.bool_]
+    km: NDArray[np.float64]
+    km_before: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    total: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, at_risk: NDArray[np.float64], events: NDArray[np.int64]) -> _Stratum:
+        r = np.ascontiguousarray(at_risk.T)
+        by_cause = np.ascontiguousarray(events.transpose(2, 1, 0), dtype=np.float64)
+        d_all = _rows_sum(by_cause)
+        live = r > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            km = np.cumprod(np.where(live, (r - d_all) / r, 1.0), axis=1)
+            km_before = np.empty_like(km)
+            km_before[:, 0] = 1.0
+            km_before[:, 1:] = km[:, :-1]
+            weight = np.where(live, r / km_before, 0.0)
+        return cls(r, by_cause, d_all, live, km, km_before, weight, _rows_sum(weight))
+
+
+def _rows_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum over the first axis by adding rows in order (no slow reduction over a short axis)."""
+    total = values[0].copy()
+    for row in values[1:]:
+        total += row
+    return total
+
+
 def _cause_score(
     at_risk: NDArray[np.float64], events: NDArray[np.int64], j: int, rho: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Score (first ng - 1 groups) and its variance for cause ``j`` within one stratum."""
     ng = at_risk.shape[1]
-    ng1 = ng - 1
     if at_risk.shape[0] == 0:
-        return np.zeros(ng1), np.zeros((ng1, ng1))
-    d1 = events[:, :, j].astype(np.float64)
-    d2 = events.sum(axis=2) - d1
-    nd1 = d1.sum(axis=1)
+        return np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
+    return _stratum_cause_score(_Stratum.of(at_risk, events), j, rho)
 
-    live = at_risk > 0
+
+def _stratum_cause_score(
+    stratum: _Stratum, j: int, rho: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Score and variance of cause ``j``; arrays are (group, time) as in :class:`_Stratum`."""
+    r, live, km, km_before = stratum.at_risk, stratum.live, stratum.km, stratum.km_before
+    weight, total = stratum.weight, stratum.total
+    ng = r.shape[0]
+    ng1 = ng - 1
+    d1 = stratum.events[j]
+    d2 = stratum.d_all - d1
+    nd1 = _rows_sum(d1)
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Group-wise event-free KM (right and left limits) and cumulative incidence of the cause.
-        km = np.cumprod(np.where(live, (at_risk - d1 - d2) / at_risk, 1.0), axis=0)
-        km_before = np.vstack((np.ones((1, ng)), km[:-1]))
-        own = np.cumsum(np.where(live, km_before * d1 / at_risk, 0.0), axis=0)
-        own_before = np.vstack((np.zeros((1, ng)), own[:-1]))
-        weight = np.where(live, at_risk / km_before, 0.0)  # Gray's R_r / S_r(t-)
-        total = weight.sum(axis=1)
-        total_q = np.where(live, at_risk * (1.0 - own_before) / km_before, 0.0).sum(axis=1)
+        # Group-wise cumulative incidence of the cause, just after and just before each time.
+        own = np.cumsum(np.where(live, km_before * d1 / r, 0.0), axis=1)
+        own_before = np.empty_like(own)
+        own_before[:, 0] = 0.0
+        own_before[:, 1:] = own[:, :-1]
+        total_q = _rows_sum(np.where(live, r * (1.0 - own_before) / km_before, 0.0))
         pooled = np.cumsum(nd1 / total)
         pooled_before = np.concatenate(([0.0], pooled[:-1]))
         fb = (1.0 - pooled_before) ** rho
 
-        expected = np.where(live, at_risk * (1.0 - own_before) / (km_before * total_q[:, None]), 0.0)
-        score = (fb[:, None] * (d1 - nd1[:, None] * expected))[:, :ng1].sum(axis=0)
+        expected = np.where(live, r * (1.0 - own_before) / (km_before * total_q), 0.0)
+        score = (fb * (d1 - nd1 * expected))[:ng1].sum(axis=1)
 
         # Variance terms of the cause's own events (t3, t4) and of the other causes' (t3b, t4b).
-        t4 = np.where(km > 0, 1.0 - (1.0 - pooled[:, None]) / km, 1.0)
-        ties1 = np.where(
-            nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (total[:, None] * km_before - 1.0), 1.0
-        )
-        t3 = np.where(
-            live & (nd1[:, None] > 0), ties1 * km_before * nd1[:, None] / (total[:, None] * at_risk), 0.0
-        )
+        t4 = np.where(km > 0, 1.0 - (1.0 - pooled) / km, 1.0)
+        ties1 = np.where(nd1 > 1, 1.0 - (nd1 - 1.0) / (total * km_before - 1.0), 1.0)
+        t3 = np.where(live & (nd1 > 0), ties1 * km_before * nd1 / (total * r), 0.0)
         active2 = (km > 0) & (d2 > 0)
-        t4b = np.where(active2, (1.0 - pooled[:, None]) / km, 0.0)
-        ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (at_risk - 1.0), 1.0)
-        t3b = np.where(active2, ties2 * km_before**2 * d2 / at_risk**2, 0.0)
+        t4b = np.where(active2, (1.0 - pooled) / km, 0.0)
+        ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (r - 1.0), 1.0)
+        t3b = np.where(active2, ties2 * km_before**2 * d2 / r**2, 0.0)
         c_step = np.nan_to_num(nd1 / (total * (1.0 - pooled_before)))
+        share = weight / total
     alpha = np.nan_to_num(t3)
     beta = alpha * t4
     gamma = alpha * t4 * t4 + np.nan_to_num(t3b) * t4b * t4b
-    v3 = gamma.sum(axis=0)
+    v3 = gamma.sum(axis=1)
 
     # With a(t) = fb (diag(w) - w w' / total) and c(t) its running sum weighted by c_step, Gray's
     # variance is sum_t sum_k [alpha a a' - beta (a c' + c a') + gamma c c'] plus end terms in the
-    # final c; blocks of times keep the (times x ng x ng) arrays small.
+    # final c. Arrays are (group i, group k, time), so the running sums are along contiguous time
+    # and the sums over k and time are matrix products; blocks of times bound the memory.
     variance = np.zeros((ng1, ng1))
     v2 = np.zeros((ng1, ng))
     carried = np.zeros((ng1, ng))
     diagonal = np.arange(ng1)
     step = max(1, _BLOCK_CELLS // (ng * ng))
-    # Arrays are laid out (group i, time, group k) so each block flattens to (ng1, times * ng)
-    # without a copy and the sums over time and k become matrix products.
-    for start in range(0, d1.shape[0], step):
+    size = r.shape[1]
+    for start in range(0, size, step):
         part = slice(start, start + step)
-        w = weight[part]
-        w_rows = np.ascontiguousarray(w[:, :ng1].T)  # C order, so every product below is too
-        a = -(w_rows[:, :, None] * (w / total[part, None])[None, :, :])
-        a[diagonal, :, diagonal] += w_rows
-        a *= fb[None, part, None]
-        c = np.cumsum(a * c_step[None, part, None], axis=1)
-        c += carried[:, None, :]
-        carried = c[:, -1, :].copy()
-        a_beta = a * beta[None, part, :]
-        c_gamma = c * gamma[None, part, :]
+        w_rows = weight[:ng1, part]
+        a = -(w_rows[:, None, :] * share[None, :, part])
+        a[diagonal, diagonal, :] += w_rows
+        a *= fb[part]
+        c = np.cumsum(a * c_step[part], axis=2)
+        c += carried[:, :, None]
+        carried = c[:, :, -1].copy()
+        a_beta = a * beta[:, part]
+        c_gamma = c * gamma[:, part]
         flat_a, flat_c = a.reshape(ng1, -1), c.reshape(ng1, -1)
         cross = a_beta.reshape(ng1, -1) @ flat_c.T
-        variance += (a * alpha[None, part, :]).reshape(ng1, -1) @ flat_a.T - cross - cross.T
+        variance += (a * alpha[:, part]).reshape(ng1, -1) @ flat_a.T - cross - cross.T
         variance += c_gamma.reshape(ng1, -1) @ flat_c.T
-        v2 += a_beta.sum(axis=1) - c_gamma.sum(axis=1)
+        v2 += a_beta.sum(axis=2) - c_gamma.sum(axis=2)
     variance += (carried * v3) @ carried.T + carried @ v2.T + v2 @ carried.T
     return score, variance
