@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from remission.stats._cause_codes import as_cause_codes, observed_causes
+from remission.stats._cause_codes import as_cause_codes, cause_columns, observed_causes
 from remission.stats._risk_table import count_by_time
 from remission.stats.gray_test import GrayTestResult, gray_rows, risk_and_events
 from remission.stats.inputs import as_groups, as_times, refuse
@@ -174,7 +174,7 @@ def cumulative_incidence(
     groups = as_groups(group, times.size, "group")
     causes = observed_causes(codes, "cause")
     # Column 0 counts censorings, column 1 + j the events of causes[j].
-    column = np.where(codes == 0, 0, np.searchsorted(np.asarray(causes), codes) + 1)
+    column = cause_columns(codes, causes)
 
     # One table of counts per (distinct time, group, column), shared by the curves and the test.
     width = len(causes) + 1

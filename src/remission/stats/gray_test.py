@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as scipy_stats
 
-from remission.stats._cause_codes import as_cause_codes, observed_causes
+from remission.stats._cause_codes import as_cause_codes, cause_columns, observed_causes
 from remission.stats._risk_table import count_by_time
 from remission.stats.inputs import as_groups, as_times, refuse
 from remission.stats.results import Result, Table, json_number
@@ -27,8 +27,9 @@ from remission.stats.results import Result, Table, json_number
 # R's qr() declares a column dependent when less than this fraction of its norm is left after
 # the previous columns; cuminc then reports no statistic.
 _RANK_TOLERANCE = 1e-7
-# Times per block of the (times x groups x groups) arrays, so memory stays bounded for big cohorts.
-_BLOCK_CELLS = 1 << 21
+# Cells per block of the (groups x groups x times) arrays: small enough to stay in the CPU cache.
+_BLOCK_CELLS = 1 << 17
+_Number = TypeVar("_Number", np.float64, np.int64)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def gray_test(
 
     causes = observed_causes(codes, "cause")
     # Column 0 counts censorings, column 1 + j the events of causes[j].
-    column = np.where(codes == 0, 0, np.searchsorted(np.asarray(causes), codes) + 1)
+    column = cause_columns(codes, causes)
     strata_counts = []
     for layer in range(layers.count):
         member = layers.codes == layer
@@ -182,12 +183,18 @@ def risk_and_events(
     at risk per group, shape (times, ng), and the events, shape (times, ng, causes), at the times
     with at least one event of any cause.
     """
-    leaving = counts.sum(axis=2)
+    size, ng, width = counts.shape
+    flat = counts.reshape(size, ng * width)
+    # Column sums in order (no reduction over the short axes): exits per group, events per time.
+    leaving = _rows_sum(counts.transpose(2, 1, 0)).T  # (times, ng)
+    any_event = np.zeros(size, dtype=np.int64)
+    for column in range(ng * width):
+        if column % width:
+            any_event += flat[:, column]
     at_risk = np.cumsum(leaving[::-1], axis=0)[::-1].astype(np.float64)
-    events = counts[:, :, 1:]
     # Times with only censorings change nothing but the risk sets, which are already counted.
-    keep = np.flatnonzero(events.any(axis=(1, 2)))
-    return at_risk[keep], events[keep]
+    keep = np.flatnonzero(any_event)
+    return at_risk[keep], counts[keep, :, 1:]
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,17 +221,17 @@ class _Stratum:
         d_all = _rows_sum(by_cause)
         live = r > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            km = np.cumprod(np.where(live, (r - d_all) / r, 1.0), axis=1)
+            km = np.cumprod(np.where(live, (r - d_all) / r, 1.0), axis=1, dtype=np.float64)
             km_before = np.empty_like(km)
             km_before[:, 0] = 1.0
             km_before[:, 1:] = km[:, :-1]
-            weight = np.where(live, r / km_before, 0.0)
+            weight = np.where(live, r / km_before, 0.0).astype(np.float64, copy=False)
         return cls(r, by_cause, d_all, live, km, km_before, weight, _rows_sum(weight))
 
 
-def _rows_sum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+def _rows_sum(values: NDArray[_Number]) -> NDArray[_Number]:
     """Sum over the first axis by adding rows in order (no slow reduction over a short axis)."""
-    total = values[0].copy()
+    total: NDArray[_Number] = values[0].copy()
     for row in values[1:]:
         total += row
     return total
@@ -243,14 +250,29 @@ def _cause_score(
 def _stratum_cause_score(
     stratum: _Stratum, j: int, rho: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Score and variance of cause ``j``; arrays are (group, time) as in :class:`_Stratum`."""
-    r, live, km, km_before = stratum.at_risk, stratum.live, stratum.km, stratum.km_before
-    weight, total = stratum.weight, stratum.total
-    ng = r.shape[0]
+    """Score and variance of cause ``j``; arrays are (group, time) as in :class:`_Stratum`.
+
+    Only the times with an event of cause ``j`` move the score and the running sum c(t) below;
+    at the other times only the other causes' variance term (gamma) is non-zero, and c(t) is
+    constant there, so those terms are added to the preceding time of cause ``j``. The work per
+    cause is then proportional to the times of that cause and the other causes' events.
+    """
+    ng = stratum.at_risk.shape[0]
     ng1 = ng - 1
-    d1 = stratum.events[j]
-    d2 = stratum.d_all - d1
-    nd1 = _rows_sum(d1)
+    d1_every = stratum.events[j]
+    nd1_every = _rows_sum(d1_every)
+    has_cause = nd1_every > 0
+    times = np.flatnonzero(has_cause)
+    if times.size == 0:
+        return np.zeros(ng1), np.zeros((ng1, ng1))
+    r = stratum.at_risk[:, times]
+    live = stratum.live[:, times]
+    km = stratum.km[:, times]
+    km_before = stratum.km_before[:, times]
+    weight = stratum.weight[:, times]
+    total = stratum.total[times]
+    d1 = d1_every[:, times]
+    nd1 = nd1_every[times]
 
     with np.errstate(divide="ignore", invalid="ignore"):
         # Group-wise cumulative incidence of the cause, just after and just before each time.
@@ -266,20 +288,35 @@ def _stratum_cause_score(
         expected = np.where(live, r * (1.0 - own_before) / (km_before * total_q), 0.0)
         score = (fb * (d1 - nd1 * expected))[:ng1].sum(axis=1)
 
-        # Variance terms of the cause's own events (t3, t4) and of the other causes' (t3b, t4b).
+        # Variance terms of the cause's own events (t3, t4), at its times.
         t4 = np.where(km > 0, 1.0 - (1.0 - pooled) / km, 1.0)
         ties1 = np.where(nd1 > 1, 1.0 - (nd1 - 1.0) / (total * km_before - 1.0), 1.0)
-        t3 = np.where(live & (nd1 > 0), ties1 * km_before * nd1 / (total * r), 0.0)
-        active2 = (km > 0) & (d2 > 0)
-        t4b = np.where(active2, (1.0 - pooled) / km, 0.0)
-        ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (r - 1.0), 1.0)
-        t3b = np.where(active2, ties2 * km_before**2 * d2 / r**2, 0.0)
+        t3 = np.where(live, ties1 * km_before * nd1 / (total * r), 0.0)
         c_step = np.nan_to_num(nd1 / (total * (1.0 - pooled_before)))
         share = weight / total
     alpha = np.nan_to_num(t3)
     beta = alpha * t4
-    gamma = alpha * t4 * t4 + np.nan_to_num(t3b) * t4b * t4b
+    gamma = alpha * t4 * t4
     v3 = gamma.sum(axis=1)
+
+    # The other causes' term (t3b, t4b) where a group has such an event while its KM is positive;
+    # F(t) there is the pooled incidence at the last time of cause j at or before t.
+    group_of, time_of = np.nonzero((stratum.d_all > d1_every) & (stratum.km > 0))
+    if time_of.size:
+        d2 = stratum.d_all[group_of, time_of] - d1_every[group_of, time_of]
+        r2 = stratum.at_risk[group_of, time_of]
+        last = (np.cumsum(has_cause) - 1)[time_of]  # index into ``times``; -1 before the first
+        pooled_at = np.where(last >= 0, pooled[np.maximum(last, 0)], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (r2 - 1.0), 1.0)
+            t3b = ties2 * stratum.km_before[group_of, time_of] ** 2 * d2 / r2**2
+            t4b = (1.0 - pooled_at) / stratum.km[group_of, time_of]
+        other = np.nan_to_num(t3b) * t4b * t4b
+        v3 = v3 + np.bincount(group_of, weights=other, minlength=ng)
+        # c(t) is 0 before the first time of cause j, so those terms add nothing but to v3.
+        after = last >= 0
+        cell = group_of[after] * times.size + last[after]
+        gamma = gamma + np.bincount(cell, weights=other[after], minlength=gamma.size).reshape(gamma.shape)
 
     # With a(t) = fb (diag(w) - w w' / total) and c(t) its running sum weighted by c_step, Gray's
     # variance is sum_t sum_k [alpha a a' - beta (a c' + c a') + gamma c c'] plus end terms in the
@@ -290,8 +327,7 @@ def _stratum_cause_score(
     carried = np.zeros((ng1, ng))
     diagonal = np.arange(ng1)
     step = max(1, _BLOCK_CELLS // (ng * ng))
-    size = r.shape[1]
-    for start in range(0, size, step):
+    for start in range(0, times.size, step):
         part = slice(start, start + step)
         w_rows = weight[:ng1, part]
         a = -(w_rows[:, None, :] * share[None, :, part])
