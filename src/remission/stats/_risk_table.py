@@ -46,6 +46,17 @@ def distinct_times(time: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDAr
     return distinct_values(time)
 
 
+def whole_offsets(time: NDArray[np.float64]) -> NDArray[np.int64] | None:
+    """``time - min(time)`` as integers when the times are whole numbers over a range not much wider
+    than the array (days), so they can be counted instead of sorted; otherwise ``None``."""
+    low, high = float(time.min()), float(time.max())
+    if high - low > 4 * time.size + 1024:
+        return None
+    offset = time - low
+    whole = offset.astype(np.int64)
+    return whole if np.array_equal(whole, offset) else None
+
+
 def count_by_time(time: NDArray[np.float64], key: NDArray[np.int64], width: int) -> TimeCounts:
     """Count subjects by distinct time and key ``0..width-1``: one pass, sorting at most once.
 
@@ -55,15 +66,13 @@ def count_by_time(time: NDArray[np.float64], key: NDArray[np.int64], width: int)
     """
     if time.size == 0:
         return TimeCounts(np.zeros(0), np.zeros((0, width), dtype=np.int64))
-    low, high = float(time.min()), float(time.max())
-    if high - low <= 4 * time.size + 1024:
-        offset = time - low
-        whole = offset.astype(np.int64)
-        if np.array_equal(whole, offset):
-            span = int(high - low) + 1
-            every = np.bincount(whole * width + key, minlength=span * width).reshape(span, width)
-            present = np.flatnonzero(every.any(axis=1))
-            return TimeCounts(present.astype(np.float64) + low, every[present])
+    whole = whole_offsets(time)
+    if whole is not None:
+        low = float(time.min())
+        span = int(whole.max()) + 1
+        every = np.bincount(whole * width + key, minlength=span * width).reshape(span, width)
+        present = np.flatnonzero(every.any(axis=1))
+        return TimeCounts(present.astype(np.float64) + low, every[present])
     order = np.argsort(time)  # ties in any order: only the counts per block are kept
     ordered = time[order]
     starts = np.empty(ordered.size, dtype=bool)
