@@ -1,10 +1,14 @@
-"""Time remission's survival and competing-risk estimators against lifelines and R in the same run (issue 4).
+"""Time remission's survival and competing-risk estimators against lifelines, scikit-survival, comprisk and R.
 
-For each synthetic cohort (seeded; 10^4, 10^5, 10^6 subjects; integer and continuous times; see
+For each synthetic cohort (seeded; integer = whole-day and continuous times; see
 ``stats_bench/cohorts.py``) every implementation runs the same tasks in its own worker process:
 Kaplan–Meier by group, the log-rank test, Aalen–Johansen with variance, Aalen–Johansen by group with
-Gray's test, Gray's test alone, Cox (Efron) and Fine–Gray. Fine–Gray also runs at 2×10^4 subjects,
-the size of the goal against ``crr``.
+Gray's test, Gray's test alone, Cox (Efron and Breslow ties) and Fine–Gray.
+
+* Shape ``issue14`` (default; issue 14, item 1): 3 groups, 2 causes, 5 covariates (6 model columns),
+  10^6 subjects, Fine–Gray also at 5000; goal: remission's time <= 0.5 × the fastest peer's.
+* Shape ``issue4`` (``--shape issue4``): the issue-4 cohorts (2 groups, 3 covariates; 10^4–10^6),
+  Fine–Gray also at 2×10^4, and issue 4's goals.
 
 * Timing: the best of ``--repeats`` calls of the estimator alone. Python workers time the call with
   ``time.perf_counter``; R is timed inside R with ``system.time`` around the call only, so process
@@ -21,9 +25,10 @@ the size of the goal against ``crr``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/stats_vs_peers.py                 # full run, ~30-60 min
-    .venv/bin/python benchmarks/stats_vs_peers.py --quick         # smoke run, well under a minute
-    .venv/bin/python benchmarks/stats_vs_peers.py --sizes 10000,100000 --times integer --repeats 5
+    .venv/bin/python benchmarks/stats_vs_peers.py                 # issue-14 run at 10^6
+    .venv/bin/python benchmarks/stats_vs_peers.py --quick         # smoke run, about a minute
+    .venv/bin/python benchmarks/stats_vs_peers.py --shape issue4 --sizes 10000,100000,1000000 \
+        --fine-gray-sizes 20000                                   # the issue-4 run
 
 Writes ``benchmarks/results/<date>/stats_vs_peers.json`` (smoke runs: ``stats_vs_peers-quick.json`` in
 the temporary directory) and a Markdown summary next to it, and prints the tables.
@@ -42,12 +47,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stats_bench.cohorts import CohortSpec, load_cohort, probe_times, write_cohort
+from stats_bench.cohorts import SHAPES, CohortSpec, load_cohort, probe_times, write_cohort
 from stats_bench.machine import LoadWatch, machine, versions
 from stats_bench.report import (
     FINE_GRAY_CRR_N,
+    ISSUE14_FINE_GRAY_N,
+    PEERS,
     TASKS,
     goals,
+    goals_issue14,
     markdown_goals,
     markdown_table,
     max_relative_difference,
@@ -57,10 +65,13 @@ from stats_bench.runner import run_tasks
 BENCHMARKS = Path(__file__).resolve().parent
 REPOSITORY = BENCHMARKS.parent
 PYTHON_TASKS = {
-    "remission": ("km", "logrank", "aj", "cuminc_gray", "gray", "cox", "finegray"),
+    "remission": tuple(TASKS),
     "lifelines": ("km", "logrank", "aj", "cox"),
+    "scikit-survival": ("km", "logrank", "aj", "cox", "cox_breslow"),
+    "comprisk": ("aj", "cuminc_gray", "gray", "finegray"),
 }
-R_TASKS = ("km", "logrank", "aj", "cuminc_gray", "cox", "finegray")
+R_TASKS = ("km", "logrank", "aj", "cuminc_gray", "cox", "cox_breslow", "finegray")
+ISSUE4_TASKS = ("km", "logrank", "aj", "cuminc_gray", "gray", "cox", "finegray")
 
 
 def _log(message: str) -> None:
@@ -73,17 +84,22 @@ def _sizes(text: str) -> list[int]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="cohort sizes, comma-separated")
+    parser.add_argument("--shape", choices=SHAPES, default="issue14", help="cohort shape (see cohorts.py)")
+    parser.add_argument("--sizes", help="cohort sizes, comma-separated (issue14: 1000000)")
     parser.add_argument("--times", default="integer,continuous", help="integer and/or continuous")
-    parser.add_argument(
-        "--fine-gray-sizes", default=str(FINE_GRAY_CRR_N), help="extra sizes for Fine–Gray only"
-    )
+    parser.add_argument("--fine-gray-sizes", help="extra sizes for Fine–Gray only (issue14: 5000)")
+    parser.add_argument("--tasks", help=f"only these tasks, comma-separated ({', '.join(TASKS)})")
     parser.add_argument("--repeats", type=int, default=3, help="best of N calls")
     parser.add_argument("--timeout", type=float, default=120.0, help="cap per call, seconds")
-    parser.add_argument("--peers", default="lifelines,R", help="peers to run (lifelines, R)")
+    parser.add_argument("--peers", default=",".join(PEERS), help=f"peers to run ({', '.join(PEERS)})")
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 subjects, 1 call, 5 s cap")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<date>/...)")
     args = parser.parse_args()
+    issue14 = args.shape == "issue14"
+    if args.sizes is None:
+        args.sizes = "1000000" if issue14 else "10000,100000,1000000"
+    if args.fine_gray_sizes is None:
+        args.fine_gray_sizes = str(ISSUE14_FINE_GRAY_N if issue14 else FINE_GRAY_CRR_N)
     if args.quick:
         # A 5 s cap stops lifelines' Aalen–Johansen and crr here, so the smoke run exercises the cap too.
         args.sizes, args.fine_gray_sizes, args.repeats, args.timeout = "5000", "", 1, 5.0
@@ -123,12 +139,11 @@ def run_cohort(
         return ["Rscript", str(script), str(folder), ",".join(remaining), *settings]
 
     plan: list[tuple[str, Any, tuple[str, ...]]] = [("remission", python("remission"), tasks)]
-    if "lifelines" in peers:
-        plan.append(
-            ("lifelines", python("lifelines"), tuple(t for t in tasks if t in PYTHON_TASKS["lifelines"]))
-        )
-    if "R" in peers:
-        plan.append(("R", r_worker, tuple(t for t in tasks if t in R_TASKS)))
+    for peer in peers:
+        if peer in PYTHON_TASKS:
+            plan.append((peer, python(peer), tuple(t for t in tasks if t in PYTHON_TASKS[peer])))
+        elif peer == "R":
+            plan.append(("R", r_worker, tuple(t for t in tasks if t in R_TASKS)))
     for impl, command, chosen in plan:
         if not chosen:
             continue
@@ -149,7 +164,7 @@ def run_cohort(
         ours = (row.get("remission") or {}).get("numbers") or {}
         row["agreement"] = {
             peer: found
-            for peer in ("R", "lifelines")
+            for peer in PEERS
             if (found := max_relative_difference(ours, (row.get(peer) or {}).get("numbers") or {}))
         }
     facts = json.loads((folder / "cohort.json").read_text())
@@ -173,8 +188,13 @@ def main() -> None:
     time_kinds = [t.strip() for t in args.times.split(",") if t.strip()]
     main_sizes = _sizes(args.sizes)
     extra = [n for n in _sizes(args.fine_gray_sizes) if n not in main_sizes]
-    specs = [(CohortSpec(n, kind), tuple(TASKS)) for kind in time_kinds for n in main_sizes]
-    specs += [(CohortSpec(n, kind), ("finegray",)) for kind in time_kinds for n in extra]
+    all_tasks = tuple(TASKS) if args.shape == "issue14" else ISSUE4_TASKS
+    if args.tasks:
+        wanted = {t.strip() for t in args.tasks.split(",")}
+        all_tasks = tuple(t for t in all_tasks if t in wanted)
+        extra = extra if "finegray" in wanted else []
+    specs = [(CohortSpec(n, kind, shape=args.shape), all_tasks) for kind in time_kinds for n in main_sizes]
+    specs += [(CohortSpec(n, kind, shape=args.shape), ("finegray",)) for kind in time_kinds for n in extra]
     specs.sort(key=lambda item: (item[0].times, item[0].n))
 
     report: dict[str, Any] = {
@@ -182,7 +202,13 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(REPOSITORY),
-        "settings": {"repeats": args.repeats, "timeout_s": args.timeout, "threads": 1, "quick": args.quick},
+        "settings": {
+            "shape": args.shape,
+            "repeats": args.repeats,
+            "timeout_s": args.timeout,
+            "threads": 1,
+            "quick": args.quick,
+        },
         "cohorts": [],
     }
     with tempfile.TemporaryDirectory(prefix="stats-bench-") as scratch, LoadWatch() as load:
@@ -190,7 +216,7 @@ def main() -> None:
             _log(f"cohort {spec.name}")
             report["cohorts"].append(run_cohort(spec, tasks, args, Path(scratch)))
     report["load"] = load.summary
-    report["goals"] = goals(report["cohorts"])
+    report["goals"] = (goals_issue14 if args.shape == "issue14" else goals)(report["cohorts"])
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1, allow_nan=True))

@@ -1,7 +1,14 @@
 """Seeded synthetic cohorts for the statistics benchmark, written once and read by every worker.
 
-A cohort of ``n`` subjects has two competing causes with proportional cause-specific hazards, random
-censoring, two comparison groups and three covariates:
+Two shapes. ``issue14`` (the default of the issue-14 run): three comparison groups (``arm`` uniform on
+{0, 1, 2}), two causes and five covariates, ``age`` ~ Normal(50, 10), ``sex`` ~ Bernoulli(0.5),
+``stage`` uniform on {0, 1, 2} (a factor, two columns), ``wbc`` ~ LogNormal(2, 1) (entered as its
+log) and ``mrd`` ~ Bernoulli(0.5), so Cox and Fine–Gray fit six columns; cause 1 hazard
+``0.10 · exp(0.4·sex + 0.02·(age - 50) + 0.3·stage + 0.1·log(wbc) + 0.5·mrd - 0.2·arm)``, cause 2
+``0.05 · exp(-0.3·sex + 0.01·(age - 50) + 0.1·arm)``, censoring Uniform(0, 12).
+
+``issue4`` (the shape of the issue-4 runs): two competing causes with proportional cause-specific
+hazards, random censoring, two comparison groups and three covariates:
 
 * ``age`` ~ Normal(50, 10), ``sex`` ~ Bernoulli(0.5), ``stage`` uniform on {0, 1, 2} (a factor);
 * cause 1 hazard ``0.10 · exp(0.4·sex + 0.02·(age - 50) + 0.3·stage)``, cause 2 hazard
@@ -22,8 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-FLOAT_COLUMNS = ("time", "age")
-INT_COLUMNS = ("event", "cause", "group", "sex", "stage")
+FLOAT_COLUMNS = ("time", "age", "log_wbc")
+INT_COLUMNS = ("event", "cause", "group", "sex", "stage", "mrd")
+SHAPES = ("issue14", "issue4")
+#: Covariates per shape (model terms in this order; ``stage`` is a factor with reference level 0).
+COVARIATES = {"issue14": ("age", "sex", "stage", "log_wbc", "mrd"), "issue4": ("age", "sex", "stage")}
 
 
 @dataclass(frozen=True)
@@ -33,10 +43,12 @@ class CohortSpec:
     n: int
     times: str
     seed: int = 20261121
+    shape: str = "issue14"
 
     @property
     def name(self) -> str:
-        return f"n{self.n}_{self.times}"
+        prefix = "" if self.shape == "issue4" else f"{self.shape}_"
+        return f"{prefix}n{self.n}_{self.times}"
 
 
 def simulate(spec: CohortSpec) -> dict[str, np.ndarray]:
@@ -46,8 +58,19 @@ def simulate(spec: CohortSpec) -> dict[str, np.ndarray]:
     age = rng.normal(50.0, 10.0, n)
     sex = rng.integers(0, 2, n)
     stage = rng.integers(0, 3, n)
-    rate1 = 0.10 * np.exp(0.4 * sex + 0.02 * (age - 50.0) + 0.3 * stage)
-    rate2 = 0.05 * np.exp(-0.3 * sex + 0.01 * (age - 50.0))
+    if spec.shape == "issue14":
+        log_wbc = np.log(rng.lognormal(2.0, 1.0, n))
+        mrd = rng.integers(0, 2, n)
+        arm = rng.integers(0, 3, n)
+        linear1 = 0.4 * sex + 0.02 * (age - 50.0) + 0.3 * stage + 0.1 * log_wbc + 0.5 * mrd - 0.2 * arm
+        rate1 = 0.10 * np.exp(linear1)
+        rate2 = 0.05 * np.exp(-0.3 * sex + 0.01 * (age - 50.0) + 0.1 * arm)
+        group = arm
+    else:
+        log_wbc, mrd = np.zeros(n), np.zeros(n, dtype=np.int64)
+        rate1 = 0.10 * np.exp(0.4 * sex + 0.02 * (age - 50.0) + 0.3 * stage)
+        rate2 = 0.05 * np.exp(-0.3 * sex + 0.01 * (age - 50.0))
+        group = sex
     t1 = rng.exponential(1.0 / rate1)
     t2 = rng.exponential(1.0 / rate2)
     censor = rng.uniform(0.0, 12.0, n)
@@ -60,9 +83,11 @@ def simulate(spec: CohortSpec) -> dict[str, np.ndarray]:
         "age": age,
         "event": (cause > 0).astype(np.int32),
         "cause": cause.astype(np.int32),
-        "group": sex.astype(np.int32),
+        "group": group.astype(np.int32),
         "sex": sex.astype(np.int32),
         "stage": stage.astype(np.int32),
+        "log_wbc": log_wbc.astype(np.float64),
+        "mrd": mrd.astype(np.int32),
     }
 
 
@@ -79,6 +104,9 @@ def write_cohort(spec: CohortSpec, folder: Path) -> Path:
         "n": spec.n,
         "times": spec.times,
         "seed": spec.seed,
+        "shape": spec.shape,
+        "groups": int(np.unique(columns["group"]).size),
+        "covariates": list(COVARIATES[spec.shape]),
         "distinct_times": int(np.unique(columns["time"]).size),
         "censored_fraction": float(np.mean(columns["cause"] == 0)),
         "cause1_fraction": float(np.mean(columns["cause"] == 1)),

@@ -1,7 +1,7 @@
 """Worker process: run benchmark tasks of one Python implementation on one cohort, reporting JSON lines.
 
-``python -m stats_bench.python_worker --impl remission|lifelines --cohort DIR --tasks km,cox
---repeats 3 --budget 120 --probe 30,60,120,240`` (with ``benchmarks`` on ``PYTHONPATH``).
+``python -m stats_bench.python_worker --impl remission|lifelines|scikit-survival|comprisk --cohort DIR
+--tasks km,cox --repeats 3 --budget 120 --probe 30,60,120,240`` (with ``benchmarks`` on ``PYTHONPATH``).
 
 After loading the cohort and importing the library it prints ``{"ready": ...}``; then per task, after
 every timed call, ``{"task", "run", "seconds", "peak_mb"}``, and at the end of the task
@@ -24,7 +24,22 @@ from typing import Any, TextIO
 
 from stats_bench.cohorts import load_cohort
 from stats_bench.memory import peak_since, reset_peak
-from stats_bench.python_tasks import lifelines_inputs, lifelines_tasks, remission_tasks
+from stats_bench.python_tasks import (
+    comprisk_inputs,
+    comprisk_tasks,
+    lifelines_inputs,
+    lifelines_tasks,
+    remission_tasks,
+    sksurv_inputs,
+    sksurv_tasks,
+)
+
+IMPLEMENTATIONS = {
+    "remission": (remission_tasks, dict),
+    "lifelines": (lifelines_tasks, lifelines_inputs),
+    "scikit-survival": (sksurv_tasks, sksurv_inputs),
+    "comprisk": (comprisk_tasks, comprisk_inputs),
+}
 
 
 def _protocol_stream() -> TextIO:
@@ -37,7 +52,7 @@ def _protocol_stream() -> TextIO:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--impl", choices=("remission", "lifelines"), required=True)
+    parser.add_argument("--impl", choices=tuple(IMPLEMENTATIONS), required=True)
     parser.add_argument("--cohort", type=Path, required=True)
     parser.add_argument("--tasks", required=True)
     parser.add_argument("--repeats", type=int, default=3)
@@ -51,8 +66,10 @@ def main() -> None:
         protocol.flush()
 
     data: dict[str, Any] = load_cohort(args.cohort)
-    tasks = remission_tasks() if args.impl == "remission" else lifelines_tasks()
-    inputs = data if args.impl == "remission" else lifelines_inputs(data)
+    data["covariates"] = json.loads((args.cohort / "cohort.json").read_text())["covariates"]
+    make_tasks, prepare = IMPLEMENTATIONS[args.impl]
+    tasks = make_tasks()
+    inputs = prepare(data)
     probe = [float(value) for value in args.probe.split(",")]
     emit({"ready": True, "pid": os.getpid()})
     for name in args.tasks.split(","):

@@ -1,5 +1,5 @@
 # Worker process: run benchmark tasks with R's survival and cmprsk on one cohort, reporting JSON lines.
-# Usage: Rscript r_worker.R COHORT_DIR TASKS(km,logrank,aj,cuminc_gray,cox,finegray) REPEATS BUDGET PROBE
+# Usage: Rscript r_worker.R COHORT_DIR TASKS(km,logrank,aj,cuminc_gray,cox,cox_breslow,finegray) REPEATS BUDGET PROBE
 # The cohort is read from raw binaries (readBin) before anything is timed. Each call is timed inside R
 # with system.time(...)["elapsed"] around the call only, so process start, library loading and data
 # loading are excluded. Memory: the rise of the process's resident set over the call (peak mark reset
@@ -28,8 +28,24 @@ cause <- column("cause", "integer")
 group <- column("group", "integer")
 sex <- column("sex", "integer")
 stage <- column("stage", "integer")
-covariates <- cbind(age = age, sex = sex, "stage=1" = as.numeric(stage == 1), "stage=2" = as.numeric(stage == 2))
-cohort <- data.frame(time = time, event = event, group = group, age = age, sex = sex, stage = factor(stage))
+log_wbc <- column("log_wbc", "double")
+mrd <- column("mrd", "integer")
+terms <- summary_json$covariates
+cohort <- data.frame(time = time, event = event, group = group, age = age, sex = sex, stage = factor(stage),
+                     log_wbc = log_wbc, mrd = mrd)
+# The model columns in the order remission's design matrix has them (stage as two indicators).
+matrix_columns <- list()
+for (term in terms) {
+  if (term == "stage") {
+    matrix_columns[["stage=1"]] <- as.numeric(stage == 1)
+    matrix_columns[["stage=2"]] <- as.numeric(stage == 2)
+  } else {
+    matrix_columns[[term]] <- as.numeric(cohort[[term]])
+  }
+}
+covariates <- do.call(cbind, matrix_columns)
+cox_formula <- as.formula(paste("Surv(time, event) ~", paste(terms, collapse = " + ")))
+group_codes <- sort(unique(group))
 
 emit <- function(x) {
   cat(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null"), "\n", sep = "")
@@ -62,7 +78,7 @@ calls <- list(
     numbers = function(fit) {
       s <- summary(fit, times = probe, extend = TRUE)
       out <- list()
-      for (g in 0:1) {
+      for (g in group_codes) {
         rows <- s$strata == paste0("group=", g)
         out[[paste0("km.survival.g", g)]] <- I(s$surv[rows])
         out[[paste0("km.std_err.g", g)]] <- I(s$std.err[rows])
@@ -89,8 +105,12 @@ calls <- list(
     }
   ),
   cox = list(
-    run = function() coxph(Surv(time, event) ~ age + sex + stage, data = cohort, ties = "efron"),
+    run = function() coxph(cox_formula, data = cohort, ties = "efron"),
     numbers = function(fit) list(cox.coef = I(unname(coef(fit))), cox.se = I(unname(sqrt(diag(fit$var)))))
+  ),
+  cox_breslow = list(
+    run = function() coxph(cox_formula, data = cohort, ties = "breslow"),
+    numbers = function(fit) list(cox_breslow.coef = I(unname(coef(fit))), cox_breslow.se = I(unname(sqrt(diag(fit$var)))))
   ),
   finegray = list(
     run = function() crr(time, cause, covariates, failcode = 1, cencode = 0),

@@ -34,10 +34,26 @@ def as_cause_codes(
 
 def observed_causes(cause: NDArray[np.int64], field: str = "cause") -> tuple[int, ...]:
     """The causes with at least one event, ascending (cmprsk analyses only these)."""
-    causes = tuple(int(value) for value in np.unique(cause[cause != 0]))
+    if cause.size and int(cause.min()) >= 0 and int(cause.max()) <= 4 * cause.size + 1024:
+        present = np.flatnonzero(np.bincount(cause))  # small codes: counted, not sorted
+        causes = tuple(int(value) for value in present if value != 0)
+    else:
+        causes = tuple(int(value) for value in np.unique(cause[cause != 0]))
     if not causes:
         raise refuse(field, "has no events (every subject is censored, code 0); at least one is needed")
     return causes
+
+
+def cause_columns(cause: NDArray[np.int64], causes: tuple[int, ...]) -> NDArray[np.int64]:
+    """Each subject's column: 0 when censored (code 0), ``1 + j`` for an event of ``causes[j]``.
+
+    ``causes`` are the observed causes (:func:`observed_causes`), so every non-zero code is one.
+    """
+    if int(cause.min()) >= 0 and int(cause.max()) <= 4 * cause.size + 1024:
+        lookup = np.zeros(int(cause.max()) + 1, dtype=np.int64)
+        lookup[list(causes)] = np.arange(1, len(causes) + 1)
+        return lookup[cause]
+    return np.where(cause == 0, 0, np.searchsorted(np.asarray(causes), cause) + 1)
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ References: Kalbfleisch & Prentice (2002) ยง8.2; Gray (1988) Ann. Stat. 16:1141โ
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from remission.stats._cause_codes import TieBlocks, as_cause_codes, observed_causes
-from remission.stats.gray_test import GrayTestResult, gray_test
+from remission.stats._cause_codes import as_cause_codes, cause_columns, observed_causes
+from remission.stats._risk_table import count_by_time
+from remission.stats.gray_test import GrayTestResult, gray_rows, risk_and_events
 from remission.stats.inputs import as_groups, as_times, refuse
 from remission.stats.results import Result, Table, json_number
 
@@ -173,25 +174,36 @@ def cumulative_incidence(
     groups = as_groups(group, times.size, "group")
     causes = observed_causes(codes, "cause")
     # Column 0 counts censorings, column 1 + j the events of causes[j].
-    column = np.where(codes == 0, 0, np.searchsorted(np.asarray(causes), codes) + 1)
+    column = cause_columns(codes, causes)
 
+    # One table of counts per (distinct time, group, column), shared by the curves and the test.
+    width = len(causes) + 1
+    table = count_by_time(times, groups.codes * width + column, groups.count * width)
+    counts = table.counts.reshape(table.time.size, groups.count, width)
     by_group: list[list[IncidenceCurve]] = []
     subjects: list[int] = []
     events: list[tuple[int, ...]] = []
     for g, label in enumerate(groups.labels):
-        member = groups.codes == g
-        blocks = TieBlocks.of(times[member])
-        counts = blocks.counts(column[member], len(causes) + 1)
+        own = counts[:, g, :]
+        leaving = own.sum(axis=1)
+        rows = np.flatnonzero(leaving)  # the group's own distinct times
+        at_risk = np.cumsum(leaving[::-1])[::-1][rows].astype(np.float64)
+        own_events = own[rows, 1:]
+        group_times = table.time[rows]
         by_group.append(
-            [_curve(label, cause_code, blocks, counts[:, 1:], j) for j, cause_code in enumerate(causes)]
+            [
+                _curve(label, cause_code, group_times, at_risk, own_events, j)
+                for j, cause_code in enumerate(causes)
+            ]
         )
-        subjects.append(int(member.sum()))
-        events.append(tuple(int(total) for total in counts[:, 1:].sum(axis=0)))
+        subjects.append(int(leaving.sum()))
+        events.append(tuple(int(total) for total in own_events.sum(axis=0)))
     curves = tuple(by_group[g][j] for j in range(len(causes)) for g in range(groups.count))
     test = None
     if groups.count > 1:
-        # Codes 0..k-1 keep the labels' order; the test names the groups by label, as the curves do.
-        test = replace(gray_test(times, codes, groups.codes), groups=groups.labels)
+        # Gray's test (rho = 0, no strata) from the same counts; groups named by label, as the curves.
+        rows_of_test = gray_rows([risk_and_events(counts)], causes, groups.count, 0.0)
+        test = GrayTestResult(rows=rows_of_test, groups=groups.labels, rho=0.0, strata=1)
     return CumulativeIncidenceResult(
         groups=groups.labels,
         causes=causes,
@@ -202,11 +214,20 @@ def cumulative_incidence(
     )
 
 
-def _curve(group: str, cause: int, blocks: TieBlocks, events: NDArray[np.int64], j: int) -> IncidenceCurve:
-    """One curve from per-time event counts (``events[:, j]`` is this cause)."""
+def _curve(
+    group: str,
+    cause: int,
+    times: NDArray[np.float64],
+    at_risk_all: NDArray[np.float64],
+    events: NDArray[np.int64],
+    j: int,
+) -> IncidenceCurve:
+    """One curve from the group's distinct times, number at risk and per-time event counts
+    (``events[:, j]`` is this cause).
+    """
     all_events = events.sum(axis=1)
     keep = all_events > 0  # times with only censorings change nothing but the risk set
-    at_risk = blocks.at_risk[keep]
+    at_risk = at_risk_all[keep]
     d_all = all_events[keep]
     d_cause = events[keep, j]
     d_other = d_all - d_cause
@@ -231,10 +252,10 @@ def _curve(group: str, cause: int, blocks: TieBlocks, events: NDArray[np.int64],
     variance = v1 + incidence * incidence * v3 - 2.0 * incidence * v2
 
     jumps = d_cause > 0
-    jump_time = blocks.times[keep][jumps]
+    jump_time = times[keep][jumps]
     jump_value = incidence[jumps]
     jump_variance = variance[jumps]
-    last_time = blocks.times[-1]
+    last_time = times[-1]
     return IncidenceCurve(
         group=group,
         cause=cause,

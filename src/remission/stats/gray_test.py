@@ -13,21 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as scipy_stats
 
-from remission.stats._cause_codes import TieBlocks, as_cause_codes, observed_causes
+from remission.stats._cause_codes import as_cause_codes, cause_columns, observed_causes
+from remission.stats._risk_table import count_by_time
 from remission.stats.inputs import as_groups, as_times, refuse
 from remission.stats.results import Result, Table, json_number
 
 # R's qr() declares a column dependent when less than this fraction of its norm is left after
 # the previous columns; cuminc then reports no statistic.
 _RANK_TOLERANCE = 1e-7
-# Times per block of the (times x groups x groups) arrays, so memory stays bounded for big cohorts.
-_BLOCK_CELLS = 1 << 21
+# Cells per block of the (groups x groups x times) arrays: small enough to stay in the CPU cache.
+_BLOCK_CELLS = 1 << 17
+_Number = TypeVar("_Number", np.float64, np.int64)
 
 
 @dataclass(frozen=True)
@@ -111,26 +113,45 @@ def gray_test(
 
     causes = observed_causes(codes, "cause")
     # Column 0 counts censorings, column 1 + j the events of causes[j].
-    column = np.where(codes == 0, 0, np.searchsorted(np.asarray(causes), codes) + 1)
-    df = groups.count - 1
-    scores = np.zeros((len(causes), df))
-    variances = np.zeros((len(causes), df, df))
+    column = cause_columns(codes, causes)
+    strata_counts = []
     for layer in range(layers.count):
         member = layers.codes == layer
-        at_risk, events = _stratum_counts(
-            times[member], column[member], groups.codes[member], groups.count, len(causes)
+        strata_counts.append(
+            _stratum_counts(times[member], column[member], groups.codes[member], groups.count, len(causes))
         )
+    rows = gray_rows(strata_counts, causes, groups.count, power)
+    return GrayTestResult(rows=rows, groups=groups.labels, rho=power, strata=layers.count)
+
+
+def gray_rows(
+    strata_counts: Sequence[tuple[NDArray[np.float64], NDArray[np.int64]]],
+    causes: tuple[int, ...],
+    ng: int,
+    rho: float,
+) -> tuple[GrayTestRow, ...]:
+    """One test row per cause from each stratum's (at risk, events) at its event times.
+
+    ``strata_counts`` holds, per stratum, what :func:`risk_and_events` returns; scores and variances
+    are summed over the strata.
+    """
+    df = ng - 1
+    scores = np.zeros((len(causes), df))
+    variances = np.zeros((len(causes), df, df))
+    for at_risk, events in strata_counts:
+        if at_risk.shape[0] == 0:
+            continue  # no event in this stratum: it adds nothing
+        stratum = _Stratum.of(at_risk, events)
         for j in range(len(causes)):
-            score, variance = _cause_score(at_risk, events, j, power)
+            score, variance = _stratum_cause_score(stratum, j, rho)
             scores[j] += score
             variances[j] += variance
-
     rows = []
     for cause_code, score, variance in zip(causes, scores, variances, strict=True):
         statistic = _quadratic_form(score, variance)
         p_value = float(scipy_stats.chi2.sf(statistic, df)) if np.isfinite(statistic) else np.nan
         rows.append(GrayTestRow(cause=cause_code, statistic=statistic, df=df, p_value=p_value))
-    return GrayTestResult(rows=tuple(rows), groups=groups.labels, rho=power, strata=layers.count)
+    return tuple(rows)
 
 
 def _quadratic_form(score: NDArray[np.float64], variance: NDArray[np.float64]) -> float:
@@ -150,15 +171,70 @@ def _stratum_counts(
     """
     if time.size == 0:
         return np.zeros((0, ng)), np.zeros((0, ng, causes), dtype=np.int64)
-    blocks = TieBlocks.of(time)
     width = causes + 1
-    counts = blocks.counts(group * width + column, ng * width).reshape(blocks.times.size, ng, width)
-    leaving = counts.sum(axis=2)
-    at_risk = (leaving.sum(axis=0) - np.cumsum(leaving, axis=0) + leaving).astype(np.float64)
-    events = counts[:, :, 1:]
+    table = count_by_time(time, group * width + column, ng * width)
+    return risk_and_events(table.counts.reshape(table.time.size, ng, width))
+
+
+def risk_and_events(
+    counts: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """From counts per (distinct time, group, column) (column 0 censored, 1 + j cause j): the number
+    at risk per group, shape (times, ng), and the events, shape (times, ng, causes), at the times
+    with at least one event of any cause.
+    """
+    size, ng, width = counts.shape
+    flat = counts.reshape(size, ng * width)
+    # Column sums in order (no reduction over the short axes): exits per group, events per time.
+    leaving = _rows_sum(counts.transpose(2, 1, 0)).T  # (times, ng)
+    any_event = np.zeros(size, dtype=np.int64)
+    for column in range(ng * width):
+        if column % width:
+            any_event += flat[:, column]
+    at_risk = np.cumsum(leaving[::-1], axis=0)[::-1].astype(np.float64)
     # Times with only censorings change nothing but the risk sets, which are already counted.
-    keep = events.sum(axis=(1, 2)) > 0
-    return at_risk[keep], events[keep]
+    keep = np.flatnonzero(any_event)
+    return at_risk[keep], counts[keep, :, 1:]
+
+
+@dataclass(frozen=True, eq=False)
+class _Stratum:
+    """What every cause's score shares within one stratum, laid out (group, time): time contiguous.
+
+    ``km`` is the group-wise event-free Kaplan–Meier estimate just after each event time and
+    ``km_before`` just before it; ``weight`` is Gray's R_r / S_r(t-) (0 where nobody is at risk).
+    """
+
+    at_risk: NDArray[np.float64]
+    events: NDArray[np.float64]  # (causes, groups, times)
+    d_all: NDArray[np.float64]
+    live: NDArray[np.bool_]
+    km: NDArray[np.float64]
+    km_before: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    total: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, at_risk: NDArray[np.float64], events: NDArray[np.int64]) -> _Stratum:
+        r = np.ascontiguousarray(at_risk.T)
+        by_cause = np.ascontiguousarray(events.transpose(2, 1, 0), dtype=np.float64)
+        d_all = _rows_sum(by_cause)
+        live = r > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            km = np.cumprod(np.where(live, (r - d_all) / r, 1.0), axis=1, dtype=np.float64)
+            km_before = np.empty_like(km)
+            km_before[:, 0] = 1.0
+            km_before[:, 1:] = km[:, :-1]
+            weight = np.where(live, r / km_before, 0.0).astype(np.float64, copy=False)
+        return cls(r, by_cause, d_all, live, km, km_before, weight, _rows_sum(weight))
+
+
+def _rows_sum(values: NDArray[_Number]) -> NDArray[_Number]:
+    """Sum over the first axis by adding rows in order (no slow reduction over a short axis)."""
+    total: NDArray[_Number] = values[0].copy()
+    for row in values[1:]:
+        total += row
+    return total
 
 
 def _cause_score(
@@ -166,74 +242,106 @@ def _cause_score(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Score (first ng - 1 groups) and its variance for cause ``j`` within one stratum."""
     ng = at_risk.shape[1]
-    ng1 = ng - 1
     if at_risk.shape[0] == 0:
-        return np.zeros(ng1), np.zeros((ng1, ng1))
-    d1 = events[:, :, j].astype(np.float64)
-    d2 = events.sum(axis=2) - d1
-    nd1 = d1.sum(axis=1)
+        return np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
+    return _stratum_cause_score(_Stratum.of(at_risk, events), j, rho)
 
-    live = at_risk > 0
+
+def _stratum_cause_score(
+    stratum: _Stratum, j: int, rho: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Score and variance of cause ``j``; arrays are (group, time) as in :class:`_Stratum`.
+
+    Only the times with an event of cause ``j`` move the score and the running sum c(t) below;
+    at the other times only the other causes' variance term (gamma) is non-zero, and c(t) is
+    constant there, so those terms are added to the preceding time of cause ``j``. The work per
+    cause is then proportional to the times of that cause and the other causes' events.
+    """
+    ng = stratum.at_risk.shape[0]
+    ng1 = ng - 1
+    d1_every = stratum.events[j]
+    nd1_every = _rows_sum(d1_every)
+    has_cause = nd1_every > 0
+    times = np.flatnonzero(has_cause)
+    if times.size == 0:
+        return np.zeros(ng1), np.zeros((ng1, ng1))
+    r = stratum.at_risk[:, times]
+    live = stratum.live[:, times]
+    km = stratum.km[:, times]
+    km_before = stratum.km_before[:, times]
+    weight = stratum.weight[:, times]
+    total = stratum.total[times]
+    d1 = d1_every[:, times]
+    nd1 = nd1_every[times]
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Group-wise event-free KM (right and left limits) and cumulative incidence of the cause.
-        km = np.cumprod(np.where(live, (at_risk - d1 - d2) / at_risk, 1.0), axis=0)
-        km_before = np.vstack((np.ones((1, ng)), km[:-1]))
-        own = np.cumsum(np.where(live, km_before * d1 / at_risk, 0.0), axis=0)
-        own_before = np.vstack((np.zeros((1, ng)), own[:-1]))
-        weight = np.where(live, at_risk / km_before, 0.0)  # Gray's R_r / S_r(t-)
-        total = weight.sum(axis=1)
-        total_q = np.where(live, at_risk * (1.0 - own_before) / km_before, 0.0).sum(axis=1)
+        # Group-wise cumulative incidence of the cause, just after and just before each time.
+        own = np.cumsum(np.where(live, km_before * d1 / r, 0.0), axis=1)
+        own_before = np.empty_like(own)
+        own_before[:, 0] = 0.0
+        own_before[:, 1:] = own[:, :-1]
+        total_q = _rows_sum(np.where(live, r * (1.0 - own_before) / km_before, 0.0))
         pooled = np.cumsum(nd1 / total)
         pooled_before = np.concatenate(([0.0], pooled[:-1]))
         fb = (1.0 - pooled_before) ** rho
 
-        expected = np.where(live, at_risk * (1.0 - own_before) / (km_before * total_q[:, None]), 0.0)
-        score = (fb[:, None] * (d1 - nd1[:, None] * expected))[:, :ng1].sum(axis=0)
+        expected = np.where(live, r * (1.0 - own_before) / (km_before * total_q), 0.0)
+        score = (fb * (d1 - nd1 * expected))[:ng1].sum(axis=1)
 
-        # Variance terms of the cause's own events (t3, t4) and of the other causes' (t3b, t4b).
-        t4 = np.where(km > 0, 1.0 - (1.0 - pooled[:, None]) / km, 1.0)
-        ties1 = np.where(
-            nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (total[:, None] * km_before - 1.0), 1.0
-        )
-        t3 = np.where(
-            live & (nd1[:, None] > 0), ties1 * km_before * nd1[:, None] / (total[:, None] * at_risk), 0.0
-        )
-        active2 = (km > 0) & (d2 > 0)
-        t4b = np.where(active2, (1.0 - pooled[:, None]) / km, 0.0)
-        ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (at_risk - 1.0), 1.0)
-        t3b = np.where(active2, ties2 * km_before**2 * d2 / at_risk**2, 0.0)
+        # Variance terms of the cause's own events (t3, t4), at its times.
+        t4 = np.where(km > 0, 1.0 - (1.0 - pooled) / km, 1.0)
+        ties1 = np.where(nd1 > 1, 1.0 - (nd1 - 1.0) / (total * km_before - 1.0), 1.0)
+        t3 = np.where(live, ties1 * km_before * nd1 / (total * r), 0.0)
         c_step = np.nan_to_num(nd1 / (total * (1.0 - pooled_before)))
+        share = weight / total
     alpha = np.nan_to_num(t3)
     beta = alpha * t4
-    gamma = alpha * t4 * t4 + np.nan_to_num(t3b) * t4b * t4b
-    v3 = gamma.sum(axis=0)
+    gamma = alpha * t4 * t4
+    v3 = gamma.sum(axis=1)
+
+    # The other causes' term (t3b, t4b) where a group has such an event while its KM is positive;
+    # F(t) there is the pooled incidence at the last time of cause j at or before t.
+    group_of, time_of = np.nonzero((stratum.d_all > d1_every) & (stratum.km > 0))
+    if time_of.size:
+        d2 = stratum.d_all[group_of, time_of] - d1_every[group_of, time_of]
+        r2 = stratum.at_risk[group_of, time_of]
+        last = (np.cumsum(has_cause) - 1)[time_of]  # index into ``times``; -1 before the first
+        pooled_at = np.where(last >= 0, pooled[np.maximum(last, 0)], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ties2 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (r2 - 1.0), 1.0)
+            t3b = ties2 * stratum.km_before[group_of, time_of] ** 2 * d2 / r2**2
+            t4b = (1.0 - pooled_at) / stratum.km[group_of, time_of]
+        other = np.nan_to_num(t3b) * t4b * t4b
+        v3 = v3 + np.bincount(group_of, weights=other, minlength=ng)
+        # c(t) is 0 before the first time of cause j, so those terms add nothing but to v3.
+        after = last >= 0
+        cell = group_of[after] * times.size + last[after]
+        gamma = gamma + np.bincount(cell, weights=other[after], minlength=gamma.size).reshape(gamma.shape)
 
     # With a(t) = fb (diag(w) - w w' / total) and c(t) its running sum weighted by c_step, Gray's
     # variance is sum_t sum_k [alpha a a' - beta (a c' + c a') + gamma c c'] plus end terms in the
-    # final c; blocks of times keep the (times x ng x ng) arrays small.
+    # final c. Arrays are (group i, group k, time), so the running sums are along contiguous time
+    # and the sums over k and time are matrix products; blocks of times bound the memory.
     variance = np.zeros((ng1, ng1))
     v2 = np.zeros((ng1, ng))
     carried = np.zeros((ng1, ng))
     diagonal = np.arange(ng1)
     step = max(1, _BLOCK_CELLS // (ng * ng))
-    # Arrays are laid out (group i, time, group k) so each block flattens to (ng1, times * ng)
-    # without a copy and the sums over time and k become matrix products.
-    for start in range(0, d1.shape[0], step):
+    for start in range(0, times.size, step):
         part = slice(start, start + step)
-        w = weight[part]
-        w_rows = np.ascontiguousarray(w[:, :ng1].T)  # C order, so every product below is too
-        a = -(w_rows[:, :, None] * (w / total[part, None])[None, :, :])
-        a[diagonal, :, diagonal] += w_rows
-        a *= fb[None, part, None]
-        c = np.cumsum(a * c_step[None, part, None], axis=1)
-        c += carried[:, None, :]
-        carried = c[:, -1, :].copy()
-        a_beta = a * beta[None, part, :]
-        c_gamma = c * gamma[None, part, :]
+        w_rows = weight[:ng1, part]
+        a = -(w_rows[:, None, :] * share[None, :, part])
+        a[diagonal, diagonal, :] += w_rows
+        a *= fb[part]
+        c = np.cumsum(a * c_step[part], axis=2)
+        c += carried[:, :, None]
+        carried = c[:, :, -1].copy()
+        a_beta = a * beta[:, part]
+        c_gamma = c * gamma[:, part]
         flat_a, flat_c = a.reshape(ng1, -1), c.reshape(ng1, -1)
         cross = a_beta.reshape(ng1, -1) @ flat_c.T
-        variance += (a * alpha[None, part, :]).reshape(ng1, -1) @ flat_a.T - cross - cross.T
+        variance += (a * alpha[:, part]).reshape(ng1, -1) @ flat_a.T - cross - cross.T
         variance += c_gamma.reshape(ng1, -1) @ flat_c.T
-        v2 += a_beta.sum(axis=1) - c_gamma.sum(axis=1)
+        v2 += a_beta.sum(axis=2) - c_gamma.sum(axis=2)
     variance += (carried * v3) @ carried.T + carried @ v2.T + v2 @ carried.T
     return score, variance

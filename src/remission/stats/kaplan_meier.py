@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from remission.errors import InputError
-from remission.stats._risk_table import risk_table
+from remission.stats._risk_table import RiskTable, risk_table, whole_offsets
 from remission.stats.confidence import check_conf, first_below_half, survival_limits
 from remission.stats.inputs import as_events, as_groups, as_times, refuse
 from remission.stats.logrank import LogrankResult, compare_groups
@@ -208,11 +208,23 @@ def kaplan_meier(
         late = int(np.sum(entries >= times))
         if late:
             raise refuse("entry", f"{late} value(s) are not before the follow-up time (entry must be < time)")
-    curves = []
-    for code, label in enumerate(groups.labels):
-        members = groups.codes == code
-        group_entry = None if entries is None else entries[members]
-        curves.append(_curve(label, times[members], events[members], group_entry, conf_type, z))
+    if whole_offsets(times) is not None:
+        # Whole days: one counted table for all groups; each group's curve keeps the times it has.
+        table = risk_table(times, events, groups.codes, groups.count, entries)
+        curves = [_curve(label, table, code, conf_type, z) for code, label in enumerate(groups.labels)]
+    else:
+        # Other times are sorted: sorting each group apart is cheaper than one sort of everyone.
+        curves = []
+        for code, label in enumerate(groups.labels):
+            members = groups.codes == code
+            own = risk_table(
+                times[members],
+                events[members],
+                np.zeros(int(members.sum()), dtype=np.int64),
+                1,
+                None if entries is None else entries[members],
+            )
+            curves.append(_curve(label, own, 0, conf_type, z))
 
     def compare() -> LogrankResult | None:
         if groups.count < 2 or entries is not None:
@@ -225,17 +237,15 @@ def kaplan_meier(
     return KaplanMeierResult(tuple(curves), conf_type, float(conf_level), entries is not None, compare)
 
 
-def _curve(
-    label: str,
-    time: NDArray[np.float64],
-    event: NDArray[np.int64],
-    entry: NDArray[np.float64] | None,
-    conf_type: str,
-    z: float,
-) -> SurvivalCurve:
-    table = risk_table(time, event, np.zeros(time.size, dtype=np.int64), 1, entry)
-    n_risk = table.n_risk[:, 0]
-    n_event = table.n_event[:, 0]
+def _curve(label: str, table: RiskTable, column: int, conf_type: str, z: float) -> SurvivalCurve:
+    """Group ``column``'s curve at the times where that group has an event or a censoring."""
+    n_event_all = table.n_event[:, column]
+    n_censor_all = table.n_censor[:, column]
+    rows = np.flatnonzero((n_event_all + n_censor_all) > 0)
+    time = table.time[rows]
+    n_risk = table.n_risk[rows, column]
+    n_event = n_event_all[rows]
+    n_censor = n_censor_all[rows]
     at_risk = n_risk.astype(np.float64)
     deaths = n_event.astype(np.float64)
     survival = np.cumprod(1.0 - deaths / at_risk, dtype=np.float64)
@@ -247,18 +257,18 @@ def _curve(
     lower, upper = survival_limits(survival, std_err_log, conf_type, z)
     return SurvivalCurve(
         group=label,
-        n=int(time.size),
-        events=int(event.sum()),
-        time=table.time,
+        n=int(n_event.sum() + n_censor.sum()),
+        events=int(n_event.sum()),
+        time=time,
         n_risk=n_risk,
         n_event=n_event,
-        n_censor=table.n_censor[:, 0],
+        n_censor=n_censor,
         survival=survival,
         std_err=std_err,
         std_err_log=std_err_log,
         lower=lower,
         upper=upper,
-        median=first_below_half(survival, table.time),
-        median_lower=first_below_half(lower, table.time),
-        median_upper=first_below_half(upper, table.time),
+        median=first_below_half(survival, time),
+        median_lower=first_below_half(lower, time),
+        median_upper=first_below_half(upper, time),
     )
