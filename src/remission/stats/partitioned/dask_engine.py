@@ -71,7 +71,7 @@ def local_client(n_workers: int | None = None) -> Iterator[Client]:
     workers = n_workers or os.cpu_count() or 1
     with (
         LocalCluster(
-            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -278,7 +278,7 @@ def cumulative_incidence_dask(
     progress: Progress | None = None,
     drop_missing: bool = False,
 ) -> CumulativeIncidenceResult:
-    """:func:`remission.stats.cumulative_incidence` over a partitioned dataset (with Gray's test for groups)."""
+    """:func:`remission.stats.cumulative_incidence` over a partitioned dataset (Gray's test for groups)."""
     columns = Columns(time=time, code=cause, kind="cause", group=group)
     table = _counts(source, columns, client, progress, drop_missing)
     return finish.cumulative_incidence_from_counts(table, grouped=group is not None)
