@@ -24,10 +24,19 @@ RTOL = 1e-10
 ATOL = 1e-12
 
 
-def close(actual: Any, expected: Any) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64), rtol=RTOL, atol=ATOL
-    )
+def close(actual: Any, expected: Any, spread: Any = 0.0) -> None:
+    """``|actual - expected| <= RTOL |expected| + ATOL + 10 spread`` element-wise (NaN, inf equal).
+
+    ``spread`` is how far the in-memory path moves when only the order of the rows changes (see
+    :func:`assert_same_cox`); 0 for the curves and tests, whose sums are of integers.
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
+    bound = RTOL * np.abs(e) + ATOL + 10.0 * np.asarray(spread, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        near = (a == e) | np.isnan(e) | (np.abs(a - e) <= bound)  # equal infinities count as equal
+    assert np.all(near), (a, e, bound)
 
 
 def assert_same_km(actual: KaplanMeierResult, expected: KaplanMeierResult) -> None:
@@ -80,8 +89,15 @@ def assert_same_incidence(actual: CumulativeIncidenceResult, expected: Cumulativ
         assert_same_gray(actual.gray_test, expected.gray_test)
 
 
-def assert_same_cox(actual: RegressionResult, expected: RegressionResult) -> None:
-    """Equal to 1e-10 when the in-memory fit has a finite maximum (no warning).
+def assert_same_cox(
+    actual: RegressionResult, expected: RegressionResult, reordered: RegressionResult | None = None
+) -> None:
+    """Equal to 1e-10 (relative) when the in-memory fit has a finite maximum (no warning).
+
+    ``reordered`` is the in-memory fit of the same rows in another order. On small cohorts close
+    to separation Newton's path amplifies rounding: the in-memory fit then moves by up to 1e-8
+    relative under a mere reordering of its rows, and the partitioned fit (whose sums run in yet
+    another order) is held to 10 times that movement instead.
 
     A fit that warns (out of iterations, a coefficient that may be infinite) has no well-defined
     numbers to compare: β runs off towards infinity and rounding of the sums moves where it stops.
@@ -98,17 +114,30 @@ def assert_same_cox(actual: RegressionResult, expected: RegressionResult) -> Non
         expected.events,
         expected.iterations,
     )
-    close(actual.coef, expected.coef)
-    close(actual.covariance, expected.covariance)
-    close(actual.log_likelihood, expected.log_likelihood)
+
+    def spread(name: str) -> Any:
+        if reordered is None:
+            return 0.0
+        return np.abs(np.asarray(getattr(reordered, name)) - np.asarray(getattr(expected, name)))
+
+    close(actual.coef, expected.coef, spread("coef"))
+    close(actual.covariance, expected.covariance, spread("covariance"))
+    close(actual.log_likelihood, expected.log_likelihood, spread("log_likelihood"))
+    others = {} if reordered is None else dict(reordered.details)
     mine, theirs = dict(actual.details), dict(expected.details)
     assert mine.keys() == theirs.keys()
     for key, value in theirs.items():
         if isinstance(value, dict):
-            close([mine[key]["statistic"], mine[key]["p_value"]], [value["statistic"], value["p_value"]])
+            pair = [value["statistic"], value["p_value"]]
+            moved = (
+                np.abs(np.subtract([others[key]["statistic"], others[key]["p_value"]], pair))
+                if others
+                else 0.0
+            )
+            close([mine[key]["statistic"], mine[key]["p_value"]], pair, moved)
             assert mine[key]["df"] == value["df"]
         elif isinstance(value, float):
-            close(mine[key], value)
+            close(mine[key], value, abs(others[key] - value) if others else 0.0)
         else:
             assert mine[key] == value, key
 

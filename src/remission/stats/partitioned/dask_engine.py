@@ -19,6 +19,7 @@ Entry points (stable names; ``source`` is a Parquet file or directory, or a ``da
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -63,17 +64,21 @@ R = TypeVar("R")
 # --- clusters -------------------------------------------------------------------------------------
 
 
+def _module(name: str) -> Any:
+    """Dask's modules carry no type hints: they are used through ``Any``, imported on first use."""
+    return importlib.import_module(name)
+
+
 @contextmanager
 def local_client(n_workers: int | None = None) -> Iterator[Client]:
     """A ``distributed.LocalCluster`` with one single-threaded worker process per core, closed on exit."""
-    from distributed import Client, LocalCluster
-
+    distributed = _module("distributed")
     workers = n_workers or os.cpu_count() or 1
     with (
-        LocalCluster(
+        distributed.LocalCluster(
             n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
-        Client(cluster) as client,
+        distributed.Client(cluster) as client,
     ):
         yield client
 
@@ -81,10 +86,9 @@ def local_client(n_workers: int | None = None) -> Iterator[Client]:
 @contextmanager
 def connect_client(address: str, timeout: float = 10.0) -> Iterator[Client]:
     """A client of the scheduler at ``address`` (``tcp://HOST:PORT``); unreachable → :class:`InputError`."""
-    from distributed import Client
-
+    distributed = _module("distributed")
     try:
-        client = Client(address, timeout=timeout)
+        client = distributed.Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as error:
         raise refuse("scheduler", f"cannot reach the Dask scheduler at {address} ({error})") from None
     try:
@@ -101,22 +105,23 @@ def read_cohort_dask(source: str | Path | dd.DataFrame, columns: Sequence[str]) 
 
     A missing path, an unreadable dataset or a missing column is an :class:`InputError`.
     """
-    import dask.dataframe as dd
-
-    if isinstance(source, dd.DataFrame):
+    dataframes = _module("dask.dataframe")
+    frame: Any
+    if isinstance(source, dataframes.DataFrame):
         frame = source
     else:
         path = Path(source)
         if not path.exists():
             raise refuse("data", f"{path} does not exist")
         try:
-            frame = dd.read_parquet(str(path))
+            frame = dataframes.read_parquet(str(path))
         except Exception as error:  # pyarrow raises many types for a file that is not Parquet
             raise refuse("data", f"{path} is not a readable Parquet file or dataset ({error})") from None
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise refuse("columns", f"{missing} not in the data; columns are {list(frame.columns)}")
-    return frame[list(dict.fromkeys(columns))]
+    selected: dd.DataFrame = frame[list(dict.fromkeys(columns))]
+    return selected
 
 
 # --- running tasks --------------------------------------------------------------------------------
@@ -126,16 +131,19 @@ class _Runner:
     """Maps a function over partitions on a client, or in this process with the synchronous scheduler."""
 
     def __init__(self, client: Client | None, progress: Progress | None) -> None:
-        self.client = client
+        self.client: Any = client
         self.progress = progress
+
+    def _tasks(self, frame: dd.DataFrame, function: Callable[..., Any], args: tuple[Any, ...]) -> list[Any]:
+        delayed = _module("dask").delayed
+        parts: Any = frame
+        return [delayed(function)(part, *args) for part in parts.to_delayed()]
 
     def over_partitions(
         self, frame: dd.DataFrame, stage: str, function: Callable[..., T], *args: Any
     ) -> list[T]:
         """``function(partition, *args)`` for every partition, in partition order."""
-        import dask
-
-        tasks = [dask.delayed(function)(part, *args) for part in frame.to_delayed()]
+        tasks = self._tasks(frame, function, args)
         if self.client is None:
             results: list[T] = []
             for done, task in enumerate(tasks, start=1):
@@ -146,14 +154,11 @@ class _Runner:
         self._wait(futures, stage)
         return list(self.client.gather(futures))
 
-    def kept(self, frame: dd.DataFrame, stage: str, function: Callable[..., T], *args: Any) -> list[Any]:
+    def kept(self, frame: dd.DataFrame, stage: str, function: Callable[..., Any], *args: Any) -> list[Any]:
         """Like :meth:`over_partitions` but the results stay where they were computed (futures)."""
-        import dask
-
-        tasks = [dask.delayed(function)(part, *args) for part in frame.to_delayed()]
         if self.client is None:
             return self.over_partitions(frame, stage, function, *args)
-        futures = self.client.compute(tasks)
+        futures = self.client.compute(self._tasks(frame, function, args))
         self._wait(futures, stage)
         return list(futures)
 
@@ -162,25 +167,21 @@ class _Runner:
     ) -> R:
         """``function(item, *args)`` for every kept item, combined pairwise where the items live."""
         if self.client is None:
-            parts = [function(item, *args) for item in kept]
-        else:
-            parts = [self.client.submit(function, item, *args, pure=False) for item in kept]
-            while len(parts) > 1:  # a tree of merges on the workers: only the total comes back
-                parts = [
-                    self.client.submit(combine, *parts[i : i + 2], pure=False)
-                    if i + 1 < len(parts)
-                    else parts[i]
-                    for i in range(0, len(parts), 2)
-                ]
-            return self.client.gather(parts[0])  # type: ignore[no-any-return]
-        total = parts[0]
-        for part in parts[1:]:
-            total = combine(total, part)
-        return total
+            total = function(kept[0], *args)
+            for item in kept[1:]:
+                total = combine(total, function(item, *args))
+            return total
+        parts: list[Any] = [self.client.submit(function, item, *args, pure=False) for item in kept]
+        while len(parts) > 1:  # a tree of merges on the workers: only the total comes back
+            parts = [
+                self.client.submit(combine, *parts[i : i + 2], pure=False) if i + 1 < len(parts) else parts[i]
+                for i in range(0, len(parts), 2)
+            ]
+        result: R = self.client.gather(parts[0])
+        return result
 
     def _wait(self, futures: list[Any], stage: str) -> None:
-        from distributed import as_completed
-
+        as_completed = _module("distributed").as_completed
         for done, future in enumerate(as_completed(futures), start=1):
             if future.status == "error":
                 future.result()  # raises the task's error here

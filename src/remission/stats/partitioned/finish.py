@@ -346,7 +346,7 @@ def event_grid(scan: CoxScan, stratified: bool) -> tuple[EventGrid, Groups, NDAr
         ordered[0] = 0
     times = scan.event_times
     layer = (
-        pd.Index(ordered).get_indexer(times[STRATUM].to_numpy())
+        pd.Index(ordered).get_indexer(pd.Index(times[STRATUM]))
         if stratified
         else np.zeros(len(times), np.intp)
     )
