@@ -171,19 +171,25 @@ class TestCoxMerge:
         """Late entry and strata: risk sets are per stratum and subtract rows not yet entered."""
         c = split.cohort
         columns = Columns(time="time", code="event", strata="site", entry="entry", covariates=("x", "z"))
-        actual, expected = both(
-            lambda: cox_ph(
-                c["time"], c["event"], c[["x", "z"]], ["x", "z"], entry=c["entry"], strata=c["site"]
-            ),
-            lambda: cox_partitioned(split, columns, "efron"),
-        )
+
+        def fit(rows: Any) -> Any:
+            return cox_ph(
+                rows["time"],
+                rows["event"],
+                rows[["x", "z"]],
+                ["x", "z"],
+                entry=rows["entry"],
+                strata=rows["site"],
+            )
+
+        actual, expected = both(lambda: fit(c), lambda: cox_partitioned(split, columns, "efron"))
         if expected is not None:
-            assert_same_cox(actual, expected)
+            assert_same_cox(actual, expected, fit(c.iloc[::-1]))
 
 
 class TestRefusals:
     def test_problems_are_totalled_over_partitions(self) -> None:
-        """Negative times in two partitions are refused once, with their total count."""
+        """Missing and negative times in two partitions are refused once, with their total counts."""
         import pandas as pd
 
         parts = [
@@ -194,4 +200,7 @@ class TestRefusals:
         table = merge.merge_counts([sufficient.count_table(part, columns) for part in parts])
         with pytest.raises(InputError) as caught:
             finish.refuse_problems(table.problems, table.rows, "time")
-        assert [str(p) for p in caught.value.problems] == ["time: 1 value(s) are missing or not finite"]
+        assert [str(p) for p in caught.value.problems] == [
+            "time: 1 value(s) are missing or not finite",
+            "time: 2 value(s) are negative",
+        ]

@@ -20,6 +20,7 @@ Entry points (stable names; ``source`` is a Parquet file or directory, or a ``da
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,7 +77,11 @@ def local_client(n_workers: int | None = None) -> Iterator[Client]:
     workers = n_workers or os.cpu_count() or 1
     with (
         distributed.LocalCluster(
-            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0"
+            n_workers=workers,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,  # shutdown chatter would bury the command's own messages
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -99,11 +99,10 @@ def checked_rows(frame: pd.DataFrame, columns: Columns, drop_missing: bool) -> t
     dropped = int(missing.sum()) if drop_missing else 0
     kept = frame.loc[~missing]
     numeric = [columns.time, columns.code, *([columns.entry] if columns.entry else []), *columns.covariates]
-    for name in numeric:
-        if kept[name].dtype.kind not in "biuf":
-            coerced = pd.to_numeric(kept[name], errors="coerce")
-            tally(name, "value(s) are not numbers", (coerced.isna() & kept[name].notna()).to_numpy())
-    if counts:
+    text = [name for name in numeric if kept[name].dtype.kind not in "biuf"]
+    for name in text:
+        tally(name, "value(s) are not numbers", pd.to_numeric(kept[name], errors="coerce").isna().to_numpy())
+    if text:  # nothing more can be checked in columns that are not numbers
         return kept.iloc[0:0], Problems(counts, dropped)
     time = kept[columns.time].to_numpy(dtype=np.float64)
     tally(columns.time, "value(s) are negative", time < 0)
