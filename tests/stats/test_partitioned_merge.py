@@ -70,7 +70,8 @@ def assume_well_posed(fit: Callable[[pd.DataFrame], Any], cohort: pd.DataFrame) 
             return
         except ZeroDivisionError:
             return
-        assume(np.linalg.cond(result.covariance) < 1e10)
+        covariance = result.covariance  # NaN marks a term aliased at the solution
+        assume(bool(np.all(np.isfinite(covariance))) and np.linalg.cond(covariance) < 1e10)
 
 
 def cox_partitioned(split: Split, columns: Columns, ties: str) -> Any:
