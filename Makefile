@@ -24,7 +24,7 @@ test: lint typecheck system-packages
 
 # The quick loop: every tier but PostgreSQL, the browser and live R (markers in pyproject.toml).
 test-fast: $(STAMP)
-	$(BIN)/pytest -n $(WORKERS) -m "not postgresql and not browser and not r_live"
+	$(BIN)/pytest -n $(WORKERS) -m "not postgresql and not browser and not r_live and not dask"
 
 # Debian packages the test tiers need: a real PostgreSQL server for the store and API suites;
 # R with survival, cmprsk and jsonlite for the live R reference tier of the statistics suite;

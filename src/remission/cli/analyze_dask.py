@@ -1,0 +1,120 @@
+"""``remission analyze ... --engine dask``: the estimators over a partitioned Parquet dataset on Dask.
+
+Without ``--scheduler`` a ``LocalCluster`` sized to the machine (one worker process per core) is
+started for the command and closed after it; with ``--scheduler tcp://HOST:PORT`` the command runs
+on that cluster (an unreachable address exits with status 2, naming it). Progress goes to stderr.
+Dask is imported only when this engine runs, so ``remission --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.text import Text
+
+from remission.errors import FieldProblem, InputError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+ENGINES = ("memory", "dask")
+Result = TypeVar("Result")
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def check_engine(engine: str, scheduler: str | None, unsupported: Mapping[str, object]) -> bool:
+    """True for ``--engine dask``; refuses an unknown engine, ``--scheduler`` without Dask, and
+    options the Dask engine does not take (``unsupported``: option → its value, set when given)."""
+    if engine not in ENGINES:
+        raise _option_error("--engine", f"must be one of {list(ENGINES)}, got {engine!r}")
+    if engine != "dask":
+        if scheduler is not None:
+            raise _option_error("--scheduler", "needs --engine dask")
+        return False
+    for option, value in unsupported.items():
+        if value:
+            raise _option_error(option, "is not available with --engine dask; run it in memory")
+    return True
+
+
+def run_on_dask(
+    data: Path,
+    scheduler: str | None,
+    columns: Mapping[str, str | None],
+    run: Callable[[Client, Callable[[str, int, int], None]], Result],
+) -> Result:
+    """``run(client, progress)`` on a cluster, with a progress bar on stderr.
+
+    ``columns`` maps each estimator argument to the option and column it came from (``"time"`` →
+    ``"--time futime"``), so refusals name what the user typed.
+    """
+    from remission.stats.partitioned.dask_engine import local_client
+
+    source = str(data)
+    with ExitStack() as stack:
+        if scheduler is None:
+            err.print(Text("note: starting a local Dask cluster (one worker process per core)"))
+            client = stack.enter_context(local_client())
+        else:
+            client = stack.enter_context(_connected(scheduler))
+        with _bar() as progress, _renamed(source, columns):
+            return run(client, progress)
+    raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises
+
+
+@contextmanager
+def _connected(address: str) -> Iterator[Client]:
+    from remission.stats.partitioned.dask_engine import connect_client
+
+    try:
+        with connect_client(address) as client:
+            yield client
+    except InputError as error:
+        raise InputError(
+            "command line", [FieldProblem("--scheduler", p.problem) for p in error.problems]
+        ) from None
+
+
+@contextmanager
+def _bar() -> Iterator[Callable[[str, int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "dropped":
+                err.print(Text(f"note: dropped {done} rows with a missing value, as R's na.omit"))
+                return
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, description=f"{stage}" if total else f"{stage}: {done}")
+
+        yield progress
+
+
+@contextmanager
+def _renamed(source: str, columns: Mapping[str, str | None]) -> Iterator[None]:
+    """Re-raise the engine's errors naming the option and column (``--time futime``)."""
+    from remission.stats.inputs import SOURCE
+
+    try:
+        yield
+    except InputError as error:
+        if error.source != SOURCE:
+            raise
+        named = {}
+        for option, column in columns.items():
+            if column is not None:
+                named[column] = f"{option} {column}"
+                named[option.removeprefix("--")] = f"{option} {column}"
+        problems = [FieldProblem(named.get(p.field, p.field), p.problem) for p in error.problems]
+        raise InputError(source, problems) from None
+
+
+def _option_error(option: str, problem: str) -> InputError:
+    return InputError("command line", [FieldProblem(option, problem)])
