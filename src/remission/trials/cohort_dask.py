@@ -59,15 +59,23 @@ class Partition:
 
 @dataclass(frozen=True, slots=True)
 class TrialSums:
-    """What one partition sends back for one trial: counts, sums and the missing-field sample."""
+    """What one partition sends back for one trial: verdict counts and per-criterion sums."""
 
     verdicts: tuple[int, ...]
     failing: np.ndarray
     unknown: np.ndarray
     needing_review: int
-    #: distinct lists of missing fields, and a code per row needing review (the first ``sample``)
-    missing_lists: tuple[tuple[str, ...], ...]
-    missing_codes: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class MissingSample:
+    """The missing fields of a partition's first rows needing review, for one trial.
+
+    ``lists`` are the distinct lists in the order first seen; ``codes`` index them, one per row.
+    """
+
+    lists: tuple[tuple[str, ...], ...]
+    codes: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +134,7 @@ def part_name(trial_index: int, partition_index: int) -> str:
 
 
 def screen_partition(
-    partition: Partition, trials: Sequence[Trial], *, as_of: date, out: str | None, sample: int
+    partition: Partition, trials: Sequence[Trial], *, as_of: date, out: str | None
 ) -> PartitionDone:
     """Screen one partition against every trial (runs on a worker); write its verdicts into ``out``."""
     try:
@@ -142,7 +150,7 @@ def screen_partition(
         (result,) = screen_cohort_for_trials(cohort, [trial], as_of=as_of)
         if out is not None:
             pq.write_table(verdict_table([result]), Path(out) / part_name(trial_index, partition.index))
-        sums.append(_sums(result, sample))
+        sums.append(_sums(result))
     return PartitionDone(partition, len(cohort), tuple(sums))
 
 
@@ -151,35 +159,50 @@ def _located(partition: Partition, problems: Iterable[FieldProblem]) -> tuple[Fi
     return tuple(FieldProblem(f"{partition.label}: {p.field}", p.problem) for p in problems)
 
 
-def _sums(result: TrialCohortResult, sample: int) -> TrialSums:
+def _sums(result: TrialCohortResult) -> TrialSums:
     screening = result.screening
-    review = np.flatnonzero(np.any(screening.unknown, axis=1))
-    lists: dict[tuple[str, ...], int] = {}
-    codes = [
-        lists.setdefault(tuple(screening.missing_paths(row)), len(lists))
-        for row in rows_needing_review(screening, limit=sample)
-    ]
     return TrialSums(
         verdicts=tuple(int(c) for c in np.bincount(screening.verdict, minlength=len(VERDICTS))),
         failing=screening.failing.sum(axis=0),
         unknown=screening.unknown.sum(axis=0),
-        needing_review=len(review),
-        missing_lists=tuple(lists),
-        missing_codes=np.asarray(codes, dtype=np.int32),
+        needing_review=int(np.count_nonzero(np.any(screening.unknown, axis=1))),
     )
+
+
+def missing_sample(
+    partition: Partition, trials: Sequence[Trial], *, as_of: date, rows: Sequence[int]
+) -> tuple[MissingSample | None, ...]:
+    """The missing fields of the first ``rows[t]`` rows needing review for trial ``t`` (runs on a worker).
+
+    A second pass over the few partitions that hold the summary's sample: listing missing
+    fields is per-row work, so the first pass leaves it out.
+    """
+    cohort = cohort_from_table(_read(partition), source=partition.label, today=as_of)
+    found: list[MissingSample | None] = []
+    for trial, limit in zip(trials, rows, strict=True):
+        if limit == 0:
+            found.append(None)
+            continue
+        (result,) = screen_cohort_for_trials(cohort, [trial], as_of=as_of)
+        screening = result.screening
+        lists: dict[tuple[str, ...], int] = {}
+        codes = [
+            lists.setdefault(tuple(screening.missing_paths(row)), len(lists))
+            for row in rows_needing_review(screening, limit=limit)
+        ]
+        found.append(MissingSample(tuple(lists), np.asarray(codes, dtype=np.int64)))
+    return tuple(found)
 
 
 class _Merged:
     """The running merge of partitions' sums for one trial, in partition order."""
 
-    def __init__(self, trial: Trial, criteria: int, sample: int) -> None:
+    def __init__(self, trial: Trial, criteria: int) -> None:
         self.trial = trial
-        self.sample = sample
         self.records = 0
         self.verdicts = np.zeros(len(VERDICTS), dtype=np.int64)
         self.failing = np.zeros(criteria, dtype=np.int64)
         self.unknown = np.zeros(criteria, dtype=np.int64)
-        self.sampled = 0
         self.missing: Counter[str] = Counter()
 
     def add(self, records: int, sums: TrialSums) -> None:
@@ -187,11 +210,11 @@ class _Merged:
         self.verdicts += np.asarray(sums.verdicts)
         self.failing += sums.failing
         self.unknown += sums.unknown
-        taken = sums.missing_codes[: max(self.sample - self.sampled, 0)]
-        self.sampled += len(taken)
+
+    def add_missing(self, sample: MissingSample) -> None:
         # Lists in the order first seen, so ties in most_common() fall as in the in-memory Counter.
-        for code, count in enumerate(np.bincount(taken, minlength=len(sums.missing_lists))):
-            for path in sums.missing_lists[code] if count else ():
+        for code, count in enumerate(np.bincount(sample.codes, minlength=len(sample.lists))):
+            for path in sample.lists[code] if count else ():
                 self.missing[path] += int(count)
 
     def summary(self, criterion_ids: Sequence[str]) -> dict[str, Any]:
@@ -231,15 +254,13 @@ def screen_partitioned_cohort(
     if staging is not None:
         staging.mkdir()
     try:
-        done = _run(
-            client, partitions, trials, as_of=as_of, staging=staging, progress=progress, sample=sample
-        )
+        done = _run(client, partitions, trials, as_of=as_of, staging=staging, progress=progress)
         if staging is not None and out is not None:
             staging.rename(out)
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging)
-    return _merge(done, trials, out, sample)
+    return _merge(client, done, trials, out, as_of=as_of, sample=sample)
 
 
 def _run(
@@ -250,7 +271,6 @@ def _run(
     as_of: date,
     staging: Path | None,
     progress: Callable[[int, int, PartitionDone], None] | None,
-    sample: int,
 ) -> list[PartitionDone]:
     [shared] = client.scatter([list(trials)], broadcast=True)
     futures = [
@@ -260,7 +280,6 @@ def _run(
             shared,
             as_of=as_of,
             out=None if staging is None else str(staging),
-            sample=sample,
             key=f"screen-partition-{uuid.uuid4().hex}",
             pure=False,
         )
@@ -287,15 +306,26 @@ def _run(
 
 
 def _merge(
-    done: Sequence[PartitionDone], trials: Sequence[Trial], out: Path | None, sample: int
+    client: Client,
+    done: Sequence[PartitionDone],
+    trials: Sequence[Trial],
+    out: Path | None,
+    *,
+    as_of: date,
+    sample: int,
 ) -> PartitionedScreening:
     from remission.trials.cohort import flat_criteria
 
     ids = [tuple(c.criterion_id for c in flat_criteria(trial).criteria) for trial in trials]
-    merged = [_Merged(trial, len(criteria), sample) for trial, criteria in zip(trials, ids, strict=True)]
-    for item in sorted(done, key=lambda d: d.partition.index):
+    merged = [_Merged(trial, len(criteria)) for trial, criteria in zip(trials, ids, strict=True)]
+    ordered = sorted(done, key=lambda d: d.partition.index)
+    for item in ordered:
         for trial_merge, sums in zip(merged, item.trials, strict=True):
             trial_merge.add(item.records, sums)
+    for samples in _missing_samples(client, ordered, trials, as_of=as_of, sample=sample):
+        for trial_merge, found in zip(merged, samples, strict=True):
+            if found is not None:
+                trial_merge.add_missing(found)
     records = sum(item.records for item in done)
     return PartitionedScreening(
         records=records,
@@ -304,3 +334,22 @@ def _merge(
         verdict_rows=records * len(trials),
         out=out,
     )
+
+
+def _missing_samples(
+    client: Client, ordered: Sequence[PartitionDone], trials: Sequence[Trial], *, as_of: date, sample: int
+) -> list[tuple[MissingSample | None, ...]]:
+    """The summary's sample — the first ``sample`` rows needing review, per trial — from the
+    partitions that hold it, in partition order."""
+    left = [sample] * len(trials)
+    wanted: list[tuple[Partition, list[int]]] = []
+    for item in ordered:
+        rows = [min(left[t], sums.needing_review) for t, sums in enumerate(item.trials)]
+        left = [a - b for a, b in zip(left, rows, strict=True)]
+        if any(rows):
+            wanted.append((item.partition, rows))
+    futures = [
+        client.submit(missing_sample, partition, list(trials), as_of=as_of, rows=rows, pure=False)
+        for partition, rows in wanted
+    ]
+    return list(client.gather(futures))
