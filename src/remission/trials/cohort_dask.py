@@ -272,7 +272,8 @@ def _run(
     staging: Path | None,
     progress: Callable[[int, int, PartitionDone], None] | None,
 ) -> list[PartitionDone]:
-    [shared] = client.scatter([list(trials)], broadcast=True)
+    # hash=False: a key of its own, so another client scattering the same trials cannot release ours.
+    [shared] = client.scatter([list(trials)], broadcast=True, hash=False)
     futures = [
         client.submit(
             screen_partition,
