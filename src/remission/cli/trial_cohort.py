@@ -91,3 +91,54 @@ def _summary_table(summaries: list[dict[str, Any]], records: int, as_of: date) -
             Text(unknown),
         )
     return table
+
+
+def _check_out_directory(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() == ".csv":
+        problem = "with --engine dask, --out names a new directory of Parquet files, not a .csv file"
+        raise InputError("--out", [FieldProblem(str(path), problem)])
+    if path.exists():
+        raise InputError("--out", [FieldProblem(str(path), "exists; choose a new directory")])
+    if not path.parent.is_dir():
+        raise InputError("--out", [FieldProblem(str(path), f"the directory {path.parent} does not exist")])
+
+
+def match_cohort_on_dask(
+    path: Path,
+    trials: list[Trial],
+    *,
+    as_of: date,
+    out: Path | None,
+    as_json: bool,
+    err: Console,
+    scheduler: str | None,
+) -> None:
+    """Screen a partitioned Parquet cohort (a directory, or one file's row groups) on Dask.
+
+    ``out`` is a new directory of Parquet files, one per trial and partition; read in name
+    order it holds the in-memory path's verdict rows in the same order.
+    """
+    from remission.cli.dask_cluster import dask_client
+    from remission.trials.cohort_dask import PartitionDone, cohort_partitions, screen_partitioned_cohort
+
+    _check_out_directory(out)
+    partitions = len(cohort_partitions(path))
+    started = time.perf_counter()
+    with dask_client(scheduler) as client:
+        workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        err.print(Text(f"screening {partitions} partitions of {path} on {workers} Dask workers"))
+
+        def progress(done: int, total: int, finished: PartitionDone) -> None:
+            err.print(Text(f"[{done}/{total}] {finished.partition.label}: {finished.records} records"))
+
+        result = screen_partitioned_cohort(client, path, trials, as_of=as_of, out=out, progress=progress)
+    seconds = time.perf_counter() - started
+    err.print(Text(f"{result.records} records x {len(trials)} trials in {seconds:.2f} s"))
+    if out is not None:
+        err.print(Text(f"wrote {result.verdict_rows} record-trial verdicts to {out}/"))
+    if as_json:
+        render.print_json({"records": result.records, "as_of": as_of.isoformat(), "trials": result.summaries})
+        return
+    Console(soft_wrap=False).print(_summary_table(result.summaries, result.records, as_of))

@@ -20,7 +20,7 @@ from rich.text import Text
 from remission.cli import render
 from remission.cli.flags import flag
 from remission.cli.inputs import parse_date
-from remission.cli.trial_cohort import match_cohort
+from remission.cli.trial_cohort import match_cohort, match_cohort_on_dask
 from remission.errors import FieldProblem, InputError
 from remission.trials import (
     ENV_VARIABLE,
@@ -216,6 +216,21 @@ def match(
         Path | None,
         typer.Option("--out", help="With --cohort: write each record-trial verdict (.parquet/.csv)."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="With --cohort: 'memory' (one process) or 'dask' (partitioned Parquet, out of core;"
+            " --out then names a new directory of Parquet files).",
+        ),
+    ] = "memory",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: a Dask scheduler's tcp://HOST:PORT (default: a local cluster).",
+        ),
+    ] = None,
     near: NearOption = None,
     as_of: AsOfOption = None,
     trial: Annotated[list[str] | None, typer.Option("--trial", help="Only this trial (repeatable).")] = None,
@@ -232,6 +247,15 @@ def match(
     on = parse_date(as_of, option="--as-of")
     chosen = _registry(registry)
     trials = [chosen.trial(t) for t in trial] if trial else chosen.trials()
+    if engine not in ("memory", "dask"):
+        raise InputError("--engine", [FieldProblem(engine, "choose memory or dask")])
+    if scheduler is not None and (engine != "dask" or cohort is None):
+        raise InputError("--scheduler", [FieldProblem(scheduler, "only with --cohort and --engine dask")])
+    if cohort is not None and engine == "dask":
+        match_cohort_on_dask(
+            cohort, trials, as_of=on, out=verdicts_file, as_json=json_output, err=err, scheduler=scheduler
+        )
+        return
     if cohort is not None:
         match_cohort(cohort, trials, as_of=on, out=verdicts_file, as_json=json_output, err=err)
         return

@@ -30,28 +30,59 @@ class TrialCohortResult:
     trial: Trial
     screening: CohortScreening
 
-    def summary(self, top: int = 5) -> dict[str, Any]:
-        """Verdict counts and the criteria and fields most often failing or unknown."""
+    def summary(self, top: int = 5, *, sample: int | None = None) -> dict[str, Any]:
+        """Verdict counts and the criteria and fields most often failing or unknown.
+
+        Missing fields are counted over the first ``sample`` rows needing review
+        (default :data:`MISSING_SAMPLE`).
+        """
         screening = self.screening
-        ids = list(screening.criterion_ids)
-        failing = screening.failing.sum(axis=0)
-        unknown = screening.unknown.sum(axis=0)
         missing: Counter[str] = Counter()
-        for row in _rows_needing_review(screening, limit=20_000):
+        limit = MISSING_SAMPLE if sample is None else sample
+        for row in rows_needing_review(screening, limit=limit):
             missing.update(screening.missing_paths(row))
-        return {
-            "trial": self.trial.id,
-            "acronym": self.trial.acronym,
-            "status": self.trial.status.overall.value if self.trial.status else None,
-            "records": len(screening),
-            "verdicts": screening.verdict_counts(),
-            "most_failing": _top(ids, failing, top),
-            "most_unknown": _top(ids, unknown, top),
-            "most_missing_fields": [{"field": f, "records": n} for f, n in missing.most_common(top)],
-        }
+        return summary_of(
+            self.trial,
+            records=len(screening),
+            verdicts=screening.verdict_counts(),
+            criterion_ids=screening.criterion_ids,
+            failing=screening.failing.sum(axis=0),
+            unknown=screening.unknown.sum(axis=0),
+            missing=missing,
+            top=top,
+        )
 
 
-def _rows_needing_review(screening: CohortScreening, limit: int) -> Iterator[int]:
+#: The summary counts missing fields over this many first rows needing review (a bounded sample).
+MISSING_SAMPLE = 20_000
+
+
+def summary_of(
+    trial: Trial,
+    *,
+    records: int,
+    verdicts: dict[str, int],
+    criterion_ids: Sequence[str],
+    failing: Any,
+    unknown: Any,
+    missing: Counter[str],
+    top: int = 5,
+) -> dict[str, Any]:
+    """A trial's summary from its counts: per-criterion failing and unknown sums, missing-field counts."""
+    ids = list(criterion_ids)
+    return {
+        "trial": trial.id,
+        "acronym": trial.acronym,
+        "status": trial.status.overall.value if trial.status else None,
+        "records": records,
+        "verdicts": verdicts,
+        "most_failing": _top(ids, failing, top),
+        "most_unknown": _top(ids, unknown, top),
+        "most_missing_fields": [{"field": f, "records": n} for f, n in missing.most_common(top)],
+    }
+
+
+def rows_needing_review(screening: CohortScreening, limit: int) -> Iterator[int]:
     """Rows with an unknown criterion (a bounded sample, for the summary of missing fields)."""
     rows = np.flatnonzero(np.any(screening.unknown, axis=1))
     yield from (int(row) for row in rows[:limit])
@@ -111,7 +142,7 @@ def _trial_rows(result: TrialCohortResult) -> pa.Table:
     screening = result.screening
     n = len(screening)
     missing: list[list[str]] = [[] for _ in range(n)]
-    for row in _rows_needing_review(screening, limit=n):
+    for row in rows_needing_review(screening, limit=n):
         missing[row] = screening.missing_paths(row)
     return pa.table(
         {
