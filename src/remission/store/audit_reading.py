@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 
 from remission.store.actor import AccessDenied, Actor
 from remission.store.base import PatientOwned, SiteScoped
@@ -98,12 +98,13 @@ def _filters(
     if study_id is not None:
         patient_id = _patient_id(session, study_id)
         owner = table.alias("owner")
-        owned = exists().where(
-            owner.c.entity == table.c.entity,
-            owner.c.entity_id == table.c.entity_id,
+        # The rows that ever belonged to the patient, found in one pass over the trail (not a
+        # correlated subquery per entry, which made a casebook's appendix quadratic in the trail).
+        owned_rows = select(owner.c.entity, owner.c.entity_id).where(
             owner.c.field == "patient_id",
             or_(owner.c.new_value == str(patient_id), owner.c.old_value == str(patient_id)),
         )
+        owned = tuple_(table.c.entity, table.c.entity_id).in_(owned_rows)
         clauses.append(
             or_(and_(table.c.entity == Patient.__tablename__, table.c.entity_id == patient_id), owned)
         )
