@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 from scipy import stats as scipy_stats
 
 from remission.errors import FieldProblem, InputError
-from remission.stats._cause_codes import TieBlocks
 from remission.stats._newton import EPS, ITERATION_LIMIT, Cholesky, Evaluation, NewtonFit, newton_raphson
 from remission.stats.confidence import check_conf, first_below_half, survival_limits
 from remission.stats.cox import (
@@ -268,10 +267,11 @@ def cumulative_incidence_from_counts(table: CountTable, *, grouped: bool) -> Cum
         mine = exit_codes == g
         times, counts = _per_time(time[mine], column[mine], count[mine], len(causes) + 1)
         at_risk = _reverse_cumsum(counts.sum(axis=1)).astype(np.float64)
-        empty = np.empty(0, dtype=np.intp)
-        blocks = TieBlocks(order=empty, times=times, block=empty, at_risk=at_risk)
         by_group.append(
-            [incidence_curve(label, cause, blocks, counts[:, 1:], j) for j, cause in enumerate(causes)]
+            [
+                incidence_curve(label, cause, times, at_risk, counts[:, 1:], j)
+                for j, cause in enumerate(causes)
+            ]
         )
         subjects.append(int(counts.sum()))
         events.append(tuple(int(total) for total in counts[:, 1:].sum(axis=0)))
