@@ -1,6 +1,6 @@
 """Differential test: a bundle written from random record values imports as the hand-written record.
 
-The bundle is written here by the mapping of docs/interop-fhir-import.md, independently of the
+The bundle is written here by the mapping of docs/interop.md §3, independently of the
 import's code; the import must give exactly the record :func:`remission.record.parse_record`
 gives for the same values, for every combination Hypothesis draws (fields present or absent).
 """

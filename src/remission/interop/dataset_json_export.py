@@ -132,7 +132,7 @@ def define_metadata(created: str, study: str) -> dict[str, Any]:
         "note": (
             "CDISC controlled terminology only where verified (SEX, AGEU, ARMNRS, NY); "
             "other coded variables are empty or sponsor-defined and the verbatim is kept. "
-            "See docs/interop-dataset-json.md."
+            "See docs/interop.md §5."
         ),
         "itemGroups": [
             {

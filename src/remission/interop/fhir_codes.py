@@ -1,7 +1,7 @@
 """Every code system and code the HL7 FHIR R4B export (and import) uses, each with where it was verified.
 
 A concept we could not verify from a public source has no code here: the resource then carries
-its meaning as ``CodeableConcept.text`` only, and docs/interop-fhir-export.md lists it. Never add
+its meaning as ``CodeableConcept.text`` only, and docs/interop.md §2 lists it. Never add
 a code without its source.
 """
 

@@ -5,7 +5,7 @@ resource checked by its ``fhir.resources.R4B`` model; :func:`export_fhir` writes
 ``<study_id>.json`` per readable patient into a directory, streaming the casebooks
 (:func:`remission.store.read_study_casebooks`: site-scoped, one ``export`` audit entry), all or
 nothing (:func:`remission.interop.output.directory_output`). Ids are UUIDs derived from the study id
-and the row, so a re-export is byte-for-byte reproducible. See docs/interop-fhir-export.md.
+and the row, so a re-export is byte-for-byte reproducible. See docs/interop.md §2.
 """
 
 from __future__ import annotations

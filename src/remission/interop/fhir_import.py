@@ -6,7 +6,7 @@ stays unknown and is listed in the report with the reason, so the screening says
 Bad input (a malformed bundle, an unknown or R5 resource type, a unit the import does not
 convert, a value the record cannot hold) raises :class:`~remission.errors.InputError` naming the
 resource and element. Only :mod:`remission.record` is needed: no store, no database.
-See docs/interop-fhir-import.md for the mapping table.
+See docs/interop.md §3 for the mapping table.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ an ``Annotation`` whose ``Flag`` has the code (code list ``CL.MISSING_DATA_CODE`
 ``AuditRecord``. ODM 1.3.2 keeps prior values only as earlier ``ItemData`` of a transactional file
 and its extension points are empty, so an audit record's old and new value (with its entry's
 sequence number, action, table, row and column) are written as JSON in its ``SourceID``. See
-``docs/interop-odm.md``.
+``docs/interop.md §4``.
 """
 
 from __future__ import annotations

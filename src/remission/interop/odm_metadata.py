@@ -11,7 +11,7 @@ Nothing is listed by hand that the store already describes:
   nested sections opened to dotted names (``diagnosis.who_type``), lists and free-keyed maps as
   one JSON text item;
 - the missing-data codes (:class:`remission.store.MissingCode`) are a code list of their own, read
-  through the ``Flag`` of an ``Annotation`` on a value-less ``ItemData`` (see ``docs/interop-odm.md``);
+  through the ``Flag`` of an ``Annotation`` on a value-less ``ItemData`` (see ``docs/interop.md §4``);
 - the protocols are those shipped with the package (id, version, title in ``Protocol``).
 
 Only the ``patient`` form's four items are named here: they are what the casebook shows of the

@@ -2,7 +2,7 @@
 
 DSTERM is the verbatim event as recorded; DSDECOD and DSCAT are left empty because the CDISC CT
 values (codelists NCOMPLT, DSCAT) were not verified against a source for this export — see
-docs/interop-dataset-json.md.
+docs/interop.md §5.
 """
 
 from __future__ import annotations

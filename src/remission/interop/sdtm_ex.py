@@ -6,7 +6,7 @@ doxorubicin equivalents (mg/m²) converted by :func:`remission.record.anthracycl
 ``record/data/anthracycline_equivalence.yaml`` — and is left out for a drug without an agreed
 factor (never a guessed one); QNAM ``DEXRAZ`` says whether dexrazoxane was given with the dose.
 EXDOSU is the text ``mg/m2`` (the unit as written in SDTMIG examples; its CDISC CT UNIT entry
-was not verified for this export, see docs/interop-dataset-json.md).
+was not verified for this export, see docs/interop.md §5).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each partition's sufficient statistics are computed where the partition lives (a Dask task per
 partition) and merged on the driver (:mod:`.merge`); the driver finishes (:mod:`.finish`). Cox
 reads and prepares the partitions once, keeps them on the workers, and per Newton step sends β
-out and gets back per-event-time sums (see ``docs/scaling-estimators.md``).
+out and gets back per-event-time sums (see ``docs/scaling.md``).
 
 Entry points (stable names; ``source`` is a Parquet file or directory, or a ``dask.dataframe``):
 
