@@ -19,6 +19,8 @@ from remission.demo import load_synthetic, synthetic_cohort
 from remission.demo.consent import register_consent_versions
 from remission.interop import fhir_codes as codes
 from remission.interop.fhir_export import export_fhir, patient_bundle
+from remission.interop.fhir_import import import_bundle
+from remission.protocols import load_protocol
 from remission.store import (
     STUDY_EXPORT_ENTITY,
     Actor,
@@ -31,6 +33,7 @@ from remission.store import (
     events,
     read_audit,
     read_casebook,
+    read_record,
 )
 from remission.store.vocabulary import Role
 
@@ -201,6 +204,7 @@ def test_every_resource_of_the_demo_study_validates(store: Store, tmp_path: Path
     assert kinds == {
         "Patient",
         "ResearchStudy",
+        "Group",
         "ResearchSubject",
         "Consent",
         "Condition",
@@ -208,3 +212,41 @@ def test_every_resource_of_the_demo_study_validates(store: Store, tmp_path: Path
         "AdverseEvent",
         "Procedure",
     }
+
+
+@ON_SQLITE
+class TestStudyAndRoundTrip:
+    def test_the_study_refers_to_its_eligibility_group_one_characteristic_per_criterion(
+        self, world: World
+    ) -> None:
+        """ResearchStudy.enrollment names a definitional Group holding every criterion's text,
+        exclusions marked ``exclude``."""
+        build(world)
+        bundle = patient_bundle(casebook_of(world, world.system))
+        (research,) = of_type(bundle, "ResearchStudy")
+        (group,) = of_type(bundle, "Group")
+        assert research["enrollment"] == [{"reference": f"urn:uuid:{group['id']}"}]
+        assert group["actual"] is False
+        protocol = load_protocol("NCT06516679")
+        assert protocol.eligibility is not None
+        assert [c["code"]["text"] for c in group["characteristic"]] == [
+            f"{criterion.id}: {criterion.text}" for criterion in protocol.eligibility
+        ]
+        assert [c["exclude"] for c in group["characteristic"]] == [
+            criterion.kind.value == "exclusion" for criterion in protocol.eligibility
+        ]
+
+    def test_what_the_export_writes_the_import_reads_back(self, world: World) -> None:
+        """A Bundle of the export, imported as an EHR's would be, gives back the diagnosis (with its
+        lineage), the WBC in its unit, the sex and the birth date."""
+        scenario = build(world)
+        bundle = patient_bundle(casebook_of(world, world.actor(Role.COORDINATOR, "SNU")))
+        imported = import_bundle(bundle, today=date(2026, 12, 1), protocol_id="NCT06516679")
+        with world.session(world.system) as session:
+            stored = read_record(session, patient_id=scenario.patient_id)
+        record = imported.record
+        assert record.diagnosis.who_type == stored.diagnosis.who_type
+        assert record.diagnosis.who_type is not None
+        assert record.wbc_at_diagnosis_1e9_per_l == stored.wbc_at_diagnosis_1e9_per_l
+        assert record.patient.sex == stored.patient.sex
+        assert record.patient.date_of_birth == stored.patient.date_of_birth

@@ -64,7 +64,10 @@ def condition(study_id: str, baseline: Form | None, patient: str) -> dict[str, A
         "subject": {"reference": patient},
     }
     if who in (WhoType.B_ALL.value, WhoType.T_ALL.value):
-        resource["code"] = concept(f"Acute lymphoblastic leukemia ({who})", codes.ALL_SNOMED, codes.ALL_ICD10)
+        lineage_code = codes.B_ALL_NCIT if who == WhoType.B_ALL.value else codes.T_ALL_NCIT
+        resource["code"] = concept(
+            f"Acute lymphoblastic leukemia ({who})", codes.ALL_SNOMED, codes.ALL_ICD10, lineage_code
+        )
     elif who == WhoType.ALAL.value:
         lineage = baseline.value("diagnosis.alal_predominant_lineage") if baseline else None
         predominance = f", {lineage} predominant" if lineage else ""

@@ -68,6 +68,12 @@ ABSENT: Final = Code(LOINC, "LA9634-2", "Absent")
 ALL_SNOMED: Final = Code(SNOMED_CT, "91857003", "Acute lymphoid leukemia")
 #: Verified: ICD-10 (WHO) C91.0 "Acute lymphoblastic leukaemia", the same public map.
 ALL_ICD10: Final = Code(ICD_10, "C91.0", "Acute lymphoblastic leukaemia")
+#: HL7 Terminology (THO), CodeSystem v3-nciThesaurus.
+NCI_THESAURUS: Final = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
+#: Verified: NCI Thesaurus C8644 "B Acute Lymphoblastic Leukemia" and C3183 "T Acute Lymphoblastic
+#: Leukemia" (NCIt class pages NCIT_C8644, NCIT_C3183): the lineage SNOMED 91857003 and C91.0 omit.
+B_ALL_NCIT: Final = Code(NCI_THESAURUS, "C8644", "B Acute Lymphoblastic Leukemia")
+T_ALL_NCIT: Final = Code(NCI_THESAURUS, "C3183", "T Acute Lymphoblastic Leukemia")
 #: Verified: RxNorm ingredient 3639 doxorubicin (a public ontology table, ``RxNorm:3639``) and 3995
 #: epirubicin (CPIC's drug table, cpicpgx/cpic-schema drug.sql). Daunorubicin, idarubicin,
 #: mitoxantrone and dexrazoxane could not be verified in time: they go as text only.

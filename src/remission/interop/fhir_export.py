@@ -44,15 +44,21 @@ def _protocol(protocol_id: str) -> Protocol | None:
         return None  # a study protocol not shipped with this install: the study is named only
 
 
-def _study_resources(casebook: Casebook) -> dict[str, dict[str, Any]]:
-    """The ResearchStudy of each (protocol, version) of the casebook, by protocol id."""
+def _study_resources(casebook: Casebook) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The ResearchStudy of each (protocol, version) of the casebook, by protocol id, and the
+    eligibility Groups they refer to."""
     found: dict[str, dict[str, Any]] = {}
+    groups: list[dict[str, Any]] = []
     for protocol_id, version in casebook.protocols:
         if protocol_id in found:
             continue
         protocol = _protocol(protocol_id)
         if protocol is not None:
-            found[protocol_id] = study.research_study(protocol, version)
+            group = study.eligibility_group(protocol, version)
+            if group is not None:
+                groups.append(group)
+            reference = full_url(group["id"]) if group is not None else None
+            found[protocol_id] = study.research_study(protocol, version, reference)
         else:
             found[protocol_id] = {
                 "resourceType": "ResearchStudy",
@@ -62,7 +68,7 @@ def _study_resources(casebook: Casebook) -> dict[str, dict[str, Any]]:
                 ],
                 "status": "active",
             }
-    return found
+    return found, groups
 
 
 def _arms(casebook: Casebook) -> dict[str, str]:
@@ -81,7 +87,7 @@ def patient_resources(casebook: Casebook) -> list[dict[str, Any]]:
     deaths = forms(casebook, "deaths")
     patient = study.patient(casebook, one_form(casebook, "patient"), deaths[0] if deaths else None)
     patient_ref = full_url(patient["id"])
-    studies = _study_resources(casebook)
+    studies, eligibility = _study_resources(casebook)
     study_refs = [full_url(resource["id"]) for resource in studies.values()]
     consents = [study.consent(casebook, row, patient_ref) for row in forms(casebook, "consents")]
     consent_refs = [full_url(resource["id"]) for resource in consents]
@@ -102,6 +108,7 @@ def patient_resources(casebook: Casebook) -> list[dict[str, Any]]:
     resources = [
         patient,
         *studies.values(),
+        *eligibility,
         *subjects,
         *consents,
         clinical.condition(sid, baseline, patient_ref),

@@ -15,8 +15,6 @@ from remission.interop import fhir_codes as export_codes
 
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"
-# HL7 Terminology (THO), CodeSystem v3-nciThesaurus: http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl
-NCI_THESAURUS: Final = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
 ICD_10: Final = "http://hl7.org/fhir/sid/icd-10"
 ICD_10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
 V3_ROLE_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
@@ -47,11 +45,10 @@ WBC_UNIT_FACTORS: Final[dict[str, Decimal]] = {
     "/L": Decimal("1e-9"),
 }
 
-#: Diagnosis codes that settle the record's WHO type. NCI Thesaurus C8644 "B Acute Lymphoblastic
-#: Leukemia" and C3183 "T Acute Lymphoblastic Leukemia" (NCIt class pages NCIT_C8644, NCIT_C3183).
+#: Diagnosis codes that settle the record's WHO type (sources in fhir_codes).
 WHO_TYPE_CODES: Final[dict[tuple[str, str], str]] = {
-    (NCI_THESAURUS, "C8644"): "B-ALL",
-    (NCI_THESAURUS, "C3183"): "T-ALL",
+    (export_codes.B_ALL_NCIT.system, export_codes.B_ALL_NCIT.code): "B-ALL",
+    (export_codes.T_ALL_NCIT.system, export_codes.T_ALL_NCIT.code): "T-ALL",
 }
 
 #: Diagnosis codes of acute lymphoblastic leukaemia that do not say B or T lineage: the WHO type

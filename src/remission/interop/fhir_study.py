@@ -13,6 +13,7 @@ from typing import Any
 from remission.interop import fhir_codes as codes
 from remission.interop.fhir_casebook import Form, absent_extension, concept, iso_date, stable_id
 from remission.protocols import Protocol
+from remission.protocols.model import CriterionKind
 from remission.record.vocabulary import ConsentGiver
 from remission.store import Casebook
 
@@ -51,8 +52,33 @@ def study_id_of(protocol_id: str, version: str) -> str:
     return stable_id("protocol", protocol_id, version)
 
 
-def research_study(protocol: Protocol, version: str) -> dict[str, Any]:
-    """The protocol as a ResearchStudy: id and version as identifiers, its arms, eligibility as text."""
+def eligibility_group(protocol: Protocol, version: str) -> dict[str, Any] | None:
+    """The protocol's eligibility as a definitional Group (``actual`` false): one characteristic per
+    criterion, its verbatim text as ``code.text`` (no code system encodes these criteria), an
+    exclusion criterion marked ``exclude``. None when the protocol encodes no criteria."""
+    if not protocol.eligibility:
+        return None
+    return {
+        "resourceType": "Group",
+        "id": stable_id("eligibility", protocol.id, version),
+        "identifier": [{"system": codes.PROTOCOL_ID_SYSTEM, "value": f"{protocol.id}|{version}|eligibility"}],
+        "type": "person",
+        "actual": False,
+        "name": f"Eligibility of {protocol.id} (version {protocol.version} of the protocol file)",
+        "characteristic": [
+            {
+                "code": {"text": f"{criterion.id}: {criterion.text}"},
+                "valueBoolean": True,
+                "exclude": criterion.kind is CriterionKind.EXCLUSION,
+            }
+            for criterion in protocol.eligibility
+        ],
+    }
+
+
+def research_study(protocol: Protocol, version: str, eligibility: str | None = None) -> dict[str, Any]:
+    """The protocol as a ResearchStudy: id and version as identifiers, its arms, and a reference to
+    the eligibility Group (``eligibility``, its full URL) when there is one."""
     resource: dict[str, Any] = {
         "resourceType": "ResearchStudy",
         "id": study_id_of(protocol.id, version),
@@ -61,6 +87,8 @@ def research_study(protocol: Protocol, version: str) -> dict[str, Any]:
         "status": "active",
         "arm": [{"name": arm.id, "description": arm.label} for arm in protocol.arms],
     }
+    if eligibility is not None:
+        resource["enrollment"] = [{"reference": eligibility}]
     if protocol.version != version:
         # The stored version is no longer the shipped file's: the arms are the shipped file's.
         resource["description"] = (
