@@ -192,7 +192,7 @@ def cumulative_incidence(
         group_times = table.time[rows]
         by_group.append(
             [
-                _curve(label, cause_code, group_times, at_risk, own_events, j)
+                incidence_curve(label, cause_code, group_times, at_risk, own_events, j)
                 for j, cause_code in enumerate(causes)
             ]
         )
@@ -214,7 +214,7 @@ def cumulative_incidence(
     )
 
 
-def _curve(
+def incidence_curve(
     group: str,
     cause: int,
     times: NDArray[np.float64],

@@ -28,9 +28,8 @@ from remission.stats.cox import (
     _chi_square,
     _refuse_uninformative,
 )
-from remission.stats.cumulative_incidence import CumulativeIncidenceResult
-from remission.stats.cumulative_incidence import _curve as incidence_curve
-from remission.stats.gray_test import GrayTestResult, GrayTestRow, _cause_score, _quadratic_form
+from remission.stats.cumulative_incidence import CumulativeIncidenceResult, incidence_curve
+from remission.stats.gray_test import GrayTestResult, gray_rows, risk_and_events
 from remission.stats.inputs import SOURCE, Groups, as_groups, refuse
 from remission.stats.kaplan_meier import KaplanMeierResult, SurvivalCurve
 from remission.stats.logrank import LogrankResult
@@ -308,28 +307,15 @@ def gray_test_from_counts(
     time = exits[TIME].to_numpy(np.float64)
     count = exits[COUNT].to_numpy(np.int64)
     ng, width = groups.count, len(causes) + 1
-    df = ng - 1
-    scores = np.zeros((len(causes), df))
-    variances = np.zeros((len(causes), df, df))
+    strata_counts = []
     for layer in range(strata.count):
         inside = layer_codes == layer
         _, counts = _per_time(
             time[inside], exit_codes[inside] * width + column[inside], count[inside], ng * width
         )
-        counts = counts.reshape(-1, ng, width)
-        at_risk = _reverse_cumsum(counts.sum(axis=2)).astype(np.float64)
-        events = counts[:, :, 1:]
-        keep = events.sum(axis=(1, 2)) > 0
-        for j in range(len(causes)):
-            score, variance = _cause_score(at_risk[keep], events[keep], j, rho)
-            scores[j] += score
-            variances[j] += variance
-    rows = []
-    for cause_code, score, variance in zip(causes, scores, variances, strict=True):
-        statistic = _quadratic_form(score, variance)
-        p_value = float(scipy_stats.chi2.sf(statistic, df)) if np.isfinite(statistic) else np.nan
-        rows.append(GrayTestRow(cause=cause_code, statistic=statistic, df=df, p_value=p_value))
-    return GrayTestResult(rows=tuple(rows), groups=groups.labels, rho=float(rho), strata=strata.count)
+        strata_counts.append(risk_and_events(counts.reshape(-1, ng, width)))
+    rows = gray_rows(strata_counts, causes, ng, float(rho))
+    return GrayTestResult(rows=rows, groups=groups.labels, rho=float(rho), strata=strata.count)
 
 
 # --- Cox ------------------------------------------------------------------------------------------
