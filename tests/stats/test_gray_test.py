@@ -89,13 +89,6 @@ class TestAgainstCmprsk:
 
 
 class TestBehaviour:
-    def test_blocked_accumulation_still_matches_cuminc(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Cutting the event times into many small blocks (as 10^6 subjects do) changes no statistic."""
-        monkeypatch.setattr(gray_test_module, "_BLOCK_CELLS", 64)  # 7 event times per block here
-        want = fixture("cmprsk_sim")["tests_strata_site_rho_quarter"]
-        result = _sim_stratified()
-        assert_close([row.statistic for row in result.rows], [test["stat"] for test in want])
-
     def test_one_stratum_label_equals_no_strata(self) -> None:
         """Strata with a single level change nothing."""
         data = dataset("edge")

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from remission.stats._cause_codes import as_cause_codes, cause_columns, observed_causes
 from remission.stats._risk_table import count_by_time
-from remission.stats.gray_test import GrayTestResult, gray_rows, risk_and_events
+from remission.stats.gray_test import GrayTestResult, gray_rows
 from remission.stats.inputs import as_groups, as_times, refuse
 from remission.stats.results import Result, Table, json_number
 
@@ -202,7 +202,7 @@ def cumulative_incidence(
     test = None
     if groups.count > 1:
         # Gray's test (rho = 0, no strata) from the same counts; groups named by label, as the curves.
-        rows_of_test = gray_rows([risk_and_events(counts)], causes, groups.count, 0.0)
+        rows_of_test = gray_rows([counts], causes, groups.count, 0.0)
         test = GrayTestResult(rows=rows_of_test, groups=groups.labels, rho=0.0, strata=1)
     return CumulativeIncidenceResult(
         groups=groups.labels,

@@ -29,7 +29,7 @@ from remission.stats.cox import (
     _refuse_uninformative,
 )
 from remission.stats.cumulative_incidence import CumulativeIncidenceResult, incidence_curve
-from remission.stats.gray_test import GrayTestResult, gray_rows, risk_and_events
+from remission.stats.gray_test import GrayTestResult, gray_rows
 from remission.stats.inputs import SOURCE, Groups, as_groups, refuse
 from remission.stats.kaplan_meier import KaplanMeierResult, SurvivalCurve
 from remission.stats.logrank import LogrankResult
@@ -313,7 +313,7 @@ def gray_test_from_counts(
         _, counts = _per_time(
             time[inside], exit_codes[inside] * width + column[inside], count[inside], ng * width
         )
-        strata_counts.append(risk_and_events(counts.reshape(-1, ng, width)))
+        strata_counts.append(counts.reshape(-1, ng, width))
     rows = gray_rows(strata_counts, causes, ng, float(rho))
     return GrayTestResult(rows=rows, groups=groups.labels, rho=float(rho), strata=strata.count)
 
