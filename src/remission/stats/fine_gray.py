@@ -173,15 +173,31 @@ def _as_terms(terms: Sequence[str], width: int) -> tuple[str, ...]:
 
 
 def _refuse_singular(x: NDArray[np.float64], names: tuple[str, ...]) -> None:
-    """Constant or collinear columns have no estimable coefficient: say which."""
+    """Constant or collinear columns have no estimable coefficient: say which.
+
+    The rank is ``np.linalg.matrix_rank`` of the centred design with unit-norm columns (singular
+    values above max(n, p) eps times the largest). That SVD of the n x p design is skipped when the
+    p x p correlation matrix shows full rank beyond doubt: its eigenvalues are the squared singular
+    values, computed with an error below about p n eps (columns of unit norm), so a smallest
+    eigenvalue above max(1e-6, 10 p n eps) leaves a smallest singular value far above the SVD's
+    threshold. Anything closer to singular is decided by the SVD, as before.
+    """
     centred = x - x.mean(axis=0)
     constant = [name for name, column in zip(names, centred.T, strict=True) if not np.any(column)]
     if constant:
         raise refuse("covariates", f"constant column(s) {constant}: no coefficient can be estimated")
+    n, p = x.shape
+    gram = centred.T @ centred
+    norms = np.sqrt(np.diag(gram))
+    correlation = gram / np.outer(norms, norms)
+    if np.all(np.isfinite(correlation)):
+        smallest = float(np.linalg.eigvalsh(correlation)[0])
+        if smallest > max(1e-6, 10.0 * p * max(n, p) * np.finfo(np.float64).eps):
+            return
     scaled = centred / np.linalg.norm(centred, axis=0)
     rank = int(np.linalg.matrix_rank(scaled))
-    if rank < x.shape[1]:
+    if rank < p:
         raise refuse(
             "covariates",
-            f"columns {list(names)} are collinear (rank {rank} < {x.shape[1]}); drop a redundant term",
+            f"columns {list(names)} are collinear (rank {rank} < {p}); drop a redundant term",
         )
