@@ -201,7 +201,7 @@ def _risk_set_sums(
     beta: NDArray[np.float64],
     first_moment: bool,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]:
-    """(weights, S0, S1, minus the log pseudo-likelihood) at ``beta``: one pass, then the cumulation.
+    """(weights, S0, S1, minus the log pseudo-likelihood) at ``beta``: a forward and a backward sweep.
 
     S_f = sum over rank_j > f (T_j >= t_f) of the at-risk terms + G(t_f-) times the sum over
     rank_j <= f (T_j < t_f) of the competing terms w_j / G(T_j-).
@@ -218,44 +218,44 @@ def _risk_set_sums(
         shift = max(shift, value)
     width = p if first_moment else 0
     weight = np.empty(n)
-    still = np.zeros(failures + 1)
-    before = np.zeros(failures + 1)
-    still1 = np.zeros((failures + 1, width))
-    before1 = np.zeros((failures + 1, width))
-    failed_eta = 0.0
-    for i in range(n):
-        w = np.exp(eta[i] - shift)
-        weight[i] = w
-        rank = fail_rank[i]
-        still[rank] += w
-        for k in range(width):
-            still1[rank, k] += w * x[i, k]
-        if status[i] == _COMPETING:
-            competing = w / g_before[i]
-            before[rank] += competing
-            for k in range(width):
-                before1[rank, k] += competing * x[i, k]
-        elif status[i] == _FAILED:
-            failed_eta += eta[i] - shift
     s0 = np.empty(failures)
     s1 = np.empty((failures, width))
-    tail = 0.0
-    tail1 = np.zeros(width)
-    for f in range(failures - 1, -1, -1):
-        tail += still[f + 1]
-        s0[f] = tail
-        for k in range(width):
-            tail1[k] += still1[f + 1, k]
-            s1[f, k] = tail1[k]
+    # Forward: G(t_f-) times the competing terms of the subjects before t_f (rank <= f).
     head = 0.0
     head1 = np.zeros(width)
+    failed_eta = 0.0
+    i = 0
+    for f in range(failures + 1):
+        while i < n and fail_rank[i] <= f:
+            w = np.exp(eta[i] - shift)
+            weight[i] = w
+            if status[i] == _COMPETING:
+                competing = w / g_before[i]
+                head += competing
+                for k in range(width):
+                    head1[k] += competing * x[i, k]
+            elif status[i] == _FAILED:
+                failed_eta += eta[i] - shift
+            i += 1
+        if f < failures:
+            s0[f] = g_fail[f] * head
+            for k in range(width):
+                s1[f, k] = g_fail[f] * head1[k]
+    # Backward: the subjects still followed at t_f (rank > f).
+    tail = 0.0
+    tail1 = np.zeros(width)
     log_sum = 0.0
-    for f in range(failures):
-        head += before[f]
-        s0[f] += g_fail[f] * head
+    i = n - 1
+    for f in range(failures - 1, -1, -1):
+        while i >= 0 and fail_rank[i] > f:
+            w = weight[i]
+            tail += w
+            for k in range(width):
+                tail1[k] += w * x[i, k]
+            i -= 1
+        s0[f] += tail
         for k in range(width):
-            head1[k] += before1[f, k]
-            s1[f, k] += g_fail[f] * head1[k]
+            s1[f, k] += tail1[k]
         log_sum += fail_count[f] * np.log(s0[f])
     return weight, s0, s1, -failed_eta + log_sum
 
@@ -280,7 +280,7 @@ def _gradient_and_information(
     """
     n, p = x.shape
     failures = fail_count.size
-    mean = np.empty((failures, p))
+    mean = np.empty(p)
     gradient = np.zeros(p)
     information = np.zeros((p, p))
     cumulative = np.zeros(failures + 1)
@@ -289,11 +289,11 @@ def _gradient_and_information(
         hazard = fail_count[f] / s0[f]
         cumulative[f + 1] = cumulative[f] + hazard
         for k in range(p):
-            mean[f, k] = s1[f, k] / s0[f]
-            gradient[k] += fail_count[f] * mean[f, k]
+            mean[k] = s1[f, k] / s0[f]
+            gradient[k] += fail_count[f] * mean[k]
         for k in range(p):
             for m in range(k + 1):
-                information[k, m] -= fail_count[f] * mean[f, k] * mean[f, m]
+                information[k, m] -= fail_count[f] * mean[k] * mean[m]
     for f in range(failures - 1, -1, -1):
         tail_g[f] = tail_g[f + 1] + fail_count[f] / s0[f] * g_fail[f]
     for i in range(n):

@@ -13,12 +13,14 @@ Reference: Fine JP, Gray RJ (1999). JASA 94:496–509; R package ``cmprsk``, fun
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from remission.stats._cause_codes import as_cause_codes
 from remission.stats._fine_gray_sums import (
+    RiskSets,
     SortedCohort,
     risk_sets,
     score_and_information,
@@ -72,16 +74,14 @@ def fine_gray(
     _refuse_singular(x, names)
 
     cohort = SortedCohort.of(times, status, x)
-    beta, iterations, converged = _newton(cohort)
-    sets = risk_sets(cohort, beta)
-    _, information = score_and_information(cohort, sets)
+    fit = _newton(cohort)
+    beta, sets, information = fit.beta, fit.sets, fit.information
     try:
         inverse = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         raise refuse("covariates", "the information matrix is singular at the estimate") from None
     residuals = score_residuals(cohort, sets)
     covariance = inverse @ (residuals.T @ residuals) @ inverse.T
-    null = risk_sets(cohort, np.zeros(x.shape[1]), first_moment=False)
     return RegressionResult(
         model="fine_gray",
         terms=names,
@@ -90,10 +90,10 @@ def fine_gray(
         n=int(times.size),
         events=events,
         log_likelihood=-sets.neg_loglik,
-        iterations=iterations,
+        iterations=fit.iterations,
         details=(
-            ("converged", converged),
-            ("log_likelihood_null", -null.neg_loglik),
+            ("converged", fit.converged),
+            ("log_likelihood_null", -fit.null_neg_loglik),
             ("failcode", failcode),
             ("cencode", cencode),
             ("competing_events", int(np.sum(status == 2))),
@@ -103,18 +103,34 @@ def fine_gray(
     )
 
 
-def _newton(cohort: SortedCohort) -> tuple[NDArray[np.float64], int, bool]:
-    """crr's Newton–Raphson with Armijo step halving; returns (beta, iterations, converged)."""
+@dataclass(frozen=True, eq=False)
+class _NewtonFit:
+    """Where Newton–Raphson stopped, with the sums there and the objective at beta = 0."""
+
+    beta: NDArray[np.float64]
+    sets: RiskSets  # at beta
+    information: NDArray[np.float64]  # at beta
+    iterations: int
+    converged: bool
+    null_neg_loglik: float
+
+
+def _newton(cohort: SortedCohort) -> _NewtonFit:
+    """crr's Newton–Raphson with Armijo step halving, from beta = 0."""
     beta = np.zeros(cohort.x.shape[1])
+    null_neg_loglik = np.nan
     for iteration in range(_MAX_ITERATIONS + 1):
         sets = risk_sets(cohort, beta)
         gradient, information = score_and_information(cohort, sets)
         objective = sets.neg_loglik
+        if iteration == 0:
+            null_neg_loglik = objective
+
         scale = np.maximum(np.abs(beta), 1.0)
         if np.max(np.abs(gradient) * scale) < max(abs(objective), 1.0) * _GTOL:
-            return beta, iteration, True
+            return _NewtonFit(beta, sets, information, iteration, True, null_neg_loglik)
         if iteration == _MAX_ITERATIONS:
-            return beta, iteration, False
+            return _NewtonFit(beta, sets, information, iteration, False, null_neg_loglik)
         try:
             step = -np.linalg.solve(information, gradient)
         except np.linalg.LinAlgError:
@@ -130,9 +146,9 @@ def _newton(cohort: SortedCohort) -> tuple[NDArray[np.float64], int, bool]:
             decrease = _ARMIJO * float(step @ gradient)
             candidate = risk_sets(cohort, beta + step, first_moment=False).neg_loglik
             if halvings > _MAX_HALVINGS:
-                return beta, iteration, False
+                return _NewtonFit(beta, sets, information, iteration, False, null_neg_loglik)
         beta = beta + step
-    return beta, _MAX_ITERATIONS, False
+    raise AssertionError("unreachable: the last iteration returns")
 
 
 def _as_code(value: int, field: str) -> int:
