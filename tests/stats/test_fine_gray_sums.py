@@ -5,16 +5,20 @@ sums over failure ranks, verified against ``cmprsk::crr`` by the fixtures of tes
 copied here as the independent reference. Random cohorts with tied times, competing events,
 censoring (also at time 0 and after the last failure, so G drops late), a single failure time and
 one covariate must give the same G, ranks, risk-set sums, objective, score, information and
-influence terms.
+influence terms. The collinearity check, which skips the SVD for clearly full-rank designs, must
+refuse exactly the designs the SVD rank refuses.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from remission.errors import InputError
 from remission.stats._fine_gray_sums import SortedCohort, risk_sets, score_and_information, score_residuals
+from remission.stats.fine_gray import _refuse_singular
 
 _EPS = np.finfo(np.float64).eps
 
@@ -206,3 +210,29 @@ def test_the_examples_reach_their_edge_cases():
     cohort = SortedCohort.of(time, status, x)
     assert cohort.fail_count.tolist() == [2.0]
     assert cohort.g_fail[0] < 1.0  # censored at time 0, so G(2-) < 1
+
+
+@st.composite
+def designs(draw):
+    """Designs whose last column is a combination of the others plus noise from 1 down to 1e-17."""
+    n = draw(st.integers(3, 200))
+    p = draw(st.integers(2, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.normal(size=(n, p)) * rng.uniform(1e-3, 1e3, size=p)
+    noise = 10.0 ** -draw(st.integers(0, 17))
+    x[:, -1] = x[:, :-1] @ rng.normal(size=p - 1) + noise * rng.normal(size=n) * np.abs(x[:, 0]).max()
+    return x
+
+
+@given(designs())
+@settings(max_examples=200, deadline=None)
+def test_collinearity_refusal_is_the_svd_rank(x):
+    """The design is refused exactly when matrix_rank of the centred, unit-norm design is short."""
+    names = tuple(f"x{j}" for j in range(x.shape[1]))
+    centred = x - x.mean(axis=0)
+    rank = int(np.linalg.matrix_rank(centred / np.linalg.norm(centred, axis=0)))
+    if rank < x.shape[1]:
+        with pytest.raises(InputError, match="collinear"):
+            _refuse_singular(x, names)
+    else:
+        _refuse_singular(x, names)
