@@ -339,22 +339,20 @@ def _influence_terms(
     """
     n, p = x.shape
     failures = fail_count.size
-    mean = np.empty((failures, p))
     cum_hazard = np.zeros(failures + 1)
     cum_mean = np.zeros((failures + 1, p))
     for f in range(failures):
         hazard = fail_count[f] / s0[f]
         cum_hazard[f + 1] = cum_hazard[f] + hazard
         for k in range(p):
-            mean[f, k] = s1[f, k] / s0[f]
-            cum_mean[f + 1, k] = cum_mean[f, k] + hazard * mean[f, k]
+            cum_mean[f + 1, k] = cum_mean[f, k] + hazard * (s1[f, k] / s0[f])
     tail_hazard = np.zeros(failures + 1)
     tail_mean = np.zeros((failures + 1, p))
     for f in range(failures - 1, -1, -1):
         g_hazard = fail_count[f] / s0[f] * g_fail[f]
         tail_hazard[f] = tail_hazard[f + 1] + g_hazard
         for k in range(p):
-            tail_mean[f, k] = tail_mean[f + 1, k] + g_hazard * mean[f, k]
+            tail_mean[f, k] = tail_mean[f + 1, k] + g_hazard * (s1[f, k] / s0[f])
     residual = np.empty((n, p))
     for i in range(n):
         rank = fail_rank[i]
@@ -366,7 +364,7 @@ def _influence_terms(
             )
             residual[i, k] = -weight[i] * compensator
             if status[i] == _FAILED:
-                residual[i, k] += x[i, k] - mean[own, k]
+                residual[i, k] += x[i, k] - s1[own, k] / s0[own]
     # The censoring correction, one distinct time u at a time: e0, e1 sum the competing terms before u.
     e0 = 0.0
     e1 = np.zeros(p)
