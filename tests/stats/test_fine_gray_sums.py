@@ -233,6 +233,6 @@ def test_collinearity_refusal_is_the_svd_rank(x):
     rank = int(np.linalg.matrix_rank(centred / np.linalg.norm(centred, axis=0)))
     if rank < x.shape[1]:
         with pytest.raises(InputError, match="collinear"):
-            _refuse_singular(x, names)
+            _refuse_singular(centred, names)
     else:
-        _refuse_singular(x, names)
+        _refuse_singular(centred, names)

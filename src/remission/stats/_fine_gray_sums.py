@@ -53,8 +53,8 @@ class SortedCohort:
         order = np.argsort(time, kind="stable")
         time = np.ascontiguousarray(time[order], dtype=np.float64)
         status = np.ascontiguousarray(status[order], dtype=np.int64)
-        x = x[order]
-        x = np.ascontiguousarray(x - x.mean(axis=0), dtype=np.float64)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = _sorted_centred(x, order.astype(np.int64), x.mean(axis=0))
         g_before, fail_rank, fail_count, g_fail = _censoring_and_ranks(time, status)
         return cls(
             time=time,
@@ -132,6 +132,20 @@ def score_residuals(cohort: SortedCohort, sets: RiskSets) -> NDArray[np.float64]
         sets.s0,
         sets.s1,
     )
+
+
+@compiled
+def _sorted_centred(
+    x: NDArray[np.float64], order: NDArray[np.int64], mean: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The rows of ``x`` in ``order``, column means removed: one gather instead of a copy per step."""
+    n, p = x.shape
+    sorted_x = np.empty((n, p))
+    for i in range(n):
+        row = order[i]
+        for k in range(p):
+            sorted_x[i, k] = x[row, k] - mean[k]
+    return sorted_x
 
 
 @compiled

@@ -71,9 +71,8 @@ def fine_gray(
     events = int(np.sum(status == 1))
     if events == 0:
         raise refuse("cause", f"has no events of failcode {failcode}")
-    _refuse_singular(x, names)
-
     cohort = SortedCohort.of(times, status, x)
+    _refuse_singular(cohort.x, names)
     fit = _newton(cohort)
     beta, sets, information = fit.beta, fit.sets, fit.information
     try:
@@ -188,8 +187,8 @@ def _as_terms(terms: Sequence[str], width: int) -> tuple[str, ...]:
     return names
 
 
-def _refuse_singular(x: NDArray[np.float64], names: tuple[str, ...]) -> None:
-    """Constant or collinear columns have no estimable coefficient: say which.
+def _refuse_singular(centred: NDArray[np.float64], names: tuple[str, ...]) -> None:
+    """Constant or collinear columns of the centred design have no estimable coefficient: say which.
 
     The rank is ``np.linalg.matrix_rank`` of the centred design with unit-norm columns (singular
     values above max(n, p) eps times the largest). That SVD of the n x p design is skipped when the
@@ -198,11 +197,10 @@ def _refuse_singular(x: NDArray[np.float64], names: tuple[str, ...]) -> None:
     eigenvalue above max(1e-6, 10 p n eps) leaves a smallest singular value far above the SVD's
     threshold. Anything closer to singular is decided by the SVD, as before.
     """
-    centred = x - x.mean(axis=0)
     constant = [name for name, column in zip(names, centred.T, strict=True) if not np.any(column)]
     if constant:
         raise refuse("covariates", f"constant column(s) {constant}: no coefficient can be estimated")
-    n, p = x.shape
+    n, p = centred.shape
     gram = centred.T @ centred
     norms = np.sqrt(np.diag(gram))
     correlation = gram / np.outer(norms, norms)
