@@ -1,13 +1,18 @@
-"""Risk-set sums of the Fine–Gray model in linear time (one sort, cumulative sums).
+"""Risk-set sums of the Fine–Gray model in linear time: one sort, then compiled passes.
 
 At a failure time t of the cause of interest, the subdistribution risk set holds everyone still
 followed (T_j >= t, weight 1) and everyone who failed earlier from another cause (weight
 G(t-)/G(T_j-), G the Kaplan–Meier estimate of the censoring distribution). So every risk-set sum
-splits into a reverse cumulative sum over T_j >= t plus G(t-) times a forward cumulative sum of
-the competing-event terms divided by G(T_j-) over T_j < t. Sums over failure times that every
-subject needs (its cumulative hazard, its score residual) are cumulative sums over failure times
-evaluated at the subject's own time. G is evaluated as ``cmprsk::crr`` does: the step function at
-T (1 - 100 eps), i.e. just before T.
+splits into a sum over T_j >= t plus G(t-) times a sum of the competing-event terms divided by
+G(T_j-) over T_j < t. Subjects between two failure times share their risk sets, so each pass over the
+sorted subjects adds its terms into one bin per failure rank (the number of failure times <= T_j)
+and the bins are then cumulated over the failure times. Sums over failure times that every subject
+needs (its cumulative hazard, its score residual) are cumulative sums over failure times read at the
+subject's rank. G is evaluated as ``cmprsk::crr`` does: the step function at T (1 - 100 eps), i.e.
+just before T.
+
+The loops are compiled by :func:`remission.stats._compiled.compiled`; each takes C-contiguous float64
+and int64 arrays only (prepared by :class:`SortedCohort`), so each compiles once.
 
 Reference: Fine JP, Gray RJ (1999). A proportional hazards model for the subdistribution of a
 competing risk. JASA 94:496–509 (estimating equation and sandwich variance).
@@ -20,7 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-_EPS = np.finfo(np.float64).eps
+from remission.stats._compiled import compiled
+
+# crr evaluates G at T (1 - 100 eps); a plain float so the compiled loop reads it as a constant.
+_BEFORE = 1.0 - 100.0 * float(np.finfo(np.float64).eps)
+_CENSORED, _FAILED, _COMPETING = 0, 1, 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,44 +44,27 @@ class SortedCohort:
     status: NDArray[np.int64]
     x: NDArray[np.float64]
     g_before: NDArray[np.float64]  # censoring KM just before each subject's time
-    fail_start: NDArray[np.intp]  # first sorted index of each distinct failure time
+    fail_rank: NDArray[np.int64]  # per subject: number of distinct failure times <= its time
     fail_count: NDArray[np.float64]  # failures of interest at each distinct failure time
-    fail_rank: NDArray[np.intp]  # per subject: number of distinct failure times <= its time
-    failed: NDArray[np.bool_]
-    competing: NDArray[np.bool_]
+    g_fail: NDArray[np.float64]  # G just before each distinct failure time
 
     @classmethod
     def of(cls, time: NDArray[np.float64], status: NDArray[np.int64], x: NDArray[np.float64]) -> SortedCohort:
         order = np.argsort(time, kind="stable")
-        time, status, x = time[order], status[order], x[order]
-        x = x - x.mean(axis=0)
-        distinct, start = np.unique(time, return_index=True)
-        censored = np.add.reduceat((status == 0).astype(np.float64), start)
-        at_risk = time.size - start
-        g_after = np.cumprod(1.0 - censored / at_risk)
-        # crr evaluates G as a right-continuous step function at T (1 - 100 eps).
-        position = np.searchsorted(distinct, time * (1.0 - 100.0 * _EPS), side="right") - 1
-        g_before = np.where(position >= 0, g_after[np.maximum(position, 0)], 1.0)
-        failed = status == 1
-        fail_times, fail_count = np.unique(time[failed], return_counts=True)
-        fail_start = np.searchsorted(time, fail_times, side="left")
-        fail_rank = np.searchsorted(fail_times, time, side="right")
+        time = np.ascontiguousarray(time[order], dtype=np.float64)
+        status = np.ascontiguousarray(status[order], dtype=np.int64)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        x = _sorted_centred(x, order.astype(np.int64), x.mean(axis=0))
+        g_before, fail_rank, fail_count, g_fail = _censoring_and_ranks(time, status)
         return cls(
             time=time,
             status=status,
             x=x,
             g_before=g_before,
-            fail_start=fail_start.astype(np.intp),
-            fail_count=fail_count.astype(np.float64),
-            fail_rank=fail_rank.astype(np.intp),
-            failed=failed,
-            competing=status == 2,
+            fail_rank=fail_rank,
+            fail_count=fail_count,
+            g_fail=g_fail,
         )
-
-    @property
-    def g_fail(self) -> NDArray[np.float64]:
-        """G just before each distinct failure time."""
-        return self.g_before[self.fail_start]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,65 +77,40 @@ class RiskSets:
 
     weight: NDArray[np.float64]  # exp(eta - shift) per subject
     s0: NDArray[np.float64]  # (failure times,)
-    s1: NDArray[np.float64]  # (failure times, p)
+    s1: NDArray[np.float64]  # (failure times, p); (failure times, 0) without the first moment
     neg_loglik: float  # crr's objective: minus the log pseudo-likelihood
-
-    @property
-    def mean(self) -> NDArray[np.float64]:
-        """Risk-set weighted covariate mean at each failure time."""
-        return self.s1 / self.s0[:, None]
 
 
 def risk_sets(cohort: SortedCohort, beta: NDArray[np.float64], *, first_moment: bool = True) -> RiskSets:
     """Risk-set sums S0 (and S1) at every distinct failure time, and the objective."""
-    eta = cohort.x @ beta
-    shift = float(np.max(eta))
-    weight = np.exp(eta - shift)
-    competing_weight = np.where(cohort.competing, weight / cohort.g_before, 0.0)
-    s0 = _at_failures(cohort, weight, competing_weight)
-    p = cohort.x.shape[1]
-    s1 = np.zeros((s0.size, p))
-    if first_moment:
-        for j, column in enumerate(cohort.x.T):
-            s1[:, j] = _at_failures(cohort, weight * column, competing_weight * column)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        neg_loglik = float(-np.sum(eta[cohort.failed] - shift) + np.sum(cohort.fail_count * np.log(s0)))
-    return RiskSets(weight=weight, s0=s0, s1=s1, neg_loglik=neg_loglik)
-
-
-def _at_failures(
-    cohort: SortedCohort, at_risk_terms: NDArray[np.float64], competing_terms: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """Sum over T_j >= t of the first terms plus G(t-) times the sum over T_j < t of the second.
-
-    Summed within each failure rank first (subjects between two failure times share their risk
-    sets), then cumulated over the failure times: T_j >= t_f exactly when rank_j > f.
-    """
-    failures = cohort.fail_start.size
-    rank = cohort.fail_rank
-    per_rank = np.bincount(rank, weights=at_risk_terms, minlength=failures + 1)
-    still = np.cumsum(per_rank[::-1])[::-1][1:]
-    before = np.cumsum(np.bincount(rank, weights=competing_terms, minlength=failures + 1))[:failures]
-    sums: NDArray[np.float64] = still + cohort.g_fail * before
-    return sums
+    weight, s0, s1, neg_loglik = _risk_set_sums(
+        cohort.x,
+        cohort.status,
+        cohort.g_before,
+        cohort.fail_rank,
+        cohort.fail_count,
+        cohort.g_fail,
+        np.ascontiguousarray(beta, dtype=np.float64),
+        first_moment,
+    )
+    return RiskSets(weight=weight, s0=s0, s1=s1, neg_loglik=float(neg_loglik))
 
 
 def score_and_information(
     cohort: SortedCohort, sets: RiskSets
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """crr's gradient of the objective (minus the score) and its Hessian (the information)."""
-    mean = sets.mean
-    gradient = -cohort.x[cohort.failed].sum(axis=0) + cohort.fail_count @ mean
-    # Swap the double sum: sum_k d_k/S0_k sum_j w_jk x_j x_j' = sum_j c_j x_j x_j'.
-    hazard = cohort.fail_count / sets.s0
-    cumulative = np.concatenate(([0.0], np.cumsum(hazard)))
-    tail_g = _tail(hazard * cohort.g_fail)
-    c = cumulative[cohort.fail_rank] + np.where(
-        cohort.competing, tail_g[cohort.fail_rank] / cohort.g_before, 0.0
+    return _gradient_and_information(
+        cohort.x,
+        cohort.status,
+        cohort.g_before,
+        cohort.fail_rank,
+        cohort.fail_count,
+        cohort.g_fail,
+        sets.weight,
+        sets.s0,
+        sets.s1,
     )
-    weighted = cohort.x * (sets.weight * c)[:, None]
-    information = weighted.T @ cohort.x - (mean * cohort.fail_count[:, None]).T @ mean
-    return gradient, information
 
 
 def score_residuals(cohort: SortedCohort, sets: RiskSets) -> NDArray[np.float64]:
@@ -153,57 +120,295 @@ def score_residuals(cohort: SortedCohort, sets: RiskSets) -> NDArray[np.float64]
     set it belongs to) plus the correction for estimating G (an integral against the subject's
     censoring martingale). The sandwich "meat" is the sum of their outer products.
     """
-    mean = sets.mean
-    hazard = cohort.fail_count / sets.s0
-    rank = cohort.fail_rank
-    x = cohort.x
-    cum_hazard = np.concatenate(([0.0], np.cumsum(hazard)))[rank]
-    cum_mean = np.concatenate((np.zeros((1, x.shape[1])), np.cumsum(hazard[:, None] * mean, axis=0)))[rank]
-    g_hazard = hazard * cohort.g_fail
-    tail_hazard = _tail(g_hazard)
-    tail_mean = _tail(g_hazard[:, None] * mean)
-    inverse_g = np.where(cohort.competing, 1.0 / cohort.g_before, 0.0)
-    compensator = (x * cum_hazard[:, None] - cum_mean) + inverse_g[:, None] * (
-        x * tail_hazard[rank][:, None] - tail_mean[rank]
+    return _influence_terms(
+        cohort.time,
+        cohort.x,
+        cohort.status,
+        cohort.g_before,
+        cohort.fail_rank,
+        cohort.fail_count,
+        cohort.g_fail,
+        sets.weight,
+        sets.s0,
+        sets.s1,
     )
-    residual = -sets.weight[:, None] * compensator
-    own_mean = mean[np.maximum(rank - 1, 0)]
-    residual[cohort.failed] += x[cohort.failed] - own_mean[cohort.failed]
-    return residual + _censoring_correction(cohort, sets, tail_hazard, tail_mean)
 
 
-def _censoring_correction(
-    cohort: SortedCohort,
-    sets: RiskSets,
-    tail_hazard: NDArray[np.float64],
-    tail_mean: NDArray[np.float64],
+@compiled
+def _sorted_centred(
+    x: NDArray[np.float64], order: NDArray[np.int64], mean: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """psi_i = integral of q(u) / Y(u) against subject i's censoring martingale dM^c_i(u).
+    """The rows of ``x`` in ``order``, column means removed: one gather instead of a copy per step."""
+    n, p = x.shape
+    sorted_x = np.empty((n, p))
+    for i in range(n):
+        row = order[i]
+        for k in range(p):
+            sorted_x[i, k] = x[row, k] - mean[k]
+    return sorted_x
 
-    q(u) = sum over failure times t >= u of G(t-) d(t)/S0(t) times the sum over competing
-    failures before u of w_j (x_j - xbar(t)) / G(T_j-); Y(u) the number followed at u.
+
+@compiled
+def _censoring_and_ranks(
+    time: NDArray[np.float64], status: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """(G just before each subject's time, failure rank per subject, failures and G per failure time).
+
+    ``time`` sorted. G after each distinct time is the Kaplan–Meier product of (1 - censored / at
+    risk); G before T_i is its value at the last distinct time <= T_i (1 - 100 eps), 1 before any.
     """
-    x = cohort.x
-    p = x.shape[1]
-    distinct, start, counts = np.unique(cohort.time, return_index=True, return_counts=True)
-    censored = np.add.reduceat((cohort.status == 0).astype(np.float64), start)
-    at_risk = (cohort.time.size - start).astype(np.float64)
-    competing_weight = np.where(cohort.competing, sets.weight / cohort.g_before, 0.0)
-    e0 = np.concatenate(([0.0], np.cumsum(competing_weight)))[start]
-    e1 = np.concatenate((np.zeros((1, p)), np.cumsum(competing_weight[:, None] * x, axis=0)))[start]
-    # Failure times >= u: the first failure time not before u has rank searchsorted(left).
-    first = np.searchsorted(cohort.time[cohort.fail_start], distinct, side="left")
-    q = e1 * tail_hazard[first][:, None] - e0[:, None] * tail_mean[first]
-    per_time = np.where(censored[:, None] > 0, q * (censored / at_risk**2)[:, None], 0.0)
-    cumulated = np.cumsum(per_time, axis=0)
-    subject_time = np.repeat(np.arange(distinct.size), counts)
-    correction = -cumulated[subject_time]
-    own = cohort.status == 0
-    correction[own] += (q / at_risk[:, None])[subject_time[own]]
-    return correction
+    n = time.size
+    distinct = np.empty(n)
+    g_after = np.empty(n)
+    times = 0
+    g = 1.0
+    start = 0
+    while start < n:
+        stop = start
+        censored = 0
+        while stop < n and time[stop] == time[start]:
+            if status[stop] == _CENSORED:
+                censored += 1
+            stop += 1
+        g *= 1.0 - censored / (n - start)
+        distinct[times] = time[start]
+        g_after[times] = g
+        times += 1
+        start = stop
+    g_before = np.empty(n)
+    passed = 0  # distinct times <= the current threshold (thresholds rise with the sorted times)
+    for i in range(n):
+        threshold = time[i] * _BEFORE
+        while passed < times and distinct[passed] <= threshold:
+            passed += 1
+        g_before[i] = g_after[passed - 1] if passed > 0 else 1.0
+    fail_rank = np.empty(n, dtype=np.int64)
+    fail_count = np.empty(n)
+    g_fail = np.empty(n)
+    failures = 0
+    start = 0
+    while start < n:
+        stop = start
+        deaths = 0
+        while stop < n and time[stop] == time[start]:
+            if status[stop] == _FAILED:
+                deaths += 1
+            stop += 1
+        if deaths > 0:
+            fail_count[failures] = deaths
+            g_fail[failures] = g_before[start]
+            failures += 1
+        for i in range(start, stop):
+            fail_rank[i] = failures
+        start = stop
+    return g_before, fail_rank, fail_count[:failures].copy(), g_fail[:failures].copy()
 
 
-def _tail(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """tail[r] = sum of values[r:], with tail[len] = 0 (sums over failure times after rank r)."""
-    zero = np.zeros((1, *values.shape[1:]))
-    return np.concatenate((np.cumsum(values[::-1], axis=0)[::-1], zero))
+@compiled
+def _risk_set_sums(
+    x: NDArray[np.float64],
+    status: NDArray[np.int64],
+    g_before: NDArray[np.float64],
+    fail_rank: NDArray[np.int64],
+    fail_count: NDArray[np.float64],
+    g_fail: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    first_moment: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]:
+    """(weights, S0, S1, minus the log pseudo-likelihood) at ``beta``: a forward and a backward sweep.
+
+    S_f = sum over rank_j > f (T_j >= t_f) of the at-risk terms + G(t_f-) times the sum over
+    rank_j <= f (T_j < t_f) of the competing terms w_j / G(T_j-).
+    """
+    n, p = x.shape
+    failures = fail_count.size
+    eta = np.empty(n)
+    shift = -np.inf
+    for i in range(n):
+        value = 0.0
+        for k in range(p):
+            value += x[i, k] * beta[k]
+        eta[i] = value
+        shift = max(shift, value)
+    width = p if first_moment else 0
+    weight = np.empty(n)
+    s0 = np.empty(failures)
+    s1 = np.empty((failures, width))
+    # Forward: G(t_f-) times the competing terms of the subjects before t_f (rank <= f).
+    head = 0.0
+    head1 = np.zeros(width)
+    failed_eta = 0.0
+    i = 0
+    for f in range(failures + 1):
+        while i < n and fail_rank[i] <= f:
+            w = np.exp(eta[i] - shift)
+            weight[i] = w
+            if status[i] == _COMPETING:
+                competing = w / g_before[i]
+                head += competing
+                for k in range(width):
+                    head1[k] += competing * x[i, k]
+            elif status[i] == _FAILED:
+                failed_eta += eta[i] - shift
+            i += 1
+        if f < failures:
+            s0[f] = g_fail[f] * head
+            for k in range(width):
+                s1[f, k] = g_fail[f] * head1[k]
+    # Backward: the subjects still followed at t_f (rank > f).
+    tail = 0.0
+    tail1 = np.zeros(width)
+    log_sum = 0.0
+    i = n - 1
+    for f in range(failures - 1, -1, -1):
+        while i >= 0 and fail_rank[i] > f:
+            w = weight[i]
+            tail += w
+            for k in range(width):
+                tail1[k] += w * x[i, k]
+            i -= 1
+        s0[f] += tail
+        for k in range(width):
+            s1[f, k] += tail1[k]
+        log_sum += fail_count[f] * np.log(s0[f])
+    return weight, s0, s1, -failed_eta + log_sum
+
+
+@compiled
+def _gradient_and_information(
+    x: NDArray[np.float64],
+    status: NDArray[np.int64],
+    g_before: NDArray[np.float64],
+    fail_rank: NDArray[np.int64],
+    fail_count: NDArray[np.float64],
+    g_fail: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    s0: NDArray[np.float64],
+    s1: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """crr's gradient and Hessian of the objective from the risk-set sums.
+
+    The information's second-moment term swaps the double sum: sum_f d_f/S0_f sum_j w_jf x_j x_j' =
+    sum_j w_j c_j x_j x_j', with c_j = the cumulative hazard at T_j plus, for a competing failure,
+    the G-weighted hazard of the failure times after T_j divided by G(T_j-).
+    """
+    n, p = x.shape
+    failures = fail_count.size
+    mean = np.empty(p)
+    gradient = np.zeros(p)
+    information = np.zeros((p, p))
+    cumulative = np.zeros(failures + 1)
+    tail_g = np.zeros(failures + 1)
+    for f in range(failures):
+        hazard = fail_count[f] / s0[f]
+        cumulative[f + 1] = cumulative[f] + hazard
+        for k in range(p):
+            mean[k] = s1[f, k] / s0[f]
+            gradient[k] += fail_count[f] * mean[k]
+        for k in range(p):
+            for m in range(k + 1):
+                information[k, m] -= fail_count[f] * mean[k] * mean[m]
+    for f in range(failures - 1, -1, -1):
+        tail_g[f] = tail_g[f + 1] + fail_count[f] / s0[f] * g_fail[f]
+    for i in range(n):
+        rank = fail_rank[i]
+        c = cumulative[rank]
+        if status[i] == _COMPETING:
+            c += tail_g[rank] / g_before[i]
+        elif status[i] == _FAILED:
+            for k in range(p):
+                gradient[k] -= x[i, k]
+        wc = weight[i] * c
+        for k in range(p):
+            term = wc * x[i, k]
+            for m in range(k + 1):
+                information[k, m] += term * x[i, m]
+    for k in range(p):
+        for m in range(k):
+            information[m, k] = information[k, m]
+    return gradient, information
+
+
+@compiled
+def _influence_terms(
+    time: NDArray[np.float64],
+    x: NDArray[np.float64],
+    status: NDArray[np.int64],
+    g_before: NDArray[np.float64],
+    fail_rank: NDArray[np.int64],
+    fail_count: NDArray[np.float64],
+    g_fail: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    s0: NDArray[np.float64],
+    s1: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Score residual plus censoring correction per subject (rows of the sandwich's meat).
+
+    Residual: the subject's own failure term x_i - xbar(T_i) minus w_i times its compensator, the
+    integral of (x_i - xbar) dLambda over its time in the risk set (to T_i, and for a competing
+    failure on to the last failure time, weighted G(t-)/G(T_i-)). Correction psi_i = the integral of
+    q(u) / Y(u) against subject i's censoring martingale dM^c_i(u), where q(u) = the sum over failure
+    times t >= u of G(t-) d(t)/S0(t) times the sum over competing failures before u of
+    w_j (x_j - xbar(t)) / G(T_j-), and Y(u) the number followed at u.
+    """
+    n, p = x.shape
+    failures = fail_count.size
+    cum_hazard = np.zeros(failures + 1)
+    cum_mean = np.zeros((failures + 1, p))
+    for f in range(failures):
+        hazard = fail_count[f] / s0[f]
+        cum_hazard[f + 1] = cum_hazard[f] + hazard
+        for k in range(p):
+            cum_mean[f + 1, k] = cum_mean[f, k] + hazard * (s1[f, k] / s0[f])
+    tail_hazard = np.zeros(failures + 1)
+    tail_mean = np.zeros((failures + 1, p))
+    for f in range(failures - 1, -1, -1):
+        g_hazard = fail_count[f] / s0[f] * g_fail[f]
+        tail_hazard[f] = tail_hazard[f + 1] + g_hazard
+        for k in range(p):
+            tail_mean[f, k] = tail_mean[f + 1, k] + g_hazard * (s1[f, k] / s0[f])
+    residual = np.empty((n, p))
+    for i in range(n):
+        rank = fail_rank[i]
+        inverse_g = 1.0 / g_before[i] if status[i] == _COMPETING else 0.0
+        own = max(rank - 1, 0)
+        for k in range(p):
+            compensator = (x[i, k] * cum_hazard[rank] - cum_mean[rank, k]) + inverse_g * (
+                x[i, k] * tail_hazard[rank] - tail_mean[rank, k]
+            )
+            residual[i, k] = -weight[i] * compensator
+            if status[i] == _FAILED:
+                residual[i, k] += x[i, k] - s1[own, k] / s0[own]
+    # The censoring correction, one distinct time u at a time: e0, e1 sum the competing terms before u.
+    e0 = 0.0
+    e1 = np.zeros(p)
+    q = np.empty(p)
+    cumulated = np.zeros(p)
+    start = 0
+    while start < n:
+        stop = start
+        censored = 0
+        while stop < n and time[stop] == time[start]:
+            if status[stop] == _CENSORED:
+                censored += 1
+            stop += 1
+        at_risk = float(n - start)
+        first = fail_rank[start - 1] if start > 0 else 0  # failure times before u
+        for k in range(p):
+            q[k] = e1[k] * tail_hazard[first] - e0 * tail_mean[first, k]
+            if censored > 0:
+                cumulated[k] += q[k] * (censored / at_risk**2)
+        for i in range(start, stop):
+            for k in range(p):
+                correction = -cumulated[k]
+                if status[i] == _CENSORED:
+                    correction += q[k] / at_risk
+                residual[i, k] += correction
+        for i in range(start, stop):
+            if status[i] == _COMPETING:
+                competing = weight[i] / g_before[i]
+                e0 += competing
+                for k in range(p):
+                    e1[k] += competing * x[i, k]
+        start = stop
+    return residual

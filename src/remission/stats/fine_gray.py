@@ -13,12 +13,14 @@ Reference: Fine JP, Gray RJ (1999). JASA 94:496–509; R package ``cmprsk``, fun
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from remission.stats._cause_codes import as_cause_codes
 from remission.stats._fine_gray_sums import (
+    RiskSets,
     SortedCohort,
     risk_sets,
     score_and_information,
@@ -69,19 +71,16 @@ def fine_gray(
     events = int(np.sum(status == 1))
     if events == 0:
         raise refuse("cause", f"has no events of failcode {failcode}")
-    _refuse_singular(x, names)
-
     cohort = SortedCohort.of(times, status, x)
-    beta, iterations, converged = _newton(cohort)
-    sets = risk_sets(cohort, beta)
-    _, information = score_and_information(cohort, sets)
+    _refuse_singular(cohort.x, names)
+    fit = _newton(cohort)
+    beta, sets, information = fit.beta, fit.sets, fit.information
     try:
         inverse = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         raise refuse("covariates", "the information matrix is singular at the estimate") from None
     residuals = score_residuals(cohort, sets)
     covariance = inverse @ (residuals.T @ residuals) @ inverse.T
-    null = risk_sets(cohort, np.zeros(x.shape[1]), first_moment=False)
     return RegressionResult(
         model="fine_gray",
         terms=names,
@@ -90,10 +89,10 @@ def fine_gray(
         n=int(times.size),
         events=events,
         log_likelihood=-sets.neg_loglik,
-        iterations=iterations,
+        iterations=fit.iterations,
         details=(
-            ("converged", converged),
-            ("log_likelihood_null", -null.neg_loglik),
+            ("converged", fit.converged),
+            ("log_likelihood_null", -fit.null_neg_loglik),
             ("failcode", failcode),
             ("cencode", cencode),
             ("competing_events", int(np.sum(status == 2))),
@@ -103,18 +102,34 @@ def fine_gray(
     )
 
 
-def _newton(cohort: SortedCohort) -> tuple[NDArray[np.float64], int, bool]:
-    """crr's Newton–Raphson with Armijo step halving; returns (beta, iterations, converged)."""
+@dataclass(frozen=True, eq=False)
+class _NewtonFit:
+    """Where Newton–Raphson stopped, with the sums there and the objective at beta = 0."""
+
+    beta: NDArray[np.float64]
+    sets: RiskSets  # at beta
+    information: NDArray[np.float64]  # at beta
+    iterations: int
+    converged: bool
+    null_neg_loglik: float
+
+
+def _newton(cohort: SortedCohort) -> _NewtonFit:
+    """crr's Newton–Raphson with Armijo step halving, from beta = 0."""
     beta = np.zeros(cohort.x.shape[1])
+    null_neg_loglik = np.nan
     for iteration in range(_MAX_ITERATIONS + 1):
         sets = risk_sets(cohort, beta)
         gradient, information = score_and_information(cohort, sets)
         objective = sets.neg_loglik
+        if iteration == 0:
+            null_neg_loglik = objective
+
         scale = np.maximum(np.abs(beta), 1.0)
         if np.max(np.abs(gradient) * scale) < max(abs(objective), 1.0) * _GTOL:
-            return beta, iteration, True
+            return _NewtonFit(beta, sets, information, iteration, True, null_neg_loglik)
         if iteration == _MAX_ITERATIONS:
-            return beta, iteration, False
+            return _NewtonFit(beta, sets, information, iteration, False, null_neg_loglik)
         try:
             step = -np.linalg.solve(information, gradient)
         except np.linalg.LinAlgError:
@@ -130,9 +145,9 @@ def _newton(cohort: SortedCohort) -> tuple[NDArray[np.float64], int, bool]:
             decrease = _ARMIJO * float(step @ gradient)
             candidate = risk_sets(cohort, beta + step, first_moment=False).neg_loglik
             if halvings > _MAX_HALVINGS:
-                return beta, iteration, False
+                return _NewtonFit(beta, sets, information, iteration, False, null_neg_loglik)
         beta = beta + step
-    return beta, _MAX_ITERATIONS, False
+    raise AssertionError("unreachable: the last iteration returns")
 
 
 def _as_code(value: int, field: str) -> int:
@@ -172,16 +187,31 @@ def _as_terms(terms: Sequence[str], width: int) -> tuple[str, ...]:
     return names
 
 
-def _refuse_singular(x: NDArray[np.float64], names: tuple[str, ...]) -> None:
-    """Constant or collinear columns have no estimable coefficient: say which."""
-    centred = x - x.mean(axis=0)
+def _refuse_singular(centred: NDArray[np.float64], names: tuple[str, ...]) -> None:
+    """Constant or collinear columns of the centred design have no estimable coefficient: say which.
+
+    The rank is ``np.linalg.matrix_rank`` of the centred design with unit-norm columns (singular
+    values above max(n, p) eps times the largest). That SVD of the n x p design is skipped when the
+    p x p correlation matrix shows full rank beyond doubt: its eigenvalues are the squared singular
+    values, computed with an error below about p n eps (columns of unit norm), so a smallest
+    eigenvalue above max(1e-6, 10 p n eps) leaves a smallest singular value far above the SVD's
+    threshold. Anything closer to singular is decided by the SVD, as before.
+    """
     constant = [name for name, column in zip(names, centred.T, strict=True) if not np.any(column)]
     if constant:
         raise refuse("covariates", f"constant column(s) {constant}: no coefficient can be estimated")
+    n, p = centred.shape
+    gram = centred.T @ centred
+    norms = np.sqrt(np.diag(gram))
+    correlation = gram / np.outer(norms, norms)
+    if np.all(np.isfinite(correlation)):
+        smallest = float(np.linalg.eigvalsh(correlation)[0])
+        if smallest > max(1e-6, 10.0 * p * max(n, p) * np.finfo(np.float64).eps):
+            return
     scaled = centred / np.linalg.norm(centred, axis=0)
     rank = int(np.linalg.matrix_rank(scaled))
-    if rank < x.shape[1]:
+    if rank < p:
         raise refuse(
             "covariates",
-            f"columns {list(names)} are collinear (rank {rank} < {x.shape[1]}); drop a redundant term",
+            f"columns {list(names)} are collinear (rank {rank} < {p}); drop a redundant term",
         )
