@@ -32,6 +32,7 @@ B2 v vᵀ)`` to the information; Breslow has ``A0 = B0 = d`` and the rest zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,13 +111,7 @@ def risk_sets(
     event_count = np.bincount(row_group[is_event], minlength=groups)
     blocks = np.flatnonzero(event_count)
     deaths = event_count[blocks]
-    ties = None
-    if efron:
-        starts = np.concatenate(([0], np.cumsum(deaths)[:-1])).astype(np.intp)
-        total = int(deaths.sum())
-        sizes = np.repeat(deaths, deaths)
-        position = np.arange(total) - np.repeat(starts, deaths)
-        ties = Ties(np.repeat(np.arange(blocks.size), deaths).astype(np.intp), starts, position / sizes)
+    ties = efron_ties(deaths) if efron else None
 
     status_bin = (2 * row_group + is_event).astype(np.intp)
     event_x_sum = x.T @ is_event.astype(np.float64) - is_event.sum() * x.mean(axis=0)
@@ -168,9 +163,51 @@ def _evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
     risk = at_risk[:, sets.blocks]
     dying = by_status[:, 2 * sets.blocks + 1]
 
+    def second_moments(alpha: NDArray[np.float64], gamma: NDArray[np.float64]) -> NDArray[np.float64]:
+        # Σ_blocks (α S2 - γ D2) = Σ_rows w_i c_i x_i x_iᵀ (see the module docstring).
+        cumulative = np.zeros(sets.groups + 1)
+        np.cumsum(_on_groups(alpha, sets), out=cumulative[1:])
+        per_status = np.repeat(cumulative[1:], 2)
+        per_status[1::2] -= _on_groups(gamma, sets)
+        coefficient = per_status[sets.status_bin]
+        if sets.row_lower is not None:
+            coefficient -= cumulative[sets.row_lower]
+        product: NDArray[np.float64] = (weighted * coefficient) @ columns.T
+        return product
+
+    eta_sum = float(beta @ sets.event_x_sum)
+    return from_block_sums(eta_sum, sets.event_x_sum, risk, dying, sets.deaths, sets.ties, second_moments)
+
+
+def efron_ties(deaths: NDArray[np.integer] | NDArray[np.float64]) -> Ties:
+    """Efron's fractions ``l/d`` for blocks of ``deaths`` tied events each (all at least 1)."""
+    counts = np.asarray(deaths).astype(np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+    sizes = np.repeat(counts, counts)
+    position = np.arange(int(counts.sum())) - np.repeat(starts, counts)
+    return Ties(np.repeat(np.arange(counts.size), counts).astype(np.intp), starts, position / sizes)
+
+
+def from_block_sums(
+    eta_sum: float,
+    event_x_sum: NDArray[np.float64],
+    risk: NDArray[np.float64],
+    dying: NDArray[np.float64],
+    deaths: NDArray[np.float64],
+    ties: Ties | None,
+    second_moments: Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]],
+) -> Evaluation:
+    """Log likelihood, score and information from the sums at each block of tied events.
+
+    ``risk`` and ``dying`` are ``(1 + p, blocks)``: ``S0, S1`` of each block's risk set and
+    ``D0, D1`` of its events; ``eta_sum`` is Σ xβ and ``event_x_sum`` Σ x over the events,
+    ``deaths`` the events per block, ``ties`` Efron's fractions (``None``: Breslow).
+    ``second_moments(α, γ)`` returns the p × p ``Σ_blocks (α S2 - γ D2)``, which the caller forms
+    as it can (the in-memory fit over rows, the partitioned one from per-block sums). The formulas
+    are those of the module docstring. Call inside ``np.errstate`` when overflow is expected.
+    """
     s0 = risk[0]
     mean, dying_mean = risk[1:] / s0, dying[1:] / s0
-    deaths, ties = sets.deaths, sets.ties
     if ties is None:
         # Breslow: every event of a block sees S0.
         none = np.zeros_like(deaths)
@@ -186,18 +223,9 @@ def _evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
         b2 = np.add.reduceat(fraction_scaled * fraction_scaled, ties.starts)
         log_denominators = float(deaths @ np.log(s0) - np.sum(np.log(scaled)))
 
-    log_likelihood = float(beta @ sets.event_x_sum - log_denominators)
-    score = sets.event_x_sum - (mean @ a0 - dying_mean @ a1)
-
-    # Σ_blocks (A0 S2 - A1 D2) / S0 = Σ_rows w_i c_i x_i x_iᵀ (see the module docstring).
-    cumulative = np.zeros(sets.groups + 1)
-    np.cumsum(_on_groups(a0 / s0, sets), out=cumulative[1:])
-    per_status = np.repeat(cumulative[1:], 2)
-    per_status[1::2] -= _on_groups(a1 / s0, sets)
-    coefficient = per_status[sets.status_bin]
-    if sets.row_lower is not None:
-        coefficient -= cumulative[sets.row_lower]
-    information: NDArray[np.float64] = (weighted * coefficient) @ columns.T
+    log_likelihood = float(eta_sum - log_denominators)
+    score = event_x_sum - (mean @ a0 - dying_mean @ a1)
+    information = second_moments(a0 / s0, a1 / s0)
     cross = (mean * b1) @ dying_mean.T
     information -= (mean * b0) @ mean.T - cross - cross.T + (dying_mean * b2) @ dying_mean.T
     return Evaluation(log_likelihood, score, 0.5 * (information + information.T))
