@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from remission.errors import FieldProblem, InputError
-from remission.stats._cox_likelihood import Ties, efron_ties, from_block_sums
+from remission.stats._cox_likelihood import from_block_sums
 from remission.stats._newton import Evaluation, newton_raphson
 from remission.stats.confidence import check_conf
 from remission.stats.cox import cox_result
@@ -272,7 +272,7 @@ def cox_evaluation(
     sums: CoxSums,
     grid: EventGrid,
     deaths: NDArray[np.float64],
-    ties: Ties | None,
+    efron: bool,
     event_x_sum: NDArray[np.float64],
 ) -> Evaluation:
     """Log partial likelihood, score and information from one step's merged sums.
@@ -302,7 +302,7 @@ def cox_evaluation(
             at_risk[:, : 1 + p].T,
             sums.dying[:, : 1 + p].T,
             deaths,
-            ties,
+            efron,
             second_moments,
         )
 
@@ -327,11 +327,11 @@ def cox_fit(
     zero = step(np.zeros(p))
     event_x_sum = zero.dying[:, 1 : 1 + p].sum(axis=0)  # Σ centred x over events: w = 1 at β = 0
     blocks = deaths.astype(np.float64)
-    tied = efron_ties(deaths) if ties == "efron" else None
+    efron = ties == "efron"
 
     def evaluate(beta: NDArray[np.float64]) -> Evaluation:
         sums = zero if not np.any(beta) else step(beta)
-        return cox_evaluation(sums, grid, blocks, tied, event_x_sum)
+        return cox_evaluation(sums, grid, blocks, efron, event_x_sum)
 
     fit = newton_raphson(evaluate, p)
     return cox_result(
