@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from remission.errors import InputError
+from remission.stats._cox_likelihood import evaluate, risk_sets
+from remission.stats._newton import newton_raphson
 from remission.stats.cox import cox_ph
 from remission.stats.design import design_matrix
 from remission.stats.regression import RegressionResult
@@ -204,6 +206,32 @@ class TestNonConvergence:
         assert_close(result.se, r["at_coef"]["se"], where="se")
         assert_close(result.log_likelihood, r["at_coef"]["loglik"], where="loglik")
         assert not np.allclose(result.se, r["se"], rtol=0.05)
+
+
+class TestZeroLogLikelihood:
+    """One event alone in its risk set: the log partial likelihood is exactly 0 at every β."""
+
+    @pytest.mark.parametrize("ties", ["efron", "breslow"])
+    def test_newton_runs_out_of_iterations_as_r_does(self, ties: str) -> None:
+        """R's |1 - old/new| is NaN for 0/0: no convergence, iter = 21, β and loglik stay 0."""
+        r = fixture("cox_zero_loglik")
+        data = r["data"]
+        time = np.array([row["time"] for row in data], dtype=float)
+        event = np.array([row["event"] for row in data], dtype=np.int64)
+        x = np.array([[row["x"]] for row in data], dtype=float)
+        sets = risk_sets(time, event, x, np.zeros(time.size, np.int64), None, efron=ties == "efron")
+        fit = newton_raphson(lambda beta: evaluate(sets, beta), 1)
+        assert not fit.converged
+        assert fit.iterations == r[ties]["iter"]
+        assert_close(fit.beta, [r[ties]["coef"]], where="coef")
+        assert_close(
+            [fit.initial.log_likelihood, fit.final.log_likelihood], r[ties]["loglik"], where="loglik"
+        )
+
+    def test_cox_ph_refuses_the_term_without_information(self) -> None:
+        """No crash: the term carries no information and is refused by name (R leaves it at 0)."""
+        with pytest.raises(InputError, match="'x' carry no information"):
+            cox_ph([1, 2, 3, 4, 5], [0, 0, 0, 0, 1], [[1.0], [2.0], [3.0], [4.0], [5.0]], ["x"])
 
 
 class TestProperties:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from remission.stats import _cox_likelihood as cox_likelihood
 from remission.stats._cox_likelihood import evaluate, risk_sets
 
 
@@ -102,3 +103,29 @@ def test_continuous_times_without_ties_give_the_same_result_for_efron_and_breslo
     np.testing.assert_allclose(efron.information, breslow.information, rtol=1e-10)
     np.testing.assert_allclose(efron.score, reference[1], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(efron.information, reference[2], rtol=1e-9, atol=1e-9)
+
+
+def test_efron_terms_formed_in_chunks_equal_those_formed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Efron's per-event terms are formed a bounded number of events at a time; blocks are never split.
+
+    With a chunk of 3 events, blocks of 1..7 tied events (some larger than the chunk) give the
+    numbers of the single pass to rounding, and the direct computation's.
+    """
+    rng = np.random.default_rng(11)
+    n = 120
+    stop = rng.integers(1, 15, n).astype(np.float64)
+    event = rng.integers(0, 2, n).astype(np.int64)
+    x = rng.normal(size=(n, 2))
+    strata = np.zeros(n, np.int64)
+    beta = np.array([0.3, -0.2])
+    sets = risk_sets(stop, event, x, strata, None, efron=True)
+    assert sets.deaths.max() > 3
+    whole = evaluate(sets, beta)
+    monkeypatch.setattr(cox_likelihood, "TIE_CHUNK", 3)
+    chunked = evaluate(sets, beta)
+    np.testing.assert_allclose(chunked.log_likelihood, whole.log_likelihood, rtol=1e-13)
+    np.testing.assert_allclose(chunked.score, whole.score, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(chunked.information, whole.information, rtol=1e-12)
+    direct = _direct(stop, event, x, strata, None, beta, efron=True)
+    np.testing.assert_allclose(chunked.log_likelihood, direct[0], rtol=1e-10)
+    np.testing.assert_allclose(chunked.information, direct[2], rtol=1e-10)

@@ -20,12 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 from distributed import Client, LocalCluster
 
+from remission.cli.dask_cluster import dask_client
 from remission.errors import InputError
 from remission.stats import cox_ph, cumulative_incidence, kaplan_meier
 from remission.stats.gray_test import gray_test
 from remission.stats.logrank import logrank_test
 from remission.stats.partitioned.dask_engine import (
-    connect_client,
     cox_ph_dask,
     cumulative_incidence_dask,
     gray_test_dask,
@@ -152,12 +152,22 @@ class TestEstimatorsOnCluster:
             kaplan_meier_dask(folder, time="weight", event="died", client=client)
 
     def test_unreachable_scheduler_names_the_address(self) -> None:
-        """Connecting to a port nobody listens on is an input error naming the address."""
+        """Connecting to a port nobody listens on is an input error naming the option and address."""
         with (
-            pytest.raises(InputError, match=r"tcp://127\.0\.0\.1:9"),
-            connect_client("tcp://127.0.0.1:9", timeout=2),
+            pytest.raises(InputError, match=r"(?s)--scheduler.*tcp://127\.0\.0\.1:9") as raised,
+            dask_client("tcp://127.0.0.1:9"),
         ):
             pass
+        assert "ConnectionRefusedError" in str(raised.value)
+
+    def test_malformed_scheduler_address_is_refused(self) -> None:
+        """An address without a port is refused by name, not passed on to Dask."""
+        with (
+            pytest.raises(InputError, match=r"(?s)tcp://localhost.*not a scheduler address") as raised,
+            dask_client("tcp://localhost"),
+        ):
+            pass
+        assert raised.value.source == "--scheduler"
 
 
 class TestCommandLine:
@@ -204,11 +214,18 @@ class TestCommandLine:
     def test_unreachable_scheduler_exits_2(
         self, dataset: Dataset, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """An unreachable ``--scheduler`` exits with status 2 naming the address."""
+        """An unreachable ``--scheduler`` exits with status 2: one line naming the option and address.
+
+        The port is refused by the TCP check before Dask's 10 s handshake timeout starts.
+        """
         folder, _ = dataset
         options = ["--time", "days", "--event", "died", "--engine", "dask"]
-        code, _, err = analyze(
+        code, out, err = analyze(
             capsys, "km", "--data", str(folder), *options, "--scheduler", "tcp://127.0.0.1:9"
         )
         assert code == 2
-        assert "tcp://127.0.0.1:9" in err
+        assert out == ""
+        # The command line's error form: the source, then one line for the one problem.
+        heading, problem = err.strip().splitlines()
+        assert heading == "error in --scheduler:"
+        assert problem.strip().startswith("tcp://127.0.0.1:9: cannot reach a Dask scheduler there")

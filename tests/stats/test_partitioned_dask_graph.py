@@ -77,3 +77,9 @@ class TestSynchronousGraph:
             read_cohort_dask(tmp_path / "nowhere", ["t"])
         with pytest.raises(InputError, match="weight"):
             read_cohort_dask(dd.from_pandas(cohort, npartitions=2), ["t", "weight"])
+
+    def test_cox_with_a_zero_log_likelihood_is_refused_not_crashed(self) -> None:
+        """One event alone in its risk set (log likelihood exactly 0): refused by name, as in memory."""
+        alone = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0, 5.0], "e": [0, 0, 0, 0, 1], "x": [1.0, 2, 3, 4, 5]})
+        with pytest.raises(InputError, match="'x' carry no information"):
+            cox_ph_dask(dd.from_pandas(alone, npartitions=2), time="t", event="e", covariates=["x"])

@@ -9,7 +9,7 @@ Dask is imported only when this engine runs, so ``remission --help`` stays fast.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -53,31 +53,14 @@ def run_on_dask(
     ``columns`` maps each estimator argument to the option and column it came from (``"time"`` →
     ``"--time futime"``), so refusals name what the user typed.
     """
-    from remission.stats.partitioned.dask_engine import local_client
+    from remission.cli.dask_cluster import dask_client
 
     source = str(data)
-    with ExitStack() as stack:
-        if scheduler is None:
-            err.print(Text("note: starting a local Dask cluster (one worker process per core)"))
-            client = stack.enter_context(local_client())
-        else:
-            client = stack.enter_context(_connected(scheduler))
-        with _bar() as progress, _renamed(source, columns):
-            return run(client, progress)
+    if scheduler is None:
+        err.print(Text("note: starting a local Dask cluster (one worker process per core)"))
+    with dask_client(scheduler) as client, _bar() as progress, _renamed(source, columns):
+        return run(client, progress)
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises
-
-
-@contextmanager
-def _connected(address: str) -> Iterator[Client]:
-    from remission.stats.partitioned.dask_engine import connect_client
-
-    try:
-        with connect_client(address) as client:
-            yield client
-    except InputError as error:
-        raise InputError(
-            "command line", [FieldProblem("--scheduler", p.problem) for p in error.problems]
-        ) from None
 
 
 @contextmanager

@@ -32,6 +32,7 @@ B2 v vᵀ)`` to the information; Breslow has ``A0 = B0 = d`` and the rest zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,14 +41,10 @@ from numpy.typing import NDArray
 from remission.stats._newton import Evaluation
 from remission.stats.inputs import distinct_values
 
-
-@dataclass(frozen=True)
-class Ties:
-    """Efron's fractions ``l/d``: one entry per event, laid out block after block."""
-
-    block: NDArray[np.intp]  # block (index into RiskSets.blocks) of each entry
-    starts: NDArray[np.intp]  # first entry of each block (for np.add.reduceat)
-    fraction: NDArray[np.float64]  # l/d, l = 0..d-1 within each block
+#: Tied events whose Efron terms are formed at once (one block larger than this is formed whole):
+#: bounds the per-event temporaries, about 100 bytes an event, at about 26 MB however many events
+#: there are (the partitioned fit at 10⁷ rows finishes from ~6 × 10⁶ events on the driver).
+TIE_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ class RiskSets:
     entry_bin: NDArray[np.intp] | None  # per row: last group at or before its entry, or `groups` if none
     blocks: NDArray[np.intp]  # groups holding events, ascending
     deaths: NDArray[np.float64]  # events per block
-    ties: Ties | None  # Efron only
+    efron: bool  # Efron's tie handling (else Breslow's)
     event_x_sum: NDArray[np.float64]  # Σ over events of x (constant part of the score)
 
     @property
@@ -110,13 +107,6 @@ def risk_sets(
     event_count = np.bincount(row_group[is_event], minlength=groups)
     blocks = np.flatnonzero(event_count)
     deaths = event_count[blocks]
-    ties = None
-    if efron:
-        starts = np.concatenate(([0], np.cumsum(deaths)[:-1])).astype(np.intp)
-        total = int(deaths.sum())
-        sizes = np.repeat(deaths, deaths)
-        position = np.arange(total) - np.repeat(starts, deaths)
-        ties = Ties(np.repeat(np.arange(blocks.size), deaths).astype(np.intp), starts, position / sizes)
 
     status_bin = (2 * row_group + is_event).astype(np.intp)
     event_x_sum = x.T @ is_event.astype(np.float64) - is_event.sum() * x.mean(axis=0)
@@ -139,7 +129,7 @@ def risk_sets(
         entry_bin=entry_bin,
         blocks=blocks,
         deaths=deaths.astype(np.float64),
-        ties=ties,
+        efron=efron,
         event_x_sum=event_x_sum,
     )
 
@@ -168,39 +158,88 @@ def _evaluate(sets: RiskSets, beta: NDArray[np.float64]) -> Evaluation:
     risk = at_risk[:, sets.blocks]
     dying = by_status[:, 2 * sets.blocks + 1]
 
+    def second_moments(alpha: NDArray[np.float64], gamma: NDArray[np.float64]) -> NDArray[np.float64]:
+        # Σ_blocks (α S2 - γ D2) = Σ_rows w_i c_i x_i x_iᵀ (see the module docstring).
+        cumulative = np.zeros(sets.groups + 1)
+        np.cumsum(_on_groups(alpha, sets), out=cumulative[1:])
+        per_status = np.repeat(cumulative[1:], 2)
+        per_status[1::2] -= _on_groups(gamma, sets)
+        coefficient = per_status[sets.status_bin]
+        if sets.row_lower is not None:
+            coefficient -= cumulative[sets.row_lower]
+        product: NDArray[np.float64] = (weighted * coefficient) @ columns.T
+        return product
+
+    eta_sum = float(beta @ sets.event_x_sum)
+    return from_block_sums(eta_sum, sets.event_x_sum, risk, dying, sets.deaths, sets.efron, second_moments)
+
+
+def from_block_sums(
+    eta_sum: float,
+    event_x_sum: NDArray[np.float64],
+    risk: NDArray[np.float64],
+    dying: NDArray[np.float64],
+    deaths: NDArray[np.float64],
+    efron: bool,
+    second_moments: Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]],
+) -> Evaluation:
+    """Log likelihood, score and information from the sums at each block of tied events.
+
+    ``risk`` and ``dying`` are ``(1 + p, blocks)``: ``S0, S1`` of each block's risk set and
+    ``D0, D1`` of its events; ``eta_sum`` is Σ xβ and ``event_x_sum`` Σ x over the events,
+    ``deaths`` the events per block (each at least 1), ``efron`` Efron's ties (else Breslow's).
+    ``second_moments(α, γ)`` returns the p × p ``Σ_blocks (α S2 - γ D2)``, which the caller forms
+    as it can (the in-memory fit over rows, the partitioned one from per-block sums). The formulas
+    are those of the module docstring. Call inside ``np.errstate`` when overflow is expected.
+    """
     s0 = risk[0]
     mean, dying_mean = risk[1:] / s0, dying[1:] / s0
-    deaths, ties = sets.deaths, sets.ties
-    if ties is None:
+    if not efron:
         # Breslow: every event of a block sees S0.
         none = np.zeros_like(deaths)
         a0, a1, b0, b1, b2 = deaths, none, deaths, none, none
         log_denominators = float(deaths @ np.log(s0))
     else:
-        scaled = 1.0 / (1.0 - ties.fraction * (dying[0] / s0)[ties.block])  # S0 / den_l
-        fraction_scaled = ties.fraction * scaled
-        a0 = np.add.reduceat(scaled, ties.starts)
-        a1 = np.add.reduceat(fraction_scaled, ties.starts)
-        b0 = np.add.reduceat(scaled * scaled, ties.starts)
-        b1 = np.add.reduceat(fraction_scaled * scaled, ties.starts)
-        b2 = np.add.reduceat(fraction_scaled * fraction_scaled, ties.starts)
-        log_denominators = float(deaths @ np.log(s0) - np.sum(np.log(scaled)))
+        (a0, a1, b0, b1, b2), log_scaled = _efron_terms(deaths, dying[0] / s0)
+        log_denominators = float(deaths @ np.log(s0) - log_scaled)
 
-    log_likelihood = float(beta @ sets.event_x_sum - log_denominators)
-    score = sets.event_x_sum - (mean @ a0 - dying_mean @ a1)
-
-    # Σ_blocks (A0 S2 - A1 D2) / S0 = Σ_rows w_i c_i x_i x_iᵀ (see the module docstring).
-    cumulative = np.zeros(sets.groups + 1)
-    np.cumsum(_on_groups(a0 / s0, sets), out=cumulative[1:])
-    per_status = np.repeat(cumulative[1:], 2)
-    per_status[1::2] -= _on_groups(a1 / s0, sets)
-    coefficient = per_status[sets.status_bin]
-    if sets.row_lower is not None:
-        coefficient -= cumulative[sets.row_lower]
-    information: NDArray[np.float64] = (weighted * coefficient) @ columns.T
+    log_likelihood = float(eta_sum - log_denominators)
+    score = event_x_sum - (mean @ a0 - dying_mean @ a1)
+    information = second_moments(a0 / s0, a1 / s0)
     cross = (mean * b1) @ dying_mean.T
     information -= (mean * b0) @ mean.T - cross - cross.T + (dying_mean * b2) @ dying_mean.T
     return Evaluation(log_likelihood, score, 0.5 * (information + information.T))
+
+
+def _efron_terms(
+    deaths: NDArray[np.float64], ratio: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], float]:
+    """Per block ``A0, A1, B0, B1, B2`` (rows) and ``Σ log q_l`` over all events, ``ratio`` = D0/S0.
+
+    ``q_l = 1 / (1 - f_l D0/S0)`` with Efron's ``f_l = l/d``, ``l = 0..d-1`` (module docstring).
+    The per-event terms are formed :data:`TIE_CHUNK` events at a time, whole blocks each.
+    """
+    counts = deaths.astype(np.int64)
+    terms = np.empty((5, counts.size))
+    log_scaled = 0.0
+    ends = np.cumsum(counts)
+    low = 0
+    while low < counts.size:
+        done = int(ends[low - 1]) if low else 0
+        high = max(low + 1, int(np.searchsorted(ends, done + TIE_CHUNK, side="right")))
+        chunk = counts[low:high]
+        starts = np.concatenate(([0], np.cumsum(chunk)[:-1])).astype(np.intp)
+        fraction = (np.arange(int(chunk.sum())) - np.repeat(starts, chunk)) / np.repeat(chunk, chunk)
+        scaled = 1.0 / (1.0 - fraction * np.repeat(ratio[low:high], chunk))  # S0 / den_l
+        fraction_scaled = fraction * scaled
+        terms[0, low:high] = np.add.reduceat(scaled, starts)
+        terms[1, low:high] = np.add.reduceat(fraction_scaled, starts)
+        terms[2, low:high] = np.add.reduceat(scaled * scaled, starts)
+        terms[3, low:high] = np.add.reduceat(fraction_scaled * scaled, starts)
+        terms[4, low:high] = np.add.reduceat(fraction_scaled * fraction_scaled, starts)
+        log_scaled += float(np.sum(np.log(scaled)))
+        low = high
+    return terms, log_scaled
 
 
 def _on_groups(values: NDArray[np.float64], sets: RiskSets) -> NDArray[np.float64]:

@@ -1,7 +1,8 @@
 """Newton–Raphson maximisation of a partial likelihood, with the conventions of R's ``coxph``.
 
 Facts carried over from ``survival::coxph`` (Therneau; ``coxph.control`` defaults): start at β = 0;
-stop when the relative change of the log likelihood ``|1 - best/new|`` is at most ``eps`` (1e-9);
+stop when the relative change of the log likelihood ``|1 - best/new|`` is at most ``eps`` (1e-9;
+a new log likelihood of exactly 0 never passes, as in R's C code where the ratio is ±inf or NaN);
 when the likelihood decreases or anything is not finite, shorten the step from the last accepted
 β (to 1/2, then 1/3 of that, ...: step halving); give up after ``iter.max`` (20) iterations and
 then report the last accepted β. The information matrix is factorised by a Cholesky (LDLᵀ)
@@ -129,7 +130,7 @@ def newton_raphson(
         new = current.log_likelihood
         finite = bool(np.isfinite(new) and np.all(np.isfinite(current.score)))
         finite = finite and bool(np.all(np.isfinite(current.information)))
-        if finite and abs(1.0 - accepted.log_likelihood / new) <= eps:
+        if finite and _converged(accepted.log_likelihood, new, eps):
             cholesky = Cholesky.of(current.information)
             return NewtonFit(trial, current, initial, initial_cholesky, cholesky, iteration, True)
         if not finite or new < accepted.log_likelihood:
@@ -144,3 +145,14 @@ def newton_raphson(
     return NewtonFit(
         accepted_beta, accepted, initial, initial_cholesky, accepted_cholesky, iteration_limit + 1, False
     )
+
+
+def _converged(best: float, new: float, eps: float) -> bool:
+    """R's test ``fabs(1 - (best / new)) <= eps`` (survival's coxfit6.c and agfit4.c), in IEEE doubles.
+
+    A log likelihood of exactly 0 (every event alone in its risk set) makes the ratio infinite or
+    NaN, so, as in R, the test fails and the iterations run on (to the limit when it stays 0).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.abs(1.0 - np.float64(best) / np.float64(new))
+    return bool(change <= eps)

@@ -13,14 +13,14 @@ References: Cox (1972) JRSS-B 34:187; Efron (1977) JASA 72:557; Therneau & Gramb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as scipy_stats
 
-from remission.stats._cox_likelihood import RiskSets, evaluate, risk_sets
+from remission.stats._cox_likelihood import evaluate, risk_sets
 from remission.stats._newton import EPS, ITERATION_LIMIT, Cholesky, NewtonFit, newton_raphson
 from remission.stats.inputs import as_events, as_groups, as_times, refuse
 from remission.stats.regression import RegressionResult
@@ -74,8 +74,36 @@ def cox_ph(
 
     sets = risk_sets(stop, events, x, groups.codes, start, efron=ties == "efron")
     fit = newton_raphson(lambda beta: evaluate(sets, beta), len(names))
-    _refuse_uninformative(fit.initial_cholesky, names)
+    return cox_result(
+        fit,
+        terms=names,
+        ties=ties,
+        n=n,
+        events=int(events.sum()),
+        strata=groups.count,
+        late_entry=start is not None,
+        largest_predictor=lambda: float(np.max(sets.x @ fit.beta)),
+    )
 
+
+def cox_result(
+    fit: NewtonFit,
+    *,
+    terms: tuple[str, ...],
+    ties: str,
+    n: int,
+    events: int,
+    strata: int,
+    late_entry: bool,
+    largest_predictor: Callable[[], float],
+) -> RegressionResult:
+    """The fitted model from where Newton–Raphson stopped: coefficients, variance, tests and R's warnings.
+
+    ``largest_predictor()`` is the largest linear predictor ``xβ`` over the rows at ``fit.beta``
+    (asked only when the fit did not converge). Used by :func:`cox_ph` and by the partitioned
+    estimator. Raises :class:`InputError` for a term without information.
+    """
+    _refuse_uninformative(fit.initial_cholesky, terms)
     coef = fit.beta.copy()
     covariance = fit.final_cholesky.inverse()
     aliased = fit.final_cholesky.singular
@@ -95,17 +123,17 @@ def cox_ph(
         ("wald_test", _chi_square(wald_statistic, df)),
         ("score_test", _chi_square(score_statistic, df)),
         ("converged", fit.converged),
-        ("warning", _warning(fit, sets, covariance, names)),
-        ("strata", groups.count),
-        ("late_entry", start is not None),
+        ("warning", _warning(fit, largest_predictor, covariance, terms)),
+        ("strata", strata),
+        ("late_entry", late_entry),
     )
     return RegressionResult(
         model="cox",
-        terms=names,
+        terms=terms,
         coef=coef,
         covariance=covariance,
         n=n,
-        events=int(events.sum()),
+        events=events,
         log_likelihood=fit.final.log_likelihood,
         iterations=fit.iterations,
         details=details,
@@ -166,7 +194,10 @@ def _chi_square(statistic: float, df: int) -> dict[str, Any]:
 
 
 def _warning(
-    fit: NewtonFit, sets: RiskSets, covariance: NDArray[np.float64], names: tuple[str, ...]
+    fit: NewtonFit,
+    largest_predictor: Callable[[], float],
+    covariance: NDArray[np.float64],
+    names: tuple[str, ...],
 ) -> str | None:
     """R's convergence warnings: out of iterations, or a coefficient that may be infinite."""
     messages: list[str] = []
@@ -180,8 +211,7 @@ def _warning(
     step = np.abs(fit.final.score @ usable)
     if not fit.converged:
         message = f"Ran out of iterations ({ITERATION_LIMIT}) and did not converge"
-        predictor = sets.x @ fit.beta
-        if np.max(predictor) > LARGE_LINEAR_PREDICTOR or not np.all(np.isfinite(step)):
+        if largest_predictor() > LARGE_LINEAR_PREDICTOR or not np.all(np.isfinite(step)):
             message += "; one or more coefficients may be infinite"
         messages.append(message)
     else:

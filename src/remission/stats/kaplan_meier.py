@@ -242,10 +242,32 @@ def _curve(label: str, table: RiskTable, column: int, conf_type: str, z: float) 
     n_event_all = table.n_event[:, column]
     n_censor_all = table.n_censor[:, column]
     rows = np.flatnonzero((n_event_all + n_censor_all) > 0)
-    time = table.time[rows]
-    n_risk = table.n_risk[rows, column]
-    n_event = n_event_all[rows]
-    n_censor = n_censor_all[rows]
+    return survival_curve_from_counts(
+        label,
+        table.time[rows],
+        table.n_risk[rows, column],
+        n_event_all[rows],
+        n_censor_all[rows],
+        conf_type,
+        z,
+    )
+
+
+def survival_curve_from_counts(
+    label: str,
+    time: NDArray[np.float64],
+    n_risk: NDArray[np.int64],
+    n_event: NDArray[np.int64],
+    n_censor: NDArray[np.int64],
+    conf_type: str,
+    z: float,
+) -> SurvivalCurve:
+    """One group's curve from its counts at each of its follow-up times (increasing).
+
+    ``n_risk``, ``n_event`` and ``n_censor`` have one entry per time; ``z`` is the normal quantile
+    :func:`remission.stats.confidence.check_conf` returns for ``conf_type`` and the level. Used by
+    :func:`kaplan_meier` and by the partitioned estimator, which merges the same counts.
+    """
     at_risk = n_risk.astype(np.float64)
     deaths = n_event.astype(np.float64)
     survival = np.cumprod(1.0 - deaths / at_risk, dtype=np.float64)
@@ -260,7 +282,7 @@ def _curve(label: str, table: RiskTable, column: int, conf_type: str, z: float) 
         n=int(n_event.sum() + n_censor.sum()),
         events=int(n_event.sum()),
         time=time,
-        n_risk=n_risk,
+        n_risk=n_risk.astype(np.int64, copy=False),
         n_event=n_event,
         n_censor=n_censor,
         survival=survival,

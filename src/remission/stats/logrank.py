@@ -139,42 +139,32 @@ def compare_groups(
     variance = np.zeros((k, k))
     for layer in range(strata.count):
         inside = strata.codes == layer
-        o, e, v = _stratum_sums(time[inside], event[inside], groups.codes[inside], k, rho)
+        table = risk_table(time[inside], event[inside], groups.codes[inside], k)
+        o, e, v = grho_sums(table.n_risk, table.n_event, rho)
         observed += o
         expected += e
         variance += v
-    testable = np.flatnonzero(expected > 0)
-    if testable.size < 2:
-        return None
-    kept = testable[1:]
-    difference = (observed - expected)[kept]
-    try:
-        statistic = float(difference @ np.linalg.solve(variance[np.ix_(kept, kept)], difference))
-    except np.linalg.LinAlgError:
-        raise refuse(
-            "group", "the variance matrix of the test is singular; groups cannot be compared"
-        ) from None
-    df = int(testable.size - 1)
-    return LogrankResult(
-        groups=groups.labels,
-        n=np.bincount(groups.codes, minlength=k).astype(np.int64),
-        observed=observed,
-        expected=expected,
-        variance=variance,
-        statistic=statistic,
-        df=df,
-        p_value=float(scipy_stats.chi2.sf(statistic, df)),
-        rho=rho,
-        strata=strata.labels if strata_given else (),
+    return grho_test(
+        groups.labels,
+        np.bincount(groups.codes, minlength=k).astype(np.int64),
+        observed,
+        expected,
+        variance,
+        rho,
+        strata.labels if strata_given else (),
     )
 
 
-def _stratum_sums(
-    time: NDArray[np.float64], event: NDArray[np.int64], codes: NDArray[np.int64], k: int, rho: float
+def grho_sums(
+    n_risk: NDArray[np.int64], n_event: NDArray[np.int64], rho: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    table = risk_table(time, event, codes, k)
-    at_risk = table.n_risk.astype(np.float64)
-    deaths = table.n_event.astype(np.float64)
+    """One stratum's observed, expected and variance from counts per (event time, group).
+
+    ``n_risk`` and ``n_event`` are ``(times, groups)`` arrays, times increasing (times without an
+    event add nothing). Used by :func:`compare_groups` and by the partitioned estimator.
+    """
+    at_risk = n_risk.astype(np.float64)
+    deaths = n_event.astype(np.float64)
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)
     if rho != 0.0:
@@ -190,6 +180,45 @@ def _stratum_sums(
         spread = np.where(n > 1, weight**2 * d * (n - d) / (n - 1.0), 0.0)
     variance = np.diag(spread @ share) - (share * spread[:, None]).T @ share
     return observed, expected, variance
+
+
+def grho_test(
+    groups: tuple[str, ...],
+    n: NDArray[np.int64],
+    observed: NDArray[np.float64],
+    expected: NDArray[np.float64],
+    variance: NDArray[np.float64],
+    rho: float,
+    strata: tuple[str, ...],
+) -> LogrankResult | None:
+    """The chi-square test from the sums over strata; ``None`` when fewer than two groups can be compared.
+
+    ``n`` counts the subjects per group, ``strata`` names the strata (empty when unstratified).
+    """
+    testable = np.flatnonzero(expected > 0)
+    if testable.size < 2:
+        return None
+    kept = testable[1:]
+    difference = (observed - expected)[kept]
+    try:
+        statistic = float(difference @ np.linalg.solve(variance[np.ix_(kept, kept)], difference))
+    except np.linalg.LinAlgError:
+        raise refuse(
+            "group", "the variance matrix of the test is singular; groups cannot be compared"
+        ) from None
+    df = int(testable.size - 1)
+    return LogrankResult(
+        groups=groups,
+        n=n,
+        observed=observed,
+        expected=expected,
+        variance=variance,
+        statistic=statistic,
+        df=df,
+        p_value=float(scipy_stats.chi2.sf(statistic, df)),
+        rho=rho,
+        strata=strata,
+    )
 
 
 def _check_rho(rho: float) -> float:

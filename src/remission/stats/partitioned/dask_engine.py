@@ -9,9 +9,10 @@ Entry points (stable names; ``source`` is a Parquet file or directory, or a ``da
 
 * :func:`kaplan_meier_dask`, :func:`logrank_dask`, :func:`cumulative_incidence_dask`,
   :func:`gray_test_dask`, :func:`cox_ph_dask`;
-* :func:`read_cohort_dask` (the columns, checked), :func:`local_client` (a ``LocalCluster`` sized
-  to the machine) and :func:`connect_client` (an existing scheduler; an unreachable one is an
-  :class:`InputError` naming the address).
+* :func:`read_cohort_dask` (the columns, checked).
+
+``client`` is a ``distributed.Client`` of the caller's (the command line makes one with
+:func:`remission.cli.dask_cluster.dask_client`).
 
 ``client=None`` runs on Dask's synchronous scheduler in this process (tests, small data).
 ``progress(stage, done, total)`` is called as partitions (or Newton steps) complete.
@@ -20,10 +21,7 @@ Entry points (stable names; ``source`` is a Parquet file or directory, or a ``da
 from __future__ import annotations
 
 import importlib
-import logging
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,12 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Progress",
-    "connect_client",
     "cox_ph_dask",
     "cumulative_incidence_dask",
     "gray_test_dask",
     "kaplan_meier_dask",
-    "local_client",
     "logrank_dask",
     "read_cohort_dask",
 ]
@@ -68,38 +64,6 @@ R = TypeVar("R")
 def _module(name: str) -> Any:
     """Dask's modules carry no type hints: they are used through ``Any``, imported on first use."""
     return importlib.import_module(name)
-
-
-@contextmanager
-def local_client(n_workers: int | None = None) -> Iterator[Client]:
-    """A ``distributed.LocalCluster`` with one single-threaded worker process per core, closed on exit."""
-    distributed = _module("distributed")
-    workers = n_workers or os.cpu_count() or 1
-    with (
-        distributed.LocalCluster(
-            n_workers=workers,
-            processes=True,
-            threads_per_worker=1,
-            dashboard_address=":0",
-            silence_logs=logging.CRITICAL,  # shutdown chatter would bury the command's own messages
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
-@contextmanager
-def connect_client(address: str, timeout: float = 10.0) -> Iterator[Client]:
-    """A client of the scheduler at ``address`` (``tcp://HOST:PORT``); unreachable → :class:`InputError`."""
-    distributed = _module("distributed")
-    try:
-        client = distributed.Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise refuse("scheduler", f"cannot reach the Dask scheduler at {address} ({error})") from None
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 # --- reading --------------------------------------------------------------------------------------

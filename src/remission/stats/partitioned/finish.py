@@ -1,11 +1,11 @@
 """From merged per-time tables to the result objects the in-memory estimators return.
 
-The formulas are the in-memory ones applied to the same per-time counts: where an in-memory
-module finishes from per-time tables (cmprsk's curve and variance, Gray's score and variance,
-Newton–Raphson) its function is called as is; Kaplan–Meier and the log-rank test repeat the few
-lines that turn counts at risk and events into the curve and the test. Counts are integers, so the
-risk sets are exact; the results equal the in-memory ones up to the rounding of sums taken in a
-different order (Cox), well inside 1e-10.
+No formula is written here: the in-memory modules finish from per-time counts and sums through
+public functions (Kaplan–Meier's ``survival_curve_from_counts``, the log-rank ``grho_sums`` and
+``grho_test``, cmprsk's ``incidence_curve``, Gray's ``risk_and_events`` and ``gray_rows``, Cox's
+``from_block_sums``, Newton–Raphson and ``cox_result``), and this module only turns merged count
+tables into their inputs. Counts are integers, so the risk sets are exact; the results equal the
+in-memory ones up to the rounding of sums taken in a different order (Cox), well inside 1e-10.
 """
 
 from __future__ import annotations
@@ -17,22 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as scipy_stats
 
 from remission.errors import FieldProblem, InputError
-from remission.stats._newton import EPS, ITERATION_LIMIT, Cholesky, Evaluation, NewtonFit, newton_raphson
-from remission.stats.confidence import check_conf, first_below_half, survival_limits
-from remission.stats.cox import (
-    INFINITE_TOLERANCE,
-    LARGE_LINEAR_PREDICTOR,
-    _chi_square,
-    _refuse_uninformative,
-)
+from remission.stats._cox_likelihood import from_block_sums
+from remission.stats._newton import Evaluation, newton_raphson
+from remission.stats.confidence import check_conf
+from remission.stats.cox import cox_result
 from remission.stats.cumulative_incidence import CumulativeIncidenceResult, incidence_curve
 from remission.stats.gray_test import GrayTestResult, gray_rows
 from remission.stats.inputs import SOURCE, Groups, as_groups, refuse
-from remission.stats.kaplan_meier import KaplanMeierResult, SurvivalCurve
-from remission.stats.logrank import LogrankResult
+from remission.stats.kaplan_meier import KaplanMeierResult, survival_curve_from_counts
+from remission.stats.logrank import LogrankResult, grho_sums, grho_test
 from remission.stats.partitioned.sufficient import (
     CODE,
     COUNT,
@@ -118,7 +113,9 @@ def kaplan_meier_from_counts(
             after = np.searchsorted(times, entry_time, side="right")
             waiting = np.bincount(after, weights=entry_count, minlength=times.size + 1)
             n_risk = n_risk - np.rint(_reverse_cumsum(waiting)[1:]).astype(np.int64)
-        curves.append(_survival_curve(label, times, n_risk, counts[:, 1], counts[:, 0], conf_type, z))
+        curves.append(
+            survival_curve_from_counts(label, times, n_risk, counts[:, 1], counts[:, 0], conf_type, z)
+        )
 
     def compare() -> LogrankResult | None:
         if groups.count < 2 or late_entry:
@@ -129,43 +126,6 @@ def kaplan_meier_from_counts(
             return None
 
     return KaplanMeierResult(tuple(curves), conf_type, float(conf_level), late_entry, compare)
-
-
-def _survival_curve(
-    label: str,
-    times: NDArray[np.float64],
-    n_risk: NDArray[np.int64],
-    n_event: NDArray[np.int64],
-    n_censor: NDArray[np.int64],
-    conf_type: str,
-    z: float,
-) -> SurvivalCurve:
-    # The formulas of remission.stats.kaplan_meier._curve, on the merged counts.
-    at_risk = n_risk.astype(np.float64)
-    deaths = n_event.astype(np.float64)
-    survival = np.cumprod(1.0 - deaths / at_risk, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        increment = np.where(deaths > 0, deaths / (at_risk * (at_risk - deaths)), 0.0)
-        std_err_log = np.sqrt(np.cumsum(increment))
-        std_err = survival * std_err_log
-    lower, upper = survival_limits(survival, std_err_log, conf_type, z)
-    return SurvivalCurve(
-        group=label,
-        n=int(n_event.sum() + n_censor.sum()),
-        events=int(n_event.sum()),
-        time=times,
-        n_risk=n_risk.astype(np.int64),
-        n_event=n_event,
-        n_censor=n_censor,
-        survival=survival,
-        std_err=std_err,
-        std_err_log=std_err_log,
-        lower=lower,
-        upper=upper,
-        median=first_below_half(survival, times),
-        median_lower=first_below_half(lower, times),
-        median_upper=first_below_half(upper, times),
-    )
 
 
 def logrank_from_counts(
@@ -187,57 +147,19 @@ def logrank_from_counts(
         cell = exit_codes[inside] * 2 + code[inside]
         _, counts = _per_time(time[inside], cell, count[inside], 2 * k)
         counts = counts.reshape(-1, k, 2)
-        n_risk = _reverse_cumsum(counts.sum(axis=2))
-        o, e, v = _stratum_sums(n_risk, counts[:, :, 1], rho)
+        o, e, v = grho_sums(_reverse_cumsum(counts.sum(axis=2)), counts[:, :, 1], rho)
         observed += o
         expected += e
         variance += v
-    testable = np.flatnonzero(expected > 0)
-    if testable.size < 2:
-        return None
-    kept = testable[1:]
-    difference = (observed - expected)[kept]
-    try:
-        statistic = float(difference @ np.linalg.solve(variance[np.ix_(kept, kept)], difference))
-    except np.linalg.LinAlgError:
-        raise refuse(
-            "group", "the variance matrix of the test is singular; groups cannot be compared"
-        ) from None
-    df = int(testable.size - 1)
-    return LogrankResult(
-        groups=groups.labels,
-        n=np.bincount(exit_codes, weights=count, minlength=k).astype(np.int64),
-        observed=observed,
-        expected=expected,
-        variance=variance,
-        statistic=statistic,
-        df=df,
-        p_value=float(scipy_stats.chi2.sf(statistic, df)),
-        rho=rho,
-        strata=strata.labels if stratified else (),
+    return grho_test(
+        groups.labels,
+        np.bincount(exit_codes, weights=count, minlength=k).astype(np.int64),
+        observed,
+        expected,
+        variance,
+        rho,
+        strata.labels if stratified else (),
     )
-
-
-def _stratum_sums(
-    n_risk: NDArray[np.int64], n_event: NDArray[np.int64], rho: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    # The formulas of remission.stats.logrank._stratum_sums, on the merged counts.
-    at_risk = n_risk.astype(np.float64)
-    deaths = n_event.astype(np.float64)
-    n = at_risk.sum(axis=1)
-    d = deaths.sum(axis=1)
-    if rho != 0.0:
-        survival = np.cumprod(1.0 - d / n)
-        weight = np.concatenate(([1.0], survival[:-1])) ** rho
-    else:
-        weight = np.ones_like(n)
-    share = at_risk / n[:, None]
-    observed = weight @ deaths
-    expected = (weight * d) @ share
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.where(n > 1, weight**2 * d * (n - d) / (n - 1.0), 0.0)
-    variance = np.diag(spread @ share) - (share * spread[:, None]).T @ share
-    return observed, expected, variance
 
 
 # --- competing risks ------------------------------------------------------------------------------
@@ -347,42 +269,42 @@ def event_grid(scan: CoxScan, stratified: bool) -> tuple[EventGrid, Groups, NDAr
 
 
 def cox_evaluation(
-    sums: CoxSums, grid: EventGrid, deaths: NDArray[np.int64], event_x_sum: NDArray[np.float64], efron: bool
+    sums: CoxSums,
+    grid: EventGrid,
+    deaths: NDArray[np.float64],
+    efron: bool,
+    event_x_sum: NDArray[np.float64],
 ) -> Evaluation:
     """Log partial likelihood, score and information from one step's merged sums.
 
-    The formulas of :func:`remission.stats._cox_likelihood.evaluate`: risk-set sums at each event
-    time are reverse cumulative sums of the per-slot exits (minus entries) within the stratum.
+    Risk-set sums at each event time are reverse cumulative sums of the per-slot exits (minus
+    entries) within the stratum; the in-memory :func:`~remission.stats._cox_likelihood.from_block_sums`
+    finishes (every grid slot is a block of tied events).
     """
     p = event_x_sum.size
+    upper = np.triu_indices(p)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         at_risk = np.empty_like(sums.exits)
         for s in range(grid.strata.size):
             part = slice(grid.offsets[s], grid.offsets[s + 1])
             at_risk[part] = _reverse_cumsum(sums.exits[part]) - _reverse_cumsum(sums.entries[part])
-        dying = sums.dying
-        block_starts = np.concatenate(([0], np.cumsum(deaths)[:-1])).astype(np.intp)
-        block = np.repeat(np.arange(deaths.size), deaths)
-        if efron:
-            fraction = (np.arange(block.size) - np.repeat(block_starts, deaths)) / np.repeat(deaths, deaths)
-        else:
-            fraction = np.zeros(block.size)
-        risk_each = at_risk[block, : 1 + p]
-        dying_each = dying[block, : 1 + p]
-        denominator = risk_each[:, 0] - fraction * dying_each[:, 0]
-        inverse = 1.0 / denominator
-        mean = (risk_each[:, 1:] - fraction[:, None] * dying_each[:, 1:]) * inverse[:, None]
-        log_likelihood = float(sums.event_eta - np.log(denominator).sum())
-        score = event_x_sum - mean.sum(axis=0)
-        weight_at_risk = np.add.reduceat(inverse, block_starts)
-        weight_dying = np.add.reduceat(fraction * inverse, block_starts)
-        second = weight_at_risk @ at_risk[:, 1 + p :] - weight_dying @ dying[:, 1 + p :]
-        upper = np.triu_indices(p)
-        information = np.empty((p, p))
-        information[upper] = second
-        information[upper[1], upper[0]] = second
-        information -= mean.T @ mean
-    return Evaluation(log_likelihood, score, information)
+
+        def second_moments(alpha: NDArray[np.float64], gamma: NDArray[np.float64]) -> NDArray[np.float64]:
+            packed = alpha @ at_risk[:, 1 + p :] - gamma @ sums.dying[:, 1 + p :]
+            matrix = np.empty((p, p))
+            matrix[upper] = packed
+            matrix[upper[1], upper[0]] = packed
+            return matrix
+
+        return from_block_sums(
+            sums.event_eta,
+            event_x_sum,
+            at_risk[:, : 1 + p].T,
+            sums.dying[:, : 1 + p].T,
+            deaths,
+            efron,
+            second_moments,
+        )
 
 
 def cox_fit(
@@ -404,73 +326,21 @@ def cox_fit(
     p = len(terms)
     zero = step(np.zeros(p))
     event_x_sum = zero.dying[:, 1 : 1 + p].sum(axis=0)  # Σ centred x over events: w = 1 at β = 0
+    blocks = deaths.astype(np.float64)
     efron = ties == "efron"
 
     def evaluate(beta: NDArray[np.float64]) -> Evaluation:
         sums = zero if not np.any(beta) else step(beta)
-        return cox_evaluation(sums, grid, deaths, event_x_sum, efron)
+        return cox_evaluation(sums, grid, blocks, efron, event_x_sum)
 
     fit = newton_raphson(evaluate, p)
-    _refuse_uninformative(fit.initial_cholesky, terms)
-    coef = fit.beta.copy()
-    covariance = fit.final_cholesky.inverse()
-    aliased = fit.final_cholesky.singular
-    coef[aliased] = np.nan
-    covariance[aliased, :] = np.nan
-    covariance[:, aliased] = np.nan
-    estimable = ~aliased
-    df = int(np.sum(estimable))
-    score_statistic = float(fit.initial.score @ fit.initial_cholesky.solve(fit.initial.score))
-    kept = coef[estimable]
-    wald_statistic = float(kept @ Cholesky.of(covariance[np.ix_(estimable, estimable)]).solve(kept))
-    likelihood_ratio = 2.0 * (fit.final.log_likelihood - fit.initial.log_likelihood)
-    details: tuple[tuple[str, Any], ...] = (
-        ("ties", ties),
-        ("log_likelihood_initial", fit.initial.log_likelihood),
-        ("likelihood_ratio_test", _chi_square(likelihood_ratio, df)),
-        ("wald_test", _chi_square(wald_statistic, df)),
-        ("score_test", _chi_square(score_statistic, df)),
-        ("converged", fit.converged),
-        ("warning", _warning(fit, lambda: largest(fit.beta), covariance, terms)),
-        ("strata", strata),
-        ("late_entry", late_entry),
-    )
-    return RegressionResult(
-        model="cox",
+    return cox_result(
+        fit,
         terms=terms,
-        coef=coef,
-        covariance=covariance,
+        ties=ties,
         n=scan.rows,
         events=scan.events,
-        log_likelihood=fit.final.log_likelihood,
-        iterations=fit.iterations,
-        details=details,
+        strata=strata,
+        late_entry=late_entry,
+        largest_predictor=lambda: largest(fit.beta),
     )
-
-
-def _warning(
-    fit: NewtonFit, largest: Callable[[], float], covariance: NDArray[np.float64], names: tuple[str, ...]
-) -> str | None:
-    # The messages of remission.stats.cox._warning; the largest predictor comes from the partitions.
-    messages: list[str] = []
-    aliased = fit.final_cholesky.singular
-    if np.any(aliased):
-        listed = ", ".join(names[j] for j in np.flatnonzero(aliased))
-        messages.append(
-            f"Information matrix deemed singular at the solution for {listed}; coefficient set to NA"
-        )
-    usable = np.where(np.isnan(covariance), 0.0, covariance)
-    step = np.abs(fit.final.score @ usable)
-    if not fit.converged:
-        message = f"Ran out of iterations ({ITERATION_LIMIT}) and did not converge"
-        if largest() > LARGE_LINEAR_PREDICTOR or not np.all(np.isfinite(step)):
-            message += "; one or more coefficients may be infinite"
-        messages.append(message)
-    else:
-        infinite = ~np.isfinite(fit.final.score) | (
-            (step > EPS) & (step > INFINITE_TOLERANCE * np.abs(fit.beta))
-        )
-        if np.any(infinite):
-            listed = ", ".join(names[j] for j in np.flatnonzero(infinite))
-            messages.append(f"Loglik converged before variable(s) {listed}; coefficient may be infinite")
-    return "; ".join(messages) if messages else None
