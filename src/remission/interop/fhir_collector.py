@@ -52,6 +52,25 @@ class Collector:
         """One item of a list field (an MRD result, an attestation)."""
         self.items.setdefault(name, []).append(Offer(value, element, shown))
 
+    def add_mrd(
+        self,
+        element: str,
+        time_point: StrEnum,
+        method: StrEnum,
+        sample_date: dt.date,
+        value_fraction: float,
+        sensitivity_fraction: float | None,
+    ) -> None:
+        """One MRD result, in the record's words (fractions, not percent)."""
+        item = {
+            "time_point": time_point.value,
+            "method": method.value,
+            "sample_date": sample_date,
+            "value_fraction": value_fraction,
+            "sensitivity_fraction": sensitivity_fraction,
+        }
+        self.add_item("mrd", item, element, f"{time_point.value}: {value_fraction:g} ({method.value})")
+
     def unsettle(self, name: str, reason: str) -> None:
         self.unsettled.setdefault(name, []).append(reason)
 

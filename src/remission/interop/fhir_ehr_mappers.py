@@ -302,14 +302,7 @@ def _map_mrd(entry: BundleEntry, collector: Collector) -> None:
             "and a valueQuantity",
         )
         return
-    item = {
-        "time_point": time_point.value,
-        "method": method.value,
-        "sample_date": on,
-        "value_fraction": value,
-        "sensitivity_fraction": limit,
-    }
-    collector.add_item("mrd", item, label, f"{time_point.value}: {value:g} ({method.value})")
+    collector.add_mrd(label, time_point, method, on, value, limit)
 
 
 #: The observations coded with :data:`~codes.REMISSION_RECORD`, by code (the record field).

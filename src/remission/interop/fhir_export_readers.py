@@ -104,11 +104,4 @@ def map_export_mrd(entry: BundleEntry, collector: Collector) -> None:
             label, "an MRD result is read only with its time point, method, a full date and a valueQuantity"
         )
         return
-    item = {
-        "time_point": time_point.value,
-        "method": method.value,
-        "sample_date": on,
-        "value_fraction": value,
-        "sensitivity_fraction": limit,
-    }
-    collector.add_item("mrd", item, label, f"{time_point.value}: {value:g} ({method.value})")
+    collector.add_mrd(label, time_point, method, on, value, limit)
