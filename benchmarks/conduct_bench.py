@@ -36,36 +36,26 @@ from sqlalchemy import create_engine, select, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from study_copies import copy_patients  # noqa: E402
+from common import SITE, grown, log, print_table, save_figures, seeded_study  # noqa: E402
 from tests.support.postgres_server import PostgresServer  # noqa: E402
 
-from remission.demo import synthetic_cohort  # noqa: E402
-from remission.demo.consent import register_consent_versions  # noqa: E402
-from remission.demo.loading import load_synthetic  # noqa: E402
 from remission.record.vocabulary import MRDMethod, MRDTimePoint  # noqa: E402
 from remission.store import (  # noqa: E402
     Actor,
     MRDMeasurement,
     Store,
-    make_engine,
     refresh_stale,
     run_checks_and_queries,
     site_worklist,
-    upgrade,
 )
 from remission.store.calendar_upkeep import refresh_calendars  # noqa: E402
 from remission.store.check_queries import follow_up_write  # noqa: E402
 from remission.store.edit_checks import check_written_row  # noqa: E402
 from remission.store.models import Patient, Site, TreatmentPhaseRecord  # noqa: E402
 
-SITE = "SYN-A"
 #: Lines in one worklist answer: the API's default ``limit`` and the web page's length.
 PAGE = 500
 OPERATOR = Actor.for_system("conduct benchmark")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -195,15 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{workdir / 'bench.sqlite'}"
     figures: list[dict[str, Any]] = []
     try:
-        store = Store(make_engine(url))
-        upgrade(store.engine)
-        start = time.perf_counter()
-        register_consent_versions(store, OPERATOR)
-        load_synthetic(store, synthetic_cohort(size=args.seed))
-        log(f"{args.seed} patients written through the store in {time.perf_counter() - start:.0f} s")
-        for size in sorted(args.patients):
-            held = copy_patients(store, size, SITE)
-            log(f"{SITE} holds {held} patients")
+        store = seeded_study(url, args.seed, OPERATOR)
+        for _, held in grown(store, args.patients, SITE):
             row: dict[str, Any] = {"patients": held, "backend": args.backend}
             row |= worklist_figures(store, args.repeat)
             row |= checks_figures(store)
@@ -214,21 +197,36 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(
-        "| patients at the site | lines owed | worklist (500 lines) p50 ms | p95 ms | all lines ms "
-        "| entries built once (s) | checks run (s) | rows checked "
-        "| edit checks per write p50 / p95 ms | calendar upkeep per write p50 ms |"
+    save_figures(args.out, figures)
+    print_table(
+        [
+            ("patients at the site", "---:"),
+            ("lines owed", "---:"),
+            ("worklist (500 lines) p50 ms", "---:"),
+            ("p95 ms", "---:"),
+            ("all lines ms", "---:"),
+            ("entries built once (s)", "---:"),
+            ("checks run (s)", "---:"),
+            ("rows checked", "---:"),
+            ("edit checks per write p50 / p95 ms", "---:"),
+            ("calendar upkeep per write p50 ms", "---:"),
+        ],
+        (
+            (
+                r["patients"],
+                r["worklist_lines"],
+                r["worklist_p50_ms"],
+                r["worklist_p95_ms"],
+                r["worklist_all_lines_ms"],
+                r["entries_build_s"],
+                r["checks_run_s"],
+                r["checks_rows"],
+                f"{r['edit_checks_p50_ms']} / {r['edit_checks_p95_ms']}",
+                r["calendar_upkeep_p50_ms"],
+            )
+            for r in figures
+        ),
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in figures:
-        print(
-            f"| {r['patients']} | {r['worklist_lines']} | {r['worklist_p50_ms']} | {r['worklist_p95_ms']} | "
-            f"{r['worklist_all_lines_ms']} | "
-            f"{r['entries_build_s']} | {r['checks_run_s']} | {r['checks_rows']} | "
-            f"{r['edit_checks_p50_ms']} / {r['edit_checks_p95_ms']} | {r['calendar_upkeep_p50_ms']} |"
-        )
     return 0
 
 

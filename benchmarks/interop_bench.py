@@ -1,7 +1,7 @@
 """Whole-study exports at registry size (issue 13, item 5): wall time and peak memory of
 ``remission export`` in each format, at two study sizes, to show the writers stream.
 
-The study is built as in ``conduct_bench.py``: ``--seed`` synthetic patients written through the
+The study is built by ``common.py``: ``--seed`` synthetic patients written through the
 store, then copied at the SQL level into site SYN-A until the study holds each size of
 ``--patients`` (copies have no audit trail of their own). Each export runs as its own process,
 ``remission export --format F --out …`` exactly as a user runs it; its peak resident memory is the
@@ -31,22 +31,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from study_copies import copy_patients  # noqa: E402
+from common import grown, log, print_table, save_figures, seeded_study  # noqa: E402
 
-from remission.demo import synthetic_cohort  # noqa: E402
-from remission.demo.consent import register_consent_versions  # noqa: E402
-from remission.demo.loading import load_synthetic  # noqa: E402
-from remission.store import Actor, Store, make_engine, upgrade  # noqa: E402
+from remission.store import Actor  # noqa: E402
 
 FORMATS = ("fhir", "odm", "dataset-json", "parquet")
 #: Where each format writes: a directory of files, or one file.
 TARGETS = {"fhir": "fhir", "odm": "study.xml", "dataset-json": "sdtm", "parquet": "endpoints.parquet"}
-SITE = "SYN-A"
 OPERATOR = Actor.for_system("interop benchmark")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def size_of(path: Path) -> tuple[int, int]:
@@ -97,15 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"sqlite:///{workdir / 'bench.sqlite'}"
     figures: list[dict[str, Any]] = []
     try:
-        store = Store(make_engine(url))
-        upgrade(store.engine)
-        start = time.perf_counter()
-        register_consent_versions(store, OPERATOR)
-        load_synthetic(store, synthetic_cohort(size=args.seed))
-        log(f"{args.seed} patients written through the store in {time.perf_counter() - start:.0f} s")
-        for size in sorted(args.patients):
-            held = copy_patients(store, size, SITE)
-            log(f"{SITE} holds {held} patients")
+        store = seeded_study(url, args.seed, OPERATOR)
+        for size, held in grown(store, args.patients):
             for fmt in args.formats:
                 out = workdir / f"{size}-{TARGETS[fmt]}"
                 row = {"site_patients": held, **run_export(url, fmt, out)}
@@ -115,15 +100,30 @@ def main(argv: list[str] | None = None) -> int:
         store.engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print("| patients at SYN-A | format | wall s | peak RSS MB | MB written | files | the command said |")
-    print("|---:|---|---:|---:|---:|---:|---|")
-    for r in figures:
-        print(
-            f"| {r['site_patients']} | {r['format']} | {r['wall_s']} | {r['peak_rss_mb']} | "
-            f"{r['bytes'] / 1e6:.1f} | {r['files']} | {r['said']} |"
-        )
+    save_figures(args.out, figures)
+    print_table(
+        [
+            ("patients at SYN-A", "---:"),
+            ("format", "---"),
+            ("wall s", "---:"),
+            ("peak RSS MB", "---:"),
+            ("MB written", "---:"),
+            ("files", "---:"),
+            ("the command said", "---"),
+        ],
+        (
+            (
+                r["site_patients"],
+                r["format"],
+                r["wall_s"],
+                r["peak_rss_mb"],
+                f"{r['bytes'] / 1e6:.1f}",
+                r["files"],
+                r["said"],
+            )
+            for r in figures
+        ),
+    )
     return 0
 
 

@@ -66,8 +66,8 @@ def _add_bench_path() -> None:
 def _import_everything() -> None:
     """Import what the phases use, so a phase's RSS growth is its data, not its modules."""
     import dask.dataframe  # noqa: F401
-    import remission.stats.partitioned.dask_engine
 
+    import remission.stats.partitioned.dask_engine
     import remission.trials.cohort_dask  # noqa: F401
 
 

@@ -29,9 +29,6 @@ from remission.errors import FieldProblem, InputError
 
 if TYPE_CHECKING:
     from remission.stats.cohort_file import Cohort
-    from remission.stats.cumulative_incidence import CumulativeIncidenceResult
-    from remission.stats.kaplan_meier import KaplanMeierResult
-    from remission.stats.regression import RegressionResult
     from remission.stats.results import Table
 
 analyze_app = typer.Typer(
@@ -119,7 +116,7 @@ def km(
     scheduler: Scheduler = None,
 ) -> None:
     """Kaplan–Meier curves per group (Greenwood SE, medians) and the log-rank test, as R survfit/survdiff."""
-    from remission.cli.analyze_dask import check_engine
+    from remission.cli.analyze_dask import dask_engine
     from remission.stats.cohort_file import follow_up
     from remission.stats.kaplan_meier import kaplan_meier
     from remission.stats.logrank import logrank_test
@@ -130,8 +127,9 @@ def km(
         raise _option_error("--strata", "needs --group: the stratified log-rank test compares groups")
     if strata and entry:
         raise _option_error("--strata", "R's survdiff takes no late entry; drop --entry or --strata")
-    if check_engine(engine, scheduler, {"--where": where, "--plot": plot}):
-        fit = _km_dask(data, scheduler, time, event, group, entry, strata, conf_type, conf_level)
+    dask = dask_engine(engine, scheduler, {"--where": where, "--plot": plot})
+    if dask is not None:
+        fit = dask.kaplan_meier(data, time, event, group, entry, strata, conf_type, conf_level)
         _emit(json_output, lambda: fit.to_dict(times), lambda: fit.tables(times))
         return
     roles = {"--time": time, "--event": event, "--group": group, "--entry": entry, "--strata": strata}
@@ -177,7 +175,7 @@ def cuminc(
     scheduler: Scheduler = None,
 ) -> None:
     """Cumulative incidence per cause and group (Aalen–Johansen) and Gray's test, as R cmprsk::cuminc."""
-    from remission.cli.analyze_dask import check_engine
+    from remission.cli.analyze_dask import dask_engine
     from remission.stats.cohort_file import follow_up
     from remission.stats.cumulative_incidence import cumulative_incidence
     from remission.stats.gray_test import gray_test
@@ -186,9 +184,10 @@ def cuminc(
     _plot_kind(plot)
     if strata and not group:
         raise _option_error("--strata", "needs --group: Gray's test compares groups within strata")
-    if check_engine(engine, scheduler, {"--where": where, "--plot": plot}):
+    dask = dask_engine(engine, scheduler, {"--where": where, "--plot": plot})
+    if dask is not None:
         declared = _values(causes, "--causes", codes=True)
-        result = _cuminc_dask(data, scheduler, time, cause, group, strata, declared)
+        result = dask.cumulative_incidence(data, time, cause, group, strata, declared)
         _emit(json_output, lambda: result.to_dict(times), lambda: result.tables(times))
         return
     cohort = _load(data, {"--time": time, "--cause": cause, "--group": group, "--strata": strata}, where)
@@ -237,14 +236,15 @@ def cox(
     scheduler: Scheduler = None,
 ) -> None:
     """Cox proportional hazards regression (Efron or Breslow ties, strata, late entry), as R coxph."""
-    from remission.cli.analyze_dask import check_engine
+    from remission.cli.analyze_dask import dask_engine
     from remission.stats.cohort_file import follow_up
     from remission.stats.cox import cox_ph
     from remission.stats.design import design_matrix
 
     numeric, factors = _columns(covariates), _columns(categorical)
-    if check_engine(engine, scheduler, {"--where": where, "--categorical": factors}):
-        fit = _cox_dask(data, scheduler, time, event, numeric, entry, strata, ties)
+    dask = dask_engine(engine, scheduler, {"--where": where, "--categorical": factors})
+    if dask is not None:
+        fit = dask.cox(data, time, event, numeric, entry, strata, ties)
         _emit(json_output, fit.to_dict, fit.tables)
         return
     cohort = _load(
@@ -364,102 +364,6 @@ def landmark(
             conf_level=conf_level,
         )
     _emit(json_output, lambda: result.to_dict(times), lambda: result.tables(times))
-
-
-def _km_dask(
-    data: Path,
-    scheduler: str | None,
-    time: str,
-    event: str,
-    group: str | None,
-    entry: str | None,
-    strata: str | None,
-    conf_type: str,
-    conf_level: float,
-) -> KaplanMeierResult:
-    """Kaplan–Meier (and the log-rank test, stratified with ``--strata``) on Dask."""
-    from remission.cli.analyze_dask import run_on_dask
-    from remission.stats.partitioned.dask_engine import kaplan_meier_dask, logrank_dask
-
-    def run(client: Any, progress: Any) -> KaplanMeierResult:
-        common = {"time": time, "event": event, "client": client, "progress": progress, "drop_missing": True}
-        fit = kaplan_meier_dask(
-            data, group=group, entry=entry, conf_type=conf_type, conf_level=conf_level, **common
-        )
-        if strata and group and len(fit.curves) > 1:
-            test = logrank_dask(data, group=group, strata=strata, **common)
-            fit = dataclasses.replace(fit, compare=lambda: test)
-        return fit
-
-    roles = {"--time": time, "--event": event, "--group": group, "--entry": entry, "--strata": strata}
-    return run_on_dask(data, scheduler, roles, run)
-
-
-def _cuminc_dask(
-    data: Path,
-    scheduler: str | None,
-    time: str,
-    cause: str,
-    group: str | None,
-    strata: str | None,
-    declared: Sequence[float] | None,
-) -> CumulativeIncidenceResult:
-    """Cumulative incidence (and Gray's test, stratified with ``--strata``) on Dask."""
-    from remission.cli.analyze_dask import run_on_dask
-    from remission.stats.partitioned.dask_engine import cumulative_incidence_dask, gray_test_dask
-
-    def run(client: Any, progress: Any) -> CumulativeIncidenceResult:
-        common = {"time": time, "cause": cause, "client": client, "progress": progress, "drop_missing": True}
-        result = cumulative_incidence_dask(data, group=group, **common)
-        if declared is not None:
-            outside = sorted(set(result.causes) - {int(code) for code in declared})
-            if outside:
-                raise InputError(
-                    str(data), [FieldProblem(f"--cause {cause}", f"codes {outside} are not among --causes")]
-                )
-        if strata and group and result.gray_test is not None:
-            test = gray_test_dask(data, group=group, strata=strata, **common)
-            result = dataclasses.replace(result, gray_test=test)
-        return result
-
-    return run_on_dask(
-        data, scheduler, {"--time": time, "--cause": cause, "--group": group, "--strata": strata}, run
-    )
-
-
-def _cox_dask(
-    data: Path,
-    scheduler: str | None,
-    time: str,
-    event: str,
-    numeric: Sequence[str],
-    entry: str | None,
-    strata: str | None,
-    ties: str,
-) -> RegressionResult:
-    """Cox regression on Dask (numeric covariates; Newton steps merge per-event-time sums)."""
-    from remission.cli.analyze_dask import run_on_dask
-    from remission.stats.partitioned.dask_engine import cox_ph_dask
-
-    if not numeric:
-        raise _option_error("--covariates", "names no column: the model needs at least one term")
-
-    def run(client: Any, progress: Any) -> RegressionResult:
-        return cox_ph_dask(
-            data,
-            time=time,
-            event=event,
-            covariates=numeric,
-            ties=ties,
-            entry=entry,
-            strata=strata,
-            client=client,
-            progress=progress,
-            drop_missing=True,
-        )
-
-    roles = {"--time": time, "--event": event, "--entry": entry, "--strata": strata}
-    return run_on_dask(data, scheduler, roles, run)
 
 
 def _load(

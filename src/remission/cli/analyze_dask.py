@@ -8,10 +8,12 @@ Dask is imported only when this engine runs, so ``remission --help`` stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
@@ -22,24 +24,142 @@ from remission.errors import FieldProblem, InputError
 if TYPE_CHECKING:
     from distributed import Client
 
+    from remission.stats.cumulative_incidence import CumulativeIncidenceResult
+    from remission.stats.kaplan_meier import KaplanMeierResult
+    from remission.stats.regression import RegressionResult
+
 ENGINES = ("memory", "dask")
 Result = TypeVar("Result")
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-def check_engine(engine: str, scheduler: str | None, unsupported: Mapping[str, object]) -> bool:
-    """True for ``--engine dask``; refuses an unknown engine, ``--scheduler`` without Dask, and
-    options the Dask engine does not take (``unsupported``: option → its value, set when given)."""
+def dask_engine(engine: str, scheduler: str | None, unsupported: Mapping[str, object]) -> DaskEngine | None:
+    """The Dask engine for ``--engine dask``, None for ``memory``; refuses an unknown engine,
+    ``--scheduler`` without Dask, and options the Dask engine does not take (``unsupported``: option →
+    its value, set when given)."""
     if engine not in ENGINES:
         raise _option_error("--engine", f"must be one of {list(ENGINES)}, got {engine!r}")
     if engine != "dask":
         if scheduler is not None:
             raise _option_error("--scheduler", "needs --engine dask")
-        return False
+        return None
     for option, value in unsupported.items():
         if value:
             raise _option_error(option, "is not available with --engine dask; run it in memory")
-    return True
+    return DaskEngine(scheduler)
+
+
+@dataclass(frozen=True, slots=True)
+class DaskEngine:
+    """The estimators of ``remission analyze`` on Dask, on the cluster at ``scheduler`` (None: local)."""
+
+    scheduler: str | None
+
+    def kaplan_meier(
+        self,
+        data: Path,
+        time: str,
+        event: str,
+        group: str | None,
+        entry: str | None,
+        strata: str | None,
+        conf_type: str,
+        conf_level: float,
+    ) -> KaplanMeierResult:
+        """Kaplan–Meier (and the log-rank test, stratified with ``--strata``) on Dask."""
+        from remission.stats.partitioned.dask_engine import kaplan_meier_dask, logrank_dask
+
+        def run(client: Any, progress: Any) -> KaplanMeierResult:
+            common = {
+                "time": time,
+                "event": event,
+                "client": client,
+                "progress": progress,
+                "drop_missing": True,
+            }
+            fit = kaplan_meier_dask(
+                data, group=group, entry=entry, conf_type=conf_type, conf_level=conf_level, **common
+            )
+            if strata and group and len(fit.curves) > 1:
+                test = logrank_dask(data, group=group, strata=strata, **common)
+                fit = dataclasses.replace(fit, compare=lambda: test)
+            return fit
+
+        roles = {"--time": time, "--event": event, "--group": group, "--entry": entry, "--strata": strata}
+        return run_on_dask(data, self.scheduler, roles, run)
+
+    def cumulative_incidence(
+        self,
+        data: Path,
+        time: str,
+        cause: str,
+        group: str | None,
+        strata: str | None,
+        declared: Sequence[float] | None,
+    ) -> CumulativeIncidenceResult:
+        """Cumulative incidence (and Gray's test, stratified with ``--strata``) on Dask."""
+        from remission.stats.partitioned.dask_engine import cumulative_incidence_dask, gray_test_dask
+
+        def run(client: Any, progress: Any) -> CumulativeIncidenceResult:
+            common = {
+                "time": time,
+                "cause": cause,
+                "client": client,
+                "progress": progress,
+                "drop_missing": True,
+            }
+            result = cumulative_incidence_dask(data, group=group, **common)
+            if declared is not None:
+                outside = sorted(set(result.causes) - {int(code) for code in declared})
+                if outside:
+                    raise InputError(
+                        str(data),
+                        [FieldProblem(f"--cause {cause}", f"codes {outside} are not among --causes")],
+                    )
+            if strata and group and result.gray_test is not None:
+                test = gray_test_dask(data, group=group, strata=strata, **common)
+                result = dataclasses.replace(result, gray_test=test)
+            return result
+
+        return run_on_dask(
+            data,
+            self.scheduler,
+            {"--time": time, "--cause": cause, "--group": group, "--strata": strata},
+            run,
+        )
+
+    def cox(
+        self,
+        data: Path,
+        time: str,
+        event: str,
+        numeric: Sequence[str],
+        entry: str | None,
+        strata: str | None,
+        ties: str,
+    ) -> RegressionResult:
+        """Cox regression on Dask (numeric covariates; Newton steps merge per-event-time sums)."""
+        from remission.stats.partitioned.dask_engine import cox_ph_dask
+
+        if not numeric:
+            raise _option_error("--covariates", "names no column: the model needs at least one term")
+
+        def run(client: Any, progress: Any) -> RegressionResult:
+            return cox_ph_dask(
+                data,
+                time=time,
+                event=event,
+                covariates=numeric,
+                ties=ties,
+                entry=entry,
+                strata=strata,
+                client=client,
+                progress=progress,
+                drop_missing=True,
+            )
+
+        roles = {"--time": time, "--event": event, "--entry": entry, "--strata": strata}
+        return run_on_dask(data, self.scheduler, roles, run)
 
 
 def run_on_dask(

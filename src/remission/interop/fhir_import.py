@@ -19,11 +19,9 @@ from typing import Any
 
 from remission.errors import FieldProblem, InputError
 from remission.interop.fhir_bundle import BundleEntry, is_fhir_bundle, parse_bundle
-from remission.interop.fhir_mappers import (
+from remission.interop.fhir_collector import Collector, Offer, References
+from remission.interop.fhir_ehr_mappers import (
     REFERENCED_ONLY,
-    Collector,
-    Offer,
-    References,
     map_condition,
     map_consent,
     map_observation,

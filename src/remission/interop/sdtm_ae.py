@@ -13,13 +13,10 @@ from remission.interop.sdtm_common import (
     Domain,
     Row,
     Variable,
+    event_rows,
     forms,
     identifiers,
-    keys,
-    numbered,
-    reference_start,
-    study_day,
-    supplemental,
+    supplemental_rows,
     text,
     value,
     yes_no,
@@ -56,32 +53,26 @@ SUPPAE = Domain(
 
 def ae_rows(casebook: Casebook) -> tuple[list[Row], list[Row]]:
     """The patient's AE rows and their SUPPAE rows."""
-    start = reference_start(casebook)
-    events = numbered(
+    adverse_events = forms(casebook, "adverse-events")
+    events = event_rows(
+        casebook,
+        AE,
         (
-            {
-                **keys(casebook, "AE"),
-                "AETERM": text(value(form, "term")),
-                "AESER": yes_no(value(form, "serious")),
-                "AEREL": text(value(form, "attribution")),
-                "AETOXGR": text(value(form, "grade")),
-                "AESTDTC": text(value(form, "onset_date")),
-                "AEENDTC": text(value(form, "resolution_date")),
-                "AESTDY": study_day(value(form, "onset_date"), start),
-                "AEENDY": study_day(value(form, "resolution_date"), start),
-                "_version": text(value(form, "terminology")),
-            }
-            for form in forms(casebook, "adverse-events")
-        ),
-        "AE",
-    )
-    supp = [
-        row
-        for event in events
-        if (
-            row := supplemental(
-                event, "AE", "AETOXVER", "CTCAE Version", event.pop("_version"), origin="Collected"
+            (
+                {
+                    "AETERM": text(value(form, "term")),
+                    "AESER": yes_no(value(form, "serious")),
+                    "AEREL": text(value(form, "attribution")),
+                    "AETOXGR": text(value(form, "grade")),
+                },
+                value(form, "onset_date"),
+                value(form, "resolution_date"),
             )
-        )
-    ]
-    return events, supp
+            for form in adverse_events
+        ),
+    )
+    versions = (
+        [("AETOXVER", "CTCAE Version", text(value(form, "terminology")), "Collected")]
+        for form in adverse_events
+    )
+    return events, supplemental_rows(events, "AE", versions)

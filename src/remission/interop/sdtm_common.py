@@ -13,7 +13,7 @@ Missing data is never guessed: a field with a missing-data code yields an empty 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -227,3 +227,39 @@ def supplemental(
         "QVAL": qval,
         "QORIG": origin,
     }
+
+
+#: A SUPP-- qualifier of one parent row: QNAM, QLABEL, QVAL (empty: no row) and QORIG.
+Qualifier = tuple[str, str, str | None, str]
+
+
+def event_rows(casebook: Casebook, domain: Domain, events: Iterable[tuple[Row, Any, Any]]) -> list[Row]:
+    """The rows of an events domain (AE, DS, EX), numbered by --SEQ in the order given.
+
+    Each event is ``(its own variables, start date, end date)``: the row adds the keys, --STDTC and
+    --STDY from the start and, where the domain has them, --ENDTC and --ENDY from the end (study days
+    from the patient's reference start).
+    """
+    prefix = domain.name
+    reference = reference_start(casebook)
+    has_end = f"{prefix}ENDTC" in domain.names
+
+    def row(variables: Row, began: Any, ended: Any) -> Row:
+        timing = {f"{prefix}STDTC": text(began), f"{prefix}STDY": study_day(began, reference)}
+        if has_end:
+            timing |= {f"{prefix}ENDTC": text(ended), f"{prefix}ENDY": study_day(ended, reference)}
+        return {**keys(casebook, prefix), **variables, **timing}
+
+    return numbered((row(*event) for event in events), prefix)
+
+
+def supplemental_rows(
+    parents: Sequence[Row], domain: str, qualifiers: Iterable[Iterable[Qualifier]]
+) -> list[Row]:
+    """The SUPP-- rows of ``parents``: per parent, in order, one row per qualifier with a value."""
+    return [
+        row
+        for parent, its_qualifiers in zip(parents, qualifiers, strict=True)
+        for qnam, qlabel, qval, origin in its_qualifiers
+        if (row := supplemental(parent, domain, qnam, qlabel, qval, origin=origin)) is not None
+    ]

@@ -14,12 +14,9 @@ from remission.interop.sdtm_common import (
     Domain,
     Row,
     Variable,
+    event_rows,
     forms,
     identifiers,
-    keys,
-    numbered,
-    reference_start,
-    study_day,
     text,
     value,
 )
@@ -64,16 +61,4 @@ def _events(casebook: Casebook) -> Iterator[tuple[str, object]]:
 
 def ds_rows(casebook: Casebook) -> list[Row]:
     """The patient's disposition events in casebook order."""
-    start = reference_start(casebook)
-    return numbered(
-        (
-            {
-                **keys(casebook, "DS"),
-                "DSTERM": term,
-                "DSSTDTC": text(when),
-                "DSSTDY": study_day(when, start),
-            }
-            for term, when in _events(casebook)
-        ),
-        "DS",
-    )
+    return event_rows(casebook, DS, (({"DSTERM": term}, when, None) for term, when in _events(casebook)))

@@ -14,22 +14,20 @@ from __future__ import annotations
 from remission.interop.sdtm_common import (
     SUPP_VARIABLES,
     Domain,
+    Qualifier,
     Row,
     Variable,
+    event_rows,
     forms,
     identifiers,
     iso_date,
-    keys,
-    numbered,
-    reference_start,
-    study_day,
-    supplemental,
+    supplemental_rows,
     text,
     value,
     yes_no,
 )
 from remission.record.anthracyclines import running_totals
-from remission.store import Casebook
+from remission.store import Casebook, CasebookForm
 
 DOSE_UNIT = "mg/m2"
 
@@ -70,40 +68,38 @@ def doxorubicin_equivalent(drug: str, dose_mg_per_m2: float, on: object) -> floa
 
 def ex_rows(casebook: Casebook) -> tuple[list[Row], list[Row]]:
     """The patient's EX rows (one per dose) and their SUPPEX rows."""
-    start = reference_start(casebook)
     doses = forms(casebook, "anthracycline-doses")
-    exposures = numbered(
+    exposures = event_rows(
+        casebook,
+        EX,
         (
-            {
-                **keys(casebook, "EX"),
-                "EXTRT": text(value(form, "drug")),
-                "EXDOSE": value(form, "dose_mg_per_m2"),
-                "EXDOSU": DOSE_UNIT if value(form, "dose_mg_per_m2") is not None else None,
-                "EXSTDTC": text(value(form, "date")),
-                "EXENDTC": text(value(form, "date")),
-                "EXSTDY": study_day(value(form, "date"), start),
-                "EXENDY": study_day(value(form, "date"), start),
-            }
+            (
+                {
+                    "EXTRT": text(value(form, "drug")),
+                    "EXDOSE": value(form, "dose_mg_per_m2"),
+                    "EXDOSU": DOSE_UNIT if value(form, "dose_mg_per_m2") is not None else None,
+                },
+                value(form, "date"),
+                value(form, "date"),
+            )
             for form in doses
         ),
-        "EX",
     )
-    supp: list[Row] = []
-    for exposure, form in zip(exposures, doses, strict=True):
-        drug, dose = value(form, "drug"), value(form, "dose_mg_per_m2")
-        equivalent = (
-            None if drug is None or dose is None else doxorubicin_equivalent(drug, dose, value(form, "date"))
-        )
-        for qnam, qlabel, qval, origin in (
-            (
-                "DOXEQDOS",
-                "Doxorubicin-Equivalent Dose (mg/m2)",
-                None if equivalent is None else repr(equivalent),
-                "Derived",
-            ),
-            ("DEXRAZ", "Dexrazoxane Given", yes_no(value(form, "dexrazoxane")), "Collected"),
-        ):
-            row = supplemental(exposure, "EX", qnam, qlabel, qval, origin=origin)
-            if row is not None:
-                supp.append(row)
-    return exposures, supp
+    return exposures, supplemental_rows(exposures, "EX", (_qualifiers(form) for form in doses))
+
+
+def _qualifiers(dose: CasebookForm) -> list[Qualifier]:
+    """SUPPEX of one dose: its doxorubicin equivalent (when the drug has a factor) and dexrazoxane."""
+    drug, amount = value(dose, "drug"), value(dose, "dose_mg_per_m2")
+    equivalent = (
+        None if drug is None or amount is None else doxorubicin_equivalent(drug, amount, value(dose, "date"))
+    )
+    return [
+        (
+            "DOXEQDOS",
+            "Doxorubicin-Equivalent Dose (mg/m2)",
+            None if equivalent is None else repr(equivalent),
+            "Derived",
+        ),
+        ("DEXRAZ", "Dexrazoxane Given", yes_no(value(dose, "dexrazoxane")), "Collected"),
+    ]
