@@ -2,8 +2,9 @@
 
 Each partition's sufficient statistics are computed where the partition lives (a Dask task per
 partition) and merged on the driver (:mod:`.merge`); the driver finishes (:mod:`.finish`). Cox
-reads and prepares the partitions once, keeps them on the workers, and per Newton step sends β
-out and gets back per-event-time sums (see ``docs/scaling.md``).
+sends β out at each Newton step; each partition is read and prepared again where it lives and
+returns per-event-time sums, merged in a tree on the workers, so no partition stays in memory
+between steps (see ``docs/scaling.md``).
 
 Entry points (stable names; ``source`` is a Parquet file or directory, or a ``dask.dataframe``):
 
@@ -123,25 +124,19 @@ class _Runner:
         self._wait(futures, stage)
         return list(self.client.gather(futures))
 
-    def kept(self, frame: dd.DataFrame, stage: str, function: Callable[..., Any], *args: Any) -> list[Any]:
-        """Like :meth:`over_partitions` but the results stay where they were computed (futures)."""
-        if self.client is None:
-            return self.over_partitions(frame, stage, function, *args)
-        futures = self.client.compute(self._tasks(frame, function, args))
-        self._wait(futures, stage)
-        return list(futures)
-
     def reduce(
-        self, kept: list[Any], function: Callable[..., R], combine: Callable[[R, R], R], *args: Any
+        self, frame: dd.DataFrame, function: Callable[..., R], combine: Callable[[R, R], R], *args: Any
     ) -> R:
-        """``function(item, *args)`` for every kept item, combined pairwise where the items live."""
+        """``function(partition, *args)`` for every partition, combined pairwise where the results are
+        computed; only the total comes back. Nothing stays in memory after the call."""
+        tasks = self._tasks(frame, function, args)
         if self.client is None:
-            total = function(kept[0], *args)
-            for item in kept[1:]:
-                total = combine(total, function(item, *args))
+            total: R = tasks[0].compute(scheduler="synchronous")
+            for task in tasks[1:]:
+                total = combine(total, task.compute(scheduler="synchronous"))
             return total
-        parts: list[Any] = [self.client.submit(function, item, *args, pure=False) for item in kept]
-        while len(parts) > 1:  # a tree of merges on the workers: only the total comes back
+        parts: list[Any] = self.client.compute(tasks)
+        while len(parts) > 1:  # a tree of merges on the workers
             parts = [
                 self.client.submit(combine, *parts[i : i + 2], pure=False) if i + 1 < len(parts) else parts[i]
                 for i in range(0, len(parts), 2)
@@ -288,8 +283,9 @@ def cox_ph_dask(
     """:func:`remission.stats.cox_ph` over a partitioned dataset; ``covariates`` are numeric columns.
 
     Pass 1 counts rows and events, sums the covariates (for centring) and collects the distinct
-    event times per stratum; pass 2 prepares each partition once (kept on the workers); then each
-    Newton step sends β and merges per-event-time sums of ``(w, w·x, w·xxᵀ)``.
+    event times per stratum; then each Newton step sends β, reads and prepares every partition
+    again (out of core: memory follows the partition, not the cohort) and merges per-event-time
+    sums of ``(w, w·x, w·xxᵀ)``.
     """
     from remission.stats.cox import TIES
 
@@ -312,18 +308,18 @@ def cox_ph_dask(
         raise refuse(event, "has no events: the Cox model needs at least one")
     grid, layers, deaths = finish.event_grid(scan, strata is not None)
     means: NDArray[np.float64] = scan.x_sum / scan.rows
-    prepared = runner.kept(frame, "preparing", sufficient.cox_partition, columns, grid, means, drop_missing)
+    prepare = (columns, grid, means, drop_missing)
     steps = 0
 
     def step(beta: NDArray[np.float64]) -> sufficient.CoxSums:
         nonlocal steps
-        total = runner.reduce(prepared, sufficient.cox_sums, sufficient.CoxSums.__add__, beta)
+        total = runner.reduce(frame, sufficient.cox_sums_of_rows, sufficient.CoxSums.__add__, *prepare, beta)
         steps += 1
         runner._tell("Newton steps", steps, 0)
         return total
 
     def largest(beta: NDArray[np.float64]) -> float:
-        return runner.reduce(prepared, sufficient.largest_predictor, max, beta)
+        return runner.reduce(frame, sufficient.largest_predictor_of_rows, max, *prepare, beta)
 
     return finish.cox_fit(
         step,

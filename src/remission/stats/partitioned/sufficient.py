@@ -208,7 +208,7 @@ class EventGrid:
 
 @dataclass(frozen=True)
 class CoxPartition:
-    """One partition prepared for the Newton steps (computed once, kept where the partition lives).
+    """One partition prepared for a Newton step (where the partition lives; not kept between steps).
 
     ``x`` are the centred covariates; ``exit_slot``/``entry_slot`` the grid slot each row's stop and
     entry time falls in (the last event time of its stratum at or before it; -1 when none), so
@@ -317,3 +317,27 @@ def _by_slot(slots: NDArray[np.intp], values: NDArray[np.float64], size: int) ->
 def largest_predictor(part: CoxPartition, beta: NDArray[np.float64]) -> float:
     """The largest ``x β`` of the partition (``-inf`` when empty): R's overflow check."""
     return float(np.max(part.x @ beta)) if part.x.shape[0] else float("-inf")
+
+
+def cox_sums_of_rows(
+    frame: pd.DataFrame,
+    columns: Columns,
+    grid: EventGrid,
+    means: NDArray[np.float64],
+    drop_missing: bool,
+    beta: NDArray[np.float64],
+) -> CoxSums:
+    """:func:`cox_sums` of the partition's rows, prepared for this step only (nothing is kept)."""
+    return cox_sums(cox_partition(frame, columns, grid, means, drop_missing), beta)
+
+
+def largest_predictor_of_rows(
+    frame: pd.DataFrame,
+    columns: Columns,
+    grid: EventGrid,
+    means: NDArray[np.float64],
+    drop_missing: bool,
+    beta: NDArray[np.float64],
+) -> float:
+    """:func:`largest_predictor` of the partition's rows, prepared for this call only."""
+    return largest_predictor(cox_partition(frame, columns, grid, means, drop_missing), beta)
