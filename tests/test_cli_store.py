@@ -137,7 +137,7 @@ class TestStoreCommands:
         url = empty_database
         upgraded = run("db", "upgrade", "--database", url)
         assert upgraded.returncode == 0, upgraded.stderr
-        assert "database at revision 0015" in upgraded.stdout
+        assert "database at revision 0016" in upgraded.stdout
         site = run("site", "add", "SEV", "--name", "Severance Hospital", "--database", url)
         assert (site.returncode, site.stdout.strip()) == (0, "site SEV added (id 1)")
         user = run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -156,3 +157,33 @@ class TestRoles:
                 read_audit_page(session)
             with pytest.raises(AccessDenied):
                 read_audit_page(session, study_id="P-1")
+
+
+class TestPatientTrailIndexes:
+    """A patient's entries are found through the indexes of migration 0016, not by reading the trail."""
+
+    def test_the_plan_reads_the_patient_indexes(self, world: World, trail: dict[str, int]) -> None:
+        """The query plan of P-1's entries names the partial owner indexes and the (entity, row) index."""
+        audit_reading = importlib.import_module("remission.store.audit_reading")
+        query = audit_reading._patient_entries(trail["first"])
+        engine = world.store.engine
+        sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+                plan = " ".join(str(row[-1]) for row in rows)
+            else:
+                # The test tables are tiny, so PostgreSQL would rather scan them: take scans off the
+                # table (and give it statistics) to see which indexes the query uses.
+                connection.exec_driver_sql("ANALYZE audit_entries")
+                connection.exec_driver_sql("SET enable_seqscan = off")
+                plan = " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+        # Every read of the trail is an index search: no scan of the table or of a whole index.
+        for scan in ("SCAN owner", "SCAN entry", "SCAN audit_entries", "Seq Scan"):
+            assert scan not in plan, plan
+        assert "ix_audit_entries_row" in plan, plan
+        owner_indexes = ("ix_audit_entries_patient_new_value", "ix_audit_entries_patient_old_value")
+        if engine.dialect.name == "sqlite":  # its planner has no statistics here: the same plan every time
+            assert all(index in plan for index in owner_indexes), plan
+        else:
+            assert any(index in plan for index in owner_indexes), plan

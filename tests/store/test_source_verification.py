@@ -358,5 +358,5 @@ class TestMigration0015:
             command.downgrade(config, "0011")
         assert "source_verifications" not in set(inspect(world.store.engine).get_table_names())
         upgrade(world.store.engine)
-        assert current_revision(world.store.engine) == head_revision(world.store.engine) == "0015"
+        assert current_revision(world.store.engine) == head_revision(world.store.engine) == "0016"
         assert _verify(world, patient, form="patient", field="sex")["state"] == "verified"

@@ -18,10 +18,12 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +38,9 @@ from remission.store.vocabulary import (
     RelapseTiming,
     Role,
 )
+
+#: The condition of the partial indexes on an audit entry's values: entries that set a row's owner.
+OWNER_FIELD = "field = 'patient_id'"
 
 
 def _enum(kind: type) -> Enum:
@@ -248,6 +253,20 @@ class AuditEntry(AuditContent, Base):
     """
 
     __tablename__ = "audit_entries"
+    # A patient's entries without reading the whole trail (migration 0016): the rows that ever
+    # belonged to the patient, by their ``patient_id`` entries, and those rows' entries.
+    __table_args__ = (
+        Index("ix_audit_entries_row", "entity", "entity_id"),
+        *(
+            Index(
+                f"ix_audit_entries_patient_{side}",
+                side,
+                sqlite_where=text(OWNER_FIELD),
+                postgresql_where=text(OWNER_FIELD),
+            )
+            for side in ("new_value", "old_value")
+        ),
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
