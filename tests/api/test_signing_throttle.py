@@ -11,7 +11,7 @@ from .test_signatures_and_locks import INVESTIGATOR, call, enrolled_with_sae, si
 
 class TestSigningThrottle:
     def test_wrong_signing_passwords_then_429_for_signing_and_sign_in(self, api: Api) -> None:
-        """The free wrong passwords are 422s; then the right one is a 429 signing nothing, and sign-in is 429."""
+        """The free wrong passwords are 422s; then the right one is a 429 signing nothing; sign-in is 429."""
         patient, sae = enrolled_with_sae(api, "API-SIG-T1")
         credentials = {"username": INVESTIGATOR.username}
         for _ in range(SIGN_IN_DEFAULTS.free_attempts):

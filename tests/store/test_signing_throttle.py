@@ -72,7 +72,7 @@ def sign_in_at(world: World, at: datetime, password: str = PASSWORD, address: st
 
 class TestSigningThrottle:
     def test_wrong_signing_passwords_lock_the_account_for_sign_in_too(self, world: World) -> None:
-        """The free attempts spent at signing: the next sign-in, even with the right password, is throttled."""
+        """The free attempts spent at signing: the next sign-in, even with the right password, is locked."""
         patient_id = enrolled(world)
         for _ in range(POLICY.free_attempts):
             with pytest.raises(Refused) as refused:
@@ -128,7 +128,7 @@ class TestSigningThrottle:
         assert len(sign(world, patient_id, PASSWORD, START)) == 1
 
     def test_the_address_counts_when_given(self, world: World) -> None:
-        """With the client's address, a wrong signing password counts against it too; a right one gives it back."""
+        """Given the client's address, a wrong signing password counts against it too; a right one not."""
         patient_id = enrolled(world)
         with pytest.raises(Refused):
             sign(world, patient_id, WRONG, START, address="10.0.0.7")

@@ -16,7 +16,7 @@ class TestSigningThrottle:
     def test_a_locked_account_sees_the_throttle_message_at_the_password(
         self, client: TestClient, web_store: Store, settings: Settings
     ) -> None:
-        """After the free wrong passwords, the right one answers 429 with Retry-After and the wait in words."""
+        """After the free wrong passwords the right one answers 429 with Retry-After and the wait in words."""
         sign_in(client, "investigator-sev")
         target = patient_id(web_store, "INF-01")
         units = waiting_units(client.get(f"/signing?patient_id={target}").text)

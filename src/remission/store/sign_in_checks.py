@@ -15,6 +15,9 @@ deadlock): parallel attempts queue on the row lock and cannot all slip under the
 successful attempt gives its address count back. The table is written outside the audit
 trail — an unauthenticated client could otherwise grow the hash-chained trail at will, and it
 holds no study data — and a lockout is logged on the ``remission.sign_in`` logger instead.
+
+The password of an electronic signature counts the same way (:func:`count_attempt` and
+:func:`forgive_attempt`, used by :func:`remission.store.signatures.sign_units`).
 """
 
 from __future__ import annotations
