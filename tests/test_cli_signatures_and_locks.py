@@ -100,3 +100,22 @@ def test_lock_refuses_a_cli_write_until_an_admin_releases(study: tuple[str, int]
                    "--as-user", "admin-study", "--database", url)  # fmt: skip
     assert released.returncode == 0, released.stderr
     assert run(*code).returncode == 0
+
+
+def test_wrong_passwords_lock_signing_with_one_line_and_exit_2(study: tuple[str, int]) -> None:
+    """Wrong signing passwords count against the sign-in throttle: then even the right one exits 2."""
+    url, sae = study
+    env = {"REMISSION_SIGN_IN_FREE_ATTEMPTS": "2", "REMISSION_SIGN_IN_BASE_DELAY_SECONDS": "600"}
+    arguments = (
+        "signatures", "sign", "--patient", "INF-02", "--unit", "serious-adverse-event", "--row", str(sae),
+        "--meaning", "review", "--as-user", "investigator-snu", "--password-stdin", "--database", url,
+    )  # fmt: skip
+    for _ in range(2):
+        assert run_cli(*arguments, cwd=REPO, stdin="not the password\n", env=env).returncode == 2
+    locked = run_cli(*arguments, cwd=REPO, stdin=PASSWORD + "\n", env=env)
+    assert locked.returncode == 2
+    assert locked.stderr.strip().count("\n") == 0
+    assert "too many failed sign-ins" in locked.stderr
+    assert (
+        json.loads(run("signatures", "list", "--patient", "INF-02", "--database", url, "--json").stdout) == []
+    )

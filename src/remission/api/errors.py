@@ -26,6 +26,7 @@ from remission.store import (
     NotFound,
     ReasonRequired,
     Refused,
+    Throttled,
     VersionConflict,
 )
 
@@ -97,6 +98,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input(_: Request, error: InputError) -> JSONResponse:
         return _problems(422, [{"field": p.field, "problem": p.problem} for p in error.problems])
+
+    @app.exception_handler(Throttled)
+    async def _throttled(_: Request, error: Throttled) -> JSONResponse:
+        answer = _problems(429, [{"field": error.field, "problem": error.problem}])
+        answer.headers["Retry-After"] = str(error.retry_after)
+        return answer
 
     @app.exception_handler(Refused)
     async def _refused(_: Request, error: Refused) -> JSONResponse:

@@ -164,7 +164,10 @@ def sign_command(
         raise refuse(f"--unit: {unit!r} is not one of {UNITS}")
     if meaning not in meanings:
         raise refuse(f"--meaning: {meaning!r} is not one of {MEANINGS}")
+    from remission.api.settings import sign_in_policy
+
     password = _password(password_stdin)
+    policy = sign_in_policy()  # a wrong password counts against the account's sign-in throttle
     with acting_session(database, as_user) as session:
         patient_id = patient_id_of(session, patient)
         (signature,) = sign_units(
@@ -173,6 +176,7 @@ def sign_command(
             meaning=meanings[meaning],
             username=as_user,
             password=password,
+            policy=policy,
         )
         row_out = signature_dict(signature)
         study_id = get_patient(session, patient_id=patient_id).study_id

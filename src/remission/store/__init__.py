@@ -122,7 +122,15 @@ from remission.store.dataset import (
 )
 from remission.store.edit_checks import edit_check_column_problems
 from remission.store.enrollment import enroll_patient
-from remission.store.errors import Conflict, Locked, NotFound, Refused, StorageError, VersionConflict
+from remission.store.errors import (
+    Conflict,
+    Locked,
+    NotFound,
+    Refused,
+    StorageError,
+    Throttled,
+    VersionConflict,
+)
 from remission.store.events import create_row, delete_row, get_row, list_rows, update_row
 from remission.store.export import FILE_EXISTS, ExportFormat, ExportResult, export_dataset
 from remission.store.failures import display_url
@@ -421,6 +429,7 @@ __all__ = [
     "StudyCasebooks",
     "StudyExport",
     "StudySession",
+    "Throttled",
     "Transplant",
     "TransplantCreate",
     "TreatmentPhaseCreate",

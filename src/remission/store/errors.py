@@ -27,6 +27,17 @@ class Refused(ValueError):
         super().__init__(f"{field}: {problem}")
 
 
+class Throttled(Refused):
+    """An attempt at a password while the account (or client address) is locked after failed attempts.
+
+    ``retry_after`` is the whole seconds to wait; the password was not checked.
+    """
+
+    def __init__(self, field: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(field, f"too many failed sign-ins; try again in {retry_after} seconds")
+
+
 class Conflict(RuntimeError):
     """A write that a stored row's uniqueness forbids (a second death of one patient, say)."""
 

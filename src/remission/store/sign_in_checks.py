@@ -15,6 +15,9 @@ deadlock): parallel attempts queue on the row lock and cannot all slip under the
 successful attempt gives its address count back. The table is written outside the audit
 trail — an unauthenticated client could otherwise grow the hash-chained trail at will, and it
 holds no study data — and a lockout is logged on the ``remission.sign_in`` logger instead.
+
+The password of an electronic signature counts the same way (:func:`count_attempt` and
+:func:`forgive_attempt`, used by :func:`remission.store.signatures.sign_units`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, delete, select, update
+from sqlalchemy import Connection, Engine, Row, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from remission.store.accounts import authenticate
@@ -111,6 +114,40 @@ def _wait(row: Row[Any], now: datetime) -> float:
     return (row.locked_until - now).total_seconds() if row.locked_until else 0.0
 
 
+def count_attempt(
+    engine: Engine, *, username: str, address: str | None, policy: SignInPolicy, moment: datetime
+) -> int:
+    """Count one attempt at ``username``'s password (and from ``address``) before it is checked.
+
+    Commits at once, in its own transaction, so a failure stays counted whatever the caller's
+    transaction does. Returns the whole seconds to wait while a key is locked (nothing counted
+    then: the password must not be checked), else 0.
+    """
+    with storage_errors(engine), engine.begin() as connection:
+        rows = [(_lock_row(connection, _key("account", username), "account", moment), policy.free_attempts)]
+        if address is not None:
+            row = _lock_row(connection, _key("address", address), "address", moment)
+            rows.append((row, policy.free_attempts_per_address))
+        wait = max(_wait(row, moment) for row, _ in rows)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for row, free in rows:
+            _count(connection, row, free, policy, moment)
+    return 0
+
+
+def forgive_attempt(engine: Engine, *, username: str, address: str | None) -> None:
+    """A right password: reset the account's counter and give the address its count back."""
+    with storage_errors(engine), engine.begin() as connection:
+        connection.execute(delete(_TABLE).where(_TABLE.c.key == _key("account", username)))
+        if address is not None:
+            connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.key == _key("address", address), _TABLE.c.failures > 0)
+                .values(failures=_TABLE.c.failures - 1)
+            )
+
+
 def sign_in(
     store: Store,
     *,
@@ -128,26 +165,11 @@ def sign_in(
     ``now`` gives the time (UTC) for tests; the clock by default.
     """
     clock = now or (lambda: datetime.now(UTC))
-    account, client = _key("account", username), _key("address", address)
-    with storage_errors(store.engine), store.engine.begin() as connection:
-        moment = clock()
-        rows = [
-            _lock_row(connection, account, "account", moment),
-            _lock_row(connection, client, "address", moment),
-        ]
-        wait = max(_wait(row, moment) for row in rows)
-        if wait > 0:
-            return SignInResult(None, retry_after=max(1, math.ceil(wait)))
-        _count(connection, rows[0], policy.free_attempts, policy, moment)
-        _count(connection, rows[1], policy.free_attempts_per_address, policy, moment)
+    wait = count_attempt(store.engine, username=username, address=address, policy=policy, moment=clock())
+    if wait:
+        return SignInResult(None, retry_after=wait)
     with store.session(Actor.for_system("sign-in")) as session:
         actor = authenticate(session, username=username, password=password)
     if actor is not None:
-        with storage_errors(store.engine), store.engine.begin() as connection:
-            connection.execute(delete(_TABLE).where(_TABLE.c.key == account))
-            connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == client, _TABLE.c.failures > 0)
-                .values(failures=_TABLE.c.failures - 1)
-            )
+        forgive_attempt(store.engine, username=username, address=address)
     return SignInResult(actor)

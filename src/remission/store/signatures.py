@@ -22,12 +22,13 @@ from sqlalchemy.orm import aliased
 from remission.protocols.loader import load_protocol
 from remission.protocols.signature_plan import SignatureMeaning, SignedUnit
 from remission.store.accounts import site_by_code
-from remission.store.errors import Refused
+from remission.store.errors import Refused, Throttled
 from remission.store.models import AdverseEvent, Enrollment, Patient, User, UserSession
 from remission.store.passwords import dummy_hash, verify_password
 from remission.store.patient_chart import enrolled_protocol_ids
 from remission.store.patients import get_patient
 from remission.store.session import StudySession
+from remission.store.sign_in_checks import SignInPolicy, count_attempt, forgive_attempt
 from remission.store.signature_models import Signature
 from remission.store.signature_status import RequiredSignatureStatus, SignatureState, required_signatures
 from remission.store.signed_content import UNIT_MODELS, unit_digest
@@ -42,6 +43,13 @@ _PURPOSE = {
     SignatureMeaning.AUTHORSHIP: "as their author",
 }
 _BAD_CREDENTIALS = "the user name or password is not correct"
+
+
+@dataclass(frozen=True, slots=True)
+class _Throttle:
+    policy: SignInPolicy
+    address: str | None
+    moment: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +91,21 @@ def may_sign(session: StudySession, *, patient: Patient) -> bool:
 
 
 def _check_credentials(
-    session: StudySession, user: User, *, username: str | None, password: str, signing_session: str | None
+    session: StudySession,
+    user: User,
+    *,
+    username: str | None,
+    password: str,
+    signing_session: str | None,
+    throttle: _Throttle,
 ) -> None:
-    """§11.200(a)(1): both components at the first signing of a session, at least the password after."""
+    """§11.200(a)(1): both components at the first signing of a session, at least the password after.
+
+    The attempt counts against the account's sign-in throttle before the password is checked
+    (:func:`~remission.store.sign_in_checks.count_attempt`, committed on its own so a failure
+    stays counted when the signature is refused); while the account is locked, :class:`Throttled`
+    and no password check. A right password resets the account's counter, as a sign-in does.
+    """
     first = True
     if signing_session is not None:
         row = (
@@ -102,11 +122,19 @@ def _check_credentials(
         first = row.first_signature_at is None
     if username is None and first:
         raise Refused("username", "the first signature of a session needs your user name and password")
+    engine = session.get_bind().engine
+    moment = throttle.moment or datetime.now(UTC)
+    wait = count_attempt(
+        engine, username=user.username, address=throttle.address, policy=throttle.policy, moment=moment
+    )
+    if wait:
+        raise Throttled("password", wait)
     if username is not None and username != user.username:
         verify_password(dummy_hash(), password)
         raise Refused("password", _BAD_CREDENTIALS)
     if not verify_password(user.password_hash, password):
         raise Refused("password", _BAD_CREDENTIALS)
+    forgive_attempt(engine, username=user.username, address=throttle.address)
 
 
 def _check_unit(session: StudySession, patient: Patient, ref: UnitRef) -> None:
@@ -147,6 +175,8 @@ def sign_units(
     password: str,
     username: str | None = None,
     signing_session: str | None = None,
+    address: str | None = None,
+    policy: SignInPolicy | None = None,
     now: datetime | None = None,
 ) -> list[Signature]:
     """Sign ``units`` with ``meaning``; all or none. Returns the new signatures.
@@ -155,7 +185,11 @@ def sign_units(
     caller without one (the command line) always gives both user name and password.
     :class:`Refused` names the field: ``units`` (none, or already signed), ``row_id``,
     ``username`` / ``password`` (a wrong one says which of the two is needed, never which was
-    wrong), or ``patient`` (the actor holds no signer role for that patient).
+    wrong), or ``patient`` (the actor holds no signer role for that patient). Each password
+    attempt counts against the signer's sign-in throttle (``policy``, the defaults if None; and
+    the client ``address`` if given), as a sign-in does: while it is locked, :class:`Throttled`
+    (a :class:`Refused` of ``password`` with ``retry_after``) even for the right password.
+    ``now`` is the signing time and the throttle's clock (for tests); the clock by default.
     """
     actor = session.actor
     if not units:
@@ -163,7 +197,15 @@ def sign_units(
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None:
         raise Refused("username", "only a person with an account signs")
-    _check_credentials(session, user, username=username, password=password, signing_session=signing_session)
+    throttle = _Throttle(policy or SignInPolicy(), address, now)
+    _check_credentials(
+        session,
+        user,
+        username=username,
+        password=password,
+        signing_session=signing_session,
+        throttle=throttle,
+    )
     signed_at = now or datetime.now(UTC)
     attestation = attestation_text(name=user.full_name, username=user.username, meaning=meaning)
     rows = []

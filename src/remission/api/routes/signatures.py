@@ -9,15 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from remission import store as study_store
-from remission.api.deps import ActorDep, PatientId, StoreDep
+from remission.api.deps import ActorDep, PatientId, SettingsDep, StoreDep, client_address
 from remission.api.schemas.signatures import RequiredSignaturePublic, SignaturePublic, SignRequest
 
 router = APIRouter(tags=["signatures"])
 
 
 @router.post("/signatures", response_model=list[SignaturePublic], status_code=201)
-def sign(body: SignRequest, request: Request, actor: ActorDep, store: StoreDep) -> list[SignaturePublic]:
-    """Sign every unit listed with one meaning; all or none. A wrong password is a 422 naming it."""
+def sign(
+    body: SignRequest, request: Request, actor: ActorDep, store: StoreDep, settings: SettingsDep
+) -> list[SignaturePublic]:
+    """Sign every unit listed with one meaning; all or none. A wrong password is a 422 naming it; it
+    counts against the sign-in throttle, and while the account or address is locked the answer is
+    429 with ``Retry-After``, as at sign-in."""
     with store.session(actor) as session:
         signed = study_store.sign_units(
             session,
@@ -26,6 +30,8 @@ def sign(body: SignRequest, request: Request, actor: ActorDep, store: StoreDep) 
             username=body.username,
             password=body.password,
             signing_session=getattr(request.state, "api_session_id", None),
+            address=client_address(request),
+            policy=settings.sign_in,
         )
         return [SignaturePublic.model_validate(signature) for signature in signed]
 

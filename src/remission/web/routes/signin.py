@@ -90,7 +90,7 @@ async def sign_in(request: Request) -> Response:
         policy=settings.sign_in,
     )
     if result.throttled:
-        message = f"Too many failed sign-ins. Please wait {_duration(result.retry_after)} and try again."
+        message = throttled_message(result.retry_after)
         return _sign_in_page(
             request,
             next_url=next_url,
@@ -108,6 +108,11 @@ async def sign_in(request: Request) -> Response:
     set_session_cookie(response, token, settings)
     clear_sign_in_cookie(response, settings)
     return response
+
+
+def throttled_message(retry_after: int) -> str:
+    """What a person is told while their account or address is locked after failed attempts."""
+    return f"Too many failed sign-ins. Please wait {_duration(retry_after)} and try again."
 
 
 def _duration(seconds: int) -> str:

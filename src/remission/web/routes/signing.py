@@ -4,7 +4,8 @@
 The store decides who may sign which patient's records and checks the password — with the user name
 at the first signing of the web session (21 CFR Part 11 §11.200) — and writes every signature or
 none (:func:`remission.store.sign_units`). A wrong password shows the screen again with the message
-at the password field.
+at the password field; it counts against the sign-in throttle, and while the account or the address
+is locked the screen shows the sign-in throttle's message there (429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from remission.api.deps import client_address
 from remission.store import (
     MAX_ID,
     Refused,
     SignatureMeaning,
     SignedUnit,
+    Throttled,
     UnitRef,
     attestation_text,
     describe_unit,
@@ -29,6 +32,7 @@ from remission.store import (
     signing_list,
 )
 from remission.web.pages import redirect, render
+from remission.web.routes.signin import throttled_message
 from remission.web.viewer import FormDep, Viewer, ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -162,8 +166,15 @@ def sign(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
                 username=username,
                 password=password,
                 signing_session=viewer.session.session_id,
+                address=client_address(request),
+                policy=request.app.state.settings.sign_in,
             )
             count = len(signed)
+    except Throttled as throttled:
+        problem = {throttled.field: throttled_message(throttled.retry_after)}
+        response = _screen(request, viewer, keys, meaning, problem=problem, status=429)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     except Refused as refused:
         return _screen(request, viewer, keys, meaning, problem={refused.field: refused.problem}, status=422)
     patients = {ref.patient_id for ref in refs}
