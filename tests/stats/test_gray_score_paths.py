@@ -118,3 +118,15 @@ def test_continuous_times_equal_dense_path():
         expected_score, expected_variance = _dense_cause_score(at_risk, events, j, 0.0)
         np.testing.assert_allclose(score, expected_score, rtol=1e-9)
         np.testing.assert_allclose(variance, expected_variance, rtol=1e-9)
+
+
+def test_a_time_where_the_pooled_incidence_reaches_one_equals_dense_path():
+    """Found by Hypothesis: every subject of the only group left at risk fails, so 1 - F(t-) is 0 at
+    the next time and Gray's c(t) step divides by zero; the loop must give NumPy's inf/NaN handling
+    (nan_to_num of the step), not raise."""
+    counts = np.array([[[1, 7], [17, 0]], [[0, 0], [6, 2]]], dtype=np.int64)
+    at_risk, events = _risk_and_events(counts)
+    score, variance = cause_score(counts, 0, 0.0)
+    expected_score, expected_variance = _dense_cause_score(at_risk, events, 0, 0.0)
+    np.testing.assert_allclose(score, expected_score, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(variance, expected_variance, rtol=1e-9, atol=1e-11)

@@ -4,7 +4,9 @@
 numbers, loops). Numba is imported and the function compiled on its first call, not at import, so
 ``import remission.stats`` stays light; the machine code is cached on disk beside the module (or in
 Numba's per-user cache when that directory is read-only), so later processes load it instead of
-compiling again. Setting ``NUMBA_DISABLE_JIT=1`` runs the same functions as plain Python.
+compiling again. Arithmetic follows NumPy's rules, not Python's: a division by zero gives inf or
+NaN (as the array code these loops replace did), never ``ZeroDivisionError``. Setting
+``NUMBA_DISABLE_JIT=1`` runs the same functions as plain Python (where such a division raises).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def compiled(function: _Function) -> _Function:
         if kernel is None:
             from numba import njit
 
-            kernel = njit(cache=True, nogil=True)(function)
+            kernel = njit(cache=True, nogil=True, error_model="numpy")(function)
         return kernel(*args)
 
     return cast(_Function, call)
